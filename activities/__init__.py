@@ -1,0 +1,1 @@
+"""Side effects a workflow asks for: database reads and writes, rendering, sending."""

@@ -1,0 +1,1 @@
+"""Pure business rules of arcadence: schedules, conditions, recipients, templates, money."""

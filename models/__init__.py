@@ -1,0 +1,35 @@
+"""Tables, settings and database access. Importing this package registers every table."""
+
+from models.customers import Contact, Customer
+from models.definitions import (
+    MAX_STEPS,
+    Template,
+    WorkflowDefinition,
+    WorkflowDefinitionVersion,
+    WorkflowStep,
+)
+from models.deliveries import Delivery, DeliveryEvent, OutboxMessage, Task
+from models.enrollments import Enrollment, HistoryEntry
+from models.invoices import Invoice
+from models.organization import OrganizationSettings
+from models.users import ApiKey, User
+
+__all__ = [
+    "MAX_STEPS",
+    "ApiKey",
+    "Contact",
+    "Customer",
+    "Delivery",
+    "DeliveryEvent",
+    "Enrollment",
+    "HistoryEntry",
+    "Invoice",
+    "OrganizationSettings",
+    "OutboxMessage",
+    "Task",
+    "Template",
+    "User",
+    "WorkflowDefinition",
+    "WorkflowDefinitionVersion",
+    "WorkflowStep",
+]

@@ -1,0 +1,81 @@
+"""Customers (with their hierarchy, pause state and last action) and their contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+from domain.enums import AutopayAnchor
+from models.base import enum_check, timestamptz, utcnow
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (
+        enum_check("autopay_anchor", AutopayAnchor, "autopay_anchor"),
+        CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint(
+            "NOT bill_to_parent OR parent_id IS NOT NULL", name="bill_to_parent_needs_parent"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=128, unique=True)
+    name: str = Field(max_length=300)
+    currency: str = Field(default="USD", max_length=3)
+    locale: str = Field(default="en_US", max_length=16)
+    # Deleting a parent must not silently delete its children's books: it is refused.
+    parent_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("customer.id", ondelete="RESTRICT"), nullable=True, index=True
+        ),
+    )
+    bill_to_parent: bool = Field(default=False)
+    autopay: bool = Field(default=False)
+    autopay_anchor: str = Field(default=AutopayAnchor.DUE_DATE.value, max_length=16)
+    specialist_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    paused: bool = Field(default=False)
+    paused_until: datetime | None = Field(default=None, sa_column=timestamptz())
+    pause_reason: str | None = Field(default=None, max_length=500)
+    paused_by: str | None = Field(default=None, max_length=254)
+    last_action: str | None = Field(default=None, max_length=500)
+    last_action_by: str | None = Field(default=None, max_length=254)
+    last_action_at: datetime | None = Field(default=None, sa_column=timestamptz())
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
+    )
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+    __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="reachable"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    roles: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(ARRAY(String(32)), nullable=False, server_default=text("'{}'")),
+    )
+    # A bounce, drop, spam report or unsubscribe stops future sends to this address.
+    suppressed_at: datetime | None = Field(default=None, sa_column=timestamptz())
+    suppression_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,0 +1,52 @@
+"""The organization's settings: one row that holds the zone, send time and sender identity."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Time, text
+from sqlmodel import Field, SQLModel
+
+from models.base import timestamptz, utcnow
+
+
+class OrganizationSettings(SQLModel, table=True):
+    __tablename__ = "organization_settings"
+    __table_args__ = (
+        # A single organization per deployment: the row id is pinned to 1.
+        CheckConstraint("id = 1", name="singleton"),
+        CheckConstraint("send_window_minutes BETWEEN 0 AND 720", name="send_window_range"),
+        CheckConstraint(
+            "holiday_country IS NULL OR holiday_country ~ '^[A-Z]{2}$'", name="country"
+        ),
+    )
+
+    id: int = Field(default=1, primary_key=True)
+    name: str = Field(max_length=200)
+    time_zone: str = Field(default="America/New_York", max_length=64)
+    send_time: time = Field(
+        default=time(14, 30),
+        sa_column=Column(Time(), nullable=False, server_default=text("'14:30'")),
+    )
+    business_days_only: bool = Field(default=False)
+    holiday_country: str | None = Field(default=None, max_length=2)
+    send_window_minutes: int = Field(default=0)
+    default_definition_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    autopay_definition_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    sender_name: str = Field(default="Accounts Receivable", max_length=200)
+    sender_email: str = Field(default="ar@example.com", max_length=254)
+    reply_to: str | None = Field(default=None, max_length=254)
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
+    )
+    updated_by: str | None = Field(default=None, max_length=254)

@@ -1,0 +1,119 @@
+"""The one place arcadence reads its configuration from (environment, prefix ``ARCADENCE_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process settings. Invalid values fail at start-up, not at the first send."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ARCADENCE_",
+        env_file=None,
+        extra="ignore",
+        frozen=True,
+    )
+
+    # Storage. Unset means "start the embedded Postgres" (dev) or fail (worker/api).
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ARCADENCE_DATABASE_URL", "DATABASE_URL"),
+        description="Postgres URL; unset in `arcadence dev` starts an embedded server.",
+    )
+    data_dir: Path = Field(
+        default=Path(".arcadence"), description="Embedded data (Postgres, Temporal)."
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
+
+    # Temporal.
+    temporal_address: str | None = Field(
+        default=None,
+        description="host:port of Temporal; unset in `arcadence dev` starts a dev server.",
+    )
+    temporal_namespace: str = Field(default="default", min_length=1, max_length=255)
+    task_queue: str = Field(default="arcadence", min_length=1, max_length=255)
+
+    # Ports of the dev stack and of the processes.
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    temporal_port: int = Field(default=7233, ge=1, le=65535)
+    temporal_ui_port: int = Field(default=8233, ge=1, le=65535)
+    postgres_port: int = Field(default=5433, ge=1, le=65535)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+    # Worker tuning.
+    max_concurrent_activities: int = Field(default=100, ge=1, le=10_000)
+    max_concurrent_workflow_tasks: int = Field(default=100, ge=1, le=10_000)
+    max_cached_workflows: int = Field(default=10_000, ge=0, le=1_000_000)
+
+    # Channels: "outbox" stores messages in Postgres and sends nothing.
+    email_channel: Literal["outbox", "sendgrid"] = "outbox"
+    sms_channel: Literal["outbox", "twilio"] = "outbox"
+    sendgrid_api_key: SecretStr | None = None
+    sendgrid_base_url: str = "https://api.sendgrid.com"
+    sendgrid_webhook_public_key: str | None = None
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_base_url: str | None = None
+
+    # Defaults for a new organization (the organization row is the truth afterwards).
+    default_time_zone: str = "America/New_York"
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("default_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        return value
+
+    @field_validator("temporal_address")
+    @classmethod
+    def _host_port(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise ValueError("must be host:port")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg 3 driver named, as SQLAlchemy wants it."""
+        if self.database_url is None:
+            raise RuntimeError("ARCADENCE_DATABASE_URL is not set")
+        return to_sqlalchemy_url(self.database_url)
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ValueError("not a postgresql URL")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""The processes of arcadence: the Temporal worker, the API server and the `arcadence` CLI."""

@@ -1,0 +1,1 @@
+"""Local copies of the infrastructure (Postgres, Temporal) started from PyPI wheels."""

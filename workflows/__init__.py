@@ -1,0 +1,1 @@
+"""Temporal workflow classes and their input/state types: deterministic code only."""
