@@ -32,9 +32,7 @@ def money_column(*, nullable: bool = False) -> Column[Any]:
     return Column(MONEY, nullable=nullable)
 
 
-def timestamptz(
-    *, nullable: bool = True, server_now: bool = False, index: bool = False
-) -> Column[Any]:
+def timestamptz(*, nullable: bool = True, server_now: bool = False, index: bool = False) -> Column[Any]:
     return Column(
         DateTime(timezone=True),
         nullable=nullable,
@@ -52,9 +50,7 @@ def jsonb(default: str | None = "'{}'::jsonb", *, nullable: bool = False) -> Col
     )
 
 
-def enum_check(
-    column: str, values: Iterable[StrEnum] | type[StrEnum], name: str
-) -> CheckConstraint:
+def enum_check(column: str, values: Iterable[StrEnum] | type[StrEnum], name: str) -> CheckConstraint:
     allowed = ", ".join(f"'{v.value}'" for v in values)
     return CheckConstraint(f"{column} IN ({allowed})", name=name)
 

@@ -18,9 +18,7 @@ class Customer(SQLModel, table=True):
         enum_check("autopay_anchor", AutopayAnchor, "autopay_anchor"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
-        CheckConstraint(
-            "NOT bill_to_parent OR parent_id IS NOT NULL", name="bill_to_parent_needs_parent"
-        ),
+        CheckConstraint("NOT bill_to_parent OR parent_id IS NOT NULL", name="bill_to_parent_needs_parent"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -31,18 +29,14 @@ class Customer(SQLModel, table=True):
     # Deleting a parent must not silently delete its children's books: it is refused.
     parent_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("customer.id", ondelete="RESTRICT"), nullable=True, index=True
-        ),
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="RESTRICT"), nullable=True, index=True),
     )
     bill_to_parent: bool = Field(default=False)
     autopay: bool = Field(default=False)
     autopay_anchor: str = Field(default=AutopayAnchor.DUE_DATE.value, max_length=16)
     specialist_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True, index=True
-        ),
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True, index=True),
     )
     paused: bool = Field(default=False)
     paused_until: datetime | None = Field(default=None, sa_column=timestamptz())
@@ -65,9 +59,7 @@ class Contact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=254)

@@ -13,9 +13,7 @@ from models.settings import Settings, to_sqlalchemy_url
 SessionFactory = async_sessionmaker[AsyncSession]
 
 
-def create_engine(
-    url: str, *, pool_size: int = 10, statement_timeout_ms: int | None = None
-) -> AsyncEngine:
+def create_engine(url: str, *, pool_size: int = 10, statement_timeout_ms: int | None = None) -> AsyncEngine:
     """An engine whose pool checks connections before use (a restarted Postgres is survived)."""
     connect_args: dict[str, object] = {}
     if statement_timeout_ms is not None:

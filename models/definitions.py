@@ -40,12 +40,8 @@ class WorkflowDefinition(SQLModel, table=True):
         enum_check("kind", DefinitionKind, "kind"),
         enum_check("catch_up", CatchUpPolicy, "catch_up"),
         CheckConstraint("version >= 1", name="version_positive"),
-        CheckConstraint(
-            "kind <> 'customer' OR frequency IS NOT NULL", name="customer_needs_frequency"
-        ),
-        CheckConstraint(
-            "continue_with_id IS NULL OR continue_with_id <> id", name="not_own_successor"
-        ),
+        CheckConstraint("kind <> 'customer' OR frequency IS NOT NULL", name="customer_needs_frequency"),
+        CheckConstraint("continue_with_id IS NULL OR continue_with_id <> id", name="not_own_successor"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -63,9 +59,7 @@ class WorkflowDefinition(SQLModel, table=True):
     internal_recipients: list[int] = Field(default_factory=list, sa_column=jsonb("'[]'::jsonb"))
     continue_with_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=Column(Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True),
     )
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
@@ -114,9 +108,7 @@ class WorkflowDefinitionVersion(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     definition_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("workflow_definition.id", ondelete="CASCADE"), nullable=False
-        )
+        sa_column=Column(Integer, ForeignKey("workflow_definition.id", ondelete="CASCADE"), nullable=False)
     )
     version: int
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=jsonb())

@@ -25,9 +25,7 @@ class Delivery(SQLModel, table=True):
     idempotency_key: str = Field(max_length=300, unique=True)
     occurrence_key: str = Field(max_length=300, index=True)
     customer_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     enrollment_id: int | None = Field(
         default=None,
@@ -41,9 +39,7 @@ class Delivery(SQLModel, table=True):
     )
     step_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("workflow_step.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=Column(Integer, ForeignKey("workflow_step.id", ondelete="SET NULL"), nullable=True),
     )
     channel: str = Field(max_length=16)
     recipients: list[dict[str, Any]] = Field(default_factory=list, sa_column=jsonb("'[]'::jsonb"))
@@ -70,17 +66,13 @@ class DeliveryEvent(SQLModel, table=True):
 
     __tablename__ = "delivery_event"
     __table_args__ = (
-        UniqueConstraint(
-            "provider_message_id", "event", "event_at", name="uq_delivery_event_dedupe"
-        ),
+        UniqueConstraint("provider_message_id", "event", "event_at", name="uq_delivery_event_dedupe"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("delivery.id", ondelete="CASCADE"), nullable=True, index=True
-        ),
+        sa_column=Column(Integer, ForeignKey("delivery.id", ondelete="CASCADE"), nullable=True, index=True),
     )
     provider_message_id: str = Field(max_length=255)
     event: str = Field(max_length=32)
@@ -98,9 +90,7 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("delivery.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("delivery.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     channel: str = Field(max_length=16)
     to_addresses: list[str] = Field(default_factory=list, sa_column=jsonb("'[]'::jsonb"))
@@ -120,9 +110,7 @@ class Task(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     invoice_id: int | None = Field(
         default=None,
@@ -130,9 +118,7 @@ class Task(SQLModel, table=True):
     )
     assignee_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True, index=True
-        ),
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="SET NULL"), nullable=True, index=True),
     )
     idempotency_key: str | None = Field(default=None, max_length=300, unique=True)
     title: str = Field(max_length=300)

@@ -27,14 +27,10 @@ class Enrollment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("customer.id", ondelete="RESTRICT"), nullable=False, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("customer.id", ondelete="RESTRICT"), nullable=False, index=True)
     )
     definition_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("workflow_definition.id", ondelete="RESTRICT"), nullable=False
-        )
+        sa_column=Column(Integer, ForeignKey("workflow_definition.id", ondelete="RESTRICT"), nullable=False)
     )
     definition_version: int = Field(default=1)
     state: str = Field(default=EnrollmentState.ACTIVE.value, max_length=16)
@@ -49,9 +45,7 @@ class Enrollment(SQLModel, table=True):
     next_step_at: datetime | None = Field(default=None, sa_column=timestamptz(index=True))
     continue_with_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=Column(Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True),
     )
     ended_at: datetime | None = Field(default=None, sa_column=timestamptz())
 

@@ -16,9 +16,7 @@ class OrganizationSettings(SQLModel, table=True):
         # A single organization per deployment: the row id is pinned to 1.
         CheckConstraint("id = 1", name="singleton"),
         CheckConstraint("send_window_minutes BETWEEN 0 AND 720", name="send_window_range"),
-        CheckConstraint(
-            "holiday_country IS NULL OR holiday_country ~ '^[A-Z]{2}$'", name="country"
-        ),
+        CheckConstraint("holiday_country IS NULL OR holiday_country ~ '^[A-Z]{2}$'", name="country"),
     )
 
     id: int = Field(default=1, primary_key=True)
@@ -33,15 +31,11 @@ class OrganizationSettings(SQLModel, table=True):
     send_window_minutes: int = Field(default=0)
     default_definition_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=Column(Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True),
     )
     autopay_definition_id: int | None = Field(
         default=None,
-        sa_column=Column(
-            Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True
-        ),
+        sa_column=Column(Integer, ForeignKey("workflow_definition.id", ondelete="SET NULL"), nullable=True),
     )
     sender_name: str = Field(default="Accounts Receivable", max_length=200)
     sender_email: str = Field(default="ar@example.com", max_length=254)

@@ -27,9 +27,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ARCADENCE_DATABASE_URL", "DATABASE_URL"),
         description="Postgres URL; unset in `arcadence dev` starts an embedded server.",
     )
-    data_dir: Path = Field(
-        default=Path(".arcadence"), description="Embedded data (Postgres, Temporal)."
-    )
+    data_dir: Path = Field(default=Path(".arcadence"), description="Embedded data (Postgres, Temporal).")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
 

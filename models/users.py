@@ -36,9 +36,7 @@ class ApiKey(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=Column(Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False, index=True)
     )
     name: str = Field(default="default", max_length=100)
     prefix: str = Field(max_length=16)

@@ -30,6 +30,15 @@ from workers.temporal_setup import register_search_attributes
 from workflows.search_attributes import ALL_KEYS
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-histories",
+        action="store_true",
+        default=False,
+        help="Save the event histories of the engine scenario tests for the replay test.",
+    )
+
+
 def _with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
@@ -55,19 +64,53 @@ def postgres_server_url() -> Iterator[str]:
             server.stop("immediate")
 
 
+def _create_database(server_url: str, name: str, template: str | None = None) -> str:
+    clause = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"{clause}')
+    return _with_database(server_url, name)
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
-def database_url(postgres_server_url: str) -> Iterator[str]:
-    """A fresh database for this session with the schema built by Alembic migrations."""
-    name = f"arcadence_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(postgres_server_url, name)
-    upgrade(url)
+def template_database(postgres_server_url: str) -> Iterator[str]:
+    """A database migrated once by Alembic; never connected to afterwards, so it can be copied."""
+    name = f"arcadence_test_{uuid.uuid4().hex[:10]}_tpl"
+    upgrade(_create_database(postgres_server_url, name))
+    try:
+        yield name
+    finally:
+        _drop_database(postgres_server_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_server_url: str, template_database: str) -> Iterator[str]:
+    """The session's database (a copy of the migrated template) for rolled-back tests."""
+    name = template_database.removesuffix("_tpl")
+    url = _create_database(postgres_server_url, name, template_database)
     try:
         yield url
     finally:
-        with psycopg.connect(postgres_server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(postgres_server_url, name)
+
+
+@pytest.fixture
+def fresh_database_url(postgres_server_url: str, template_database: str) -> Iterator[str]:
+    """A database of the test's own, for tests whose code commits (workers, the API).
+
+    Copied from the migrated template in a fraction of a second and dropped afterwards, so
+    such tests share nothing.
+    """
+    name = f"arcadence_t_{uuid.uuid4().hex[:12]}"
+    url = _create_database(postgres_server_url, name, template_database)
+    try:
+        yield url
+    finally:
+        _drop_database(postgres_server_url, name)
 
 
 @pytest_asyncio.fixture(scope="session")

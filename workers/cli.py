@@ -17,9 +17,7 @@ from workers.embedded.ports import port_is_free
 from workers.embedded.postgres import EmbeddedPostgres
 from workers.logs import configure_logging
 
-app = typer.Typer(
-    help="arcadence: collections cadences as durable Temporal workflows.", no_args_is_help=True
-)
+app = typer.Typer(help="arcadence: collections cadences as durable Temporal workflows.", no_args_is_help=True)
 log = structlog.get_logger("arcadence.cli")
 
 
@@ -38,6 +36,28 @@ def migrate() -> None:
         raise typer.Exit(2)
     upgrade(settings.database_url)
     typer.echo("database is at the latest migration")
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker for enrollments (ARCADENCE_TEMPORAL_ADDRESS, ARCADENCE_DATABASE_URL)."""
+    import asyncio
+
+    from workers.worker import run_worker
+
+    settings = get_settings()
+    missing = [
+        name
+        for name, value in (
+            ("ARCADENCE_DATABASE_URL", settings.database_url),
+            ("ARCADENCE_TEMPORAL_ADDRESS", settings.temporal_address),
+        )
+        if value is None
+    ]
+    if missing:
+        typer.echo(f"{', '.join(missing)} must be set to run a worker", err=True)
+        raise typer.Exit(2)
+    asyncio.run(run_worker(settings))
 
 
 @app.command()

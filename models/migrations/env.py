@@ -20,9 +20,7 @@ def _url() -> str:
 
 
 def run_offline() -> None:
-    context.configure(
-        url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True
-    )
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -30,9 +28,7 @@ def run_offline() -> None:
 def run_online() -> None:
     connectable = context.config.attributes.get("connection")
     if connectable is not None:
-        context.configure(
-            connection=connectable, target_metadata=target_metadata, compare_type=True
-        )
+        context.configure(connection=connectable, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
             context.run_migrations()
         return

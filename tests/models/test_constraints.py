@@ -24,8 +24,7 @@ from models import (
     WorkflowDefinitionVersion,
     WorkflowStep,
 )
-from tests.models.conftest import (
-    ViolationCheck,
+from tests.builders import (
     add,
     make_contact,
     make_customer,
@@ -33,6 +32,7 @@ from tests.models.conftest import (
     make_invoice,
     uid,
 )
+from tests.models.conftest import ViolationCheck
 
 
 async def _sql(session: AsyncSession, statement: str, **params: object) -> None:
@@ -66,14 +66,10 @@ async def test_check_constraint_refuses_bad_value(
     customer = await make_customer(db_session)
     invoice = await make_invoice(db_session, customer)
     definition = await make_definition(db_session)
-    row_id = {"invoice": invoice.id, "customer": customer.id, "workflow_definition": definition.id}[
-        table
-    ]
+    row_id = {"invoice": invoice.id, "customer": customer.id, "workflow_definition": definition.id}[table]
     await rejects(
         constraint,
-        lambda: _sql(
-            db_session, f"UPDATE {table} SET {column} = :bad WHERE id = :id", bad=bad, id=row_id
-        ),
+        lambda: _sql(db_session, f"UPDATE {table} SET {column} = :bad WHERE id = :id", bad=bad, id=row_id),
     )
 
 
@@ -109,9 +105,7 @@ async def test_a_customer_has_at_most_one_live_enrollment(
     await rejects("ck_enrollment_state", lambda: add(db_session, enrollment("sleeping")))
 
 
-async def test_delivery_idempotency_key_is_unique(
-    db_session: AsyncSession, rejects: ViolationCheck
-) -> None:
+async def test_delivery_idempotency_key_is_unique(db_session: AsyncSession, rejects: ViolationCheck) -> None:
     customer = await make_customer(db_session)
 
     def delivery(key: str, **extra: object) -> Delivery:
@@ -129,26 +123,18 @@ async def test_delivery_idempotency_key_is_unique(
     await rejects(
         "uq_delivery_idempotency_key", lambda: add(db_session, delivery("7:12:40:2026-12-02:email"))
     )
-    await rejects(
-        "ck_delivery_status", lambda: add(db_session, delivery(uid(), status="teleported"))
-    )
+    await rejects("ck_delivery_status", lambda: add(db_session, delivery(uid(), status="teleported")))
     await rejects("ck_delivery_channel", lambda: add(db_session, delivery(uid(), channel="pigeon")))
-    await rejects(
-        "ck_delivery_attempts_non_negative", lambda: add(db_session, delivery(uid(), attempts=-1))
-    )
+    await rejects("ck_delivery_attempts_non_negative", lambda: add(db_session, delivery(uid(), attempts=-1)))
 
 
-async def test_provider_events_are_deduplicated(
-    db_session: AsyncSession, rejects: ViolationCheck
-) -> None:
+async def test_provider_events_are_deduplicated(db_session: AsyncSession, rejects: ViolationCheck) -> None:
     at = datetime(2026, 11, 23, 19, 30, tzinfo=UTC)
     await add(db_session, DeliveryEvent(provider_message_id="sg-1", event="delivered", event_at=at))
     await add(db_session, DeliveryEvent(provider_message_id="sg-1", event="open", event_at=at))
     await rejects(
         "uq_delivery_event_dedupe",
-        lambda: add(
-            db_session, DeliveryEvent(provider_message_id="sg-1", event="delivered", event_at=at)
-        ),
+        lambda: add(db_session, DeliveryEvent(provider_message_id="sg-1", event="delivered", event_at=at)),
     )
 
 
@@ -169,14 +155,10 @@ async def test_history_entries_and_tasks_written_once_per_key(
         "uq_history_entry_idempotency_key",
         lambda: add(db_session, HistoryEntry(idempotency_key="occ-1:record", **entry)),
     )
-    await add(
-        db_session, Task(customer_id=customer.id, title="Call AP", idempotency_key="occ-2:task")
-    )
+    await add(db_session, Task(customer_id=customer.id, title="Call AP", idempotency_key="occ-2:task"))
     await rejects(
         "uq_task_idempotency_key",
-        lambda: add(
-            db_session, Task(customer_id=customer.id, title="Call AP", idempotency_key="occ-2:task")
-        ),
+        lambda: add(db_session, Task(customer_id=customer.id, title="Call AP", idempotency_key="occ-2:task")),
     )
     await rejects(
         "ck_task_status",
@@ -215,9 +197,7 @@ async def test_deleting_a_customer_removes_its_contacts(db_session: AsyncSession
     await make_contact(db_session, customer)
     await _sql(db_session, "DELETE FROM customer WHERE id = :id", id=customer.id)
     db_session.expunge_all()
-    assert (
-        await db_session.exec(select(Contact).where(Contact.customer_id == customer.id))
-    ).all() == []
+    assert (await db_session.exec(select(Contact).where(Contact.customer_id == customer.id))).all() == []
 
 
 async def test_deleting_a_specialist_unassigns_their_customers(db_session: AsyncSession) -> None:
@@ -249,15 +229,11 @@ async def test_users_have_a_known_role_and_a_unique_lowercase_email(
     )
 
 
-async def test_a_contact_must_be_reachable(
-    db_session: AsyncSession, rejects: ViolationCheck
-) -> None:
+async def test_a_contact_must_be_reachable(db_session: AsyncSession, rejects: ViolationCheck) -> None:
     customer = await make_customer(db_session)
     await rejects(
         "ck_contact_reachable",
-        lambda: add(
-            db_session, Contact(customer_id=customer.id, name="Nobody", email=None, phone=None)
-        ),
+        lambda: add(db_session, Contact(customer_id=customer.id, name="Nobody", email=None, phone=None)),
     )
 
 
@@ -265,9 +241,7 @@ async def test_steps_are_bounded_ordered_and_keep_their_templates(
     db_session: AsyncSession, rejects: ViolationCheck
 ) -> None:
     definition = await make_definition(db_session)
-    template = await add(
-        db_session, Template(name=f"Reminder {uid()}", subject="Due", text_body="Hi")
-    )
+    template = await add(db_session, Template(name=f"Reminder {uid()}", subject="Due", text_body="Hi"))
 
     def step(position: int, offset: int = 0, action: str = "customer_email") -> WorkflowStep:
         return WorkflowStep(
@@ -293,16 +267,12 @@ async def test_steps_are_bounded_ordered_and_keep_their_templates(
     )
 
 
-async def test_definitions_are_well_formed(
-    db_session: AsyncSession, rejects: ViolationCheck
-) -> None:
+async def test_definitions_are_well_formed(db_session: AsyncSession, rejects: ViolationCheck) -> None:
     await rejects(
         "ck_workflow_definition_customer_needs_frequency",
         lambda: make_definition(db_session, kind="customer", frequency=None),
     )
-    weekly = await make_definition(
-        db_session, kind="customer", frequency={"period": "weekly", "weekday": 1}
-    )
+    weekly = await make_definition(db_session, kind="customer", frequency={"period": "weekly", "weekday": 1})
     await rejects(
         "ck_workflow_definition_not_own_successor",
         lambda: _sql(

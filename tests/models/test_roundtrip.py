@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Contact, Customer, Invoice, OrganizationSettings
-from tests.models.conftest import make_contact, make_customer, make_invoice
+from tests.builders import make_contact, make_customer, make_invoice
 
 
 async def test_customer_with_contacts_and_invoices_round_trips(db_session: AsyncSession) -> None:
@@ -17,9 +17,7 @@ async def test_customer_with_contacts_and_invoices_round_trips(db_session: Async
     customer = await make_customer(
         db_session, name="Globex GmbH", currency="EUR", paused=True, paused_until=paused_until
     )
-    await make_contact(
-        db_session, customer, email="ap@globex.example", roles=["communication", "billing"]
-    )
+    await make_contact(db_session, customer, email="ap@globex.example", roles=["communication", "billing"])
     await make_contact(db_session, customer, email=None, phone="+4930123456", roles=["primary"])
     await make_invoice(
         db_session,
@@ -41,16 +39,12 @@ async def test_customer_with_contacts_and_invoices_round_trips(db_session: Async
     assert loaded.paused_until == paused_until
     assert loaded.paused_until is not None and loaded.paused_until.tzinfo is not None
 
-    contacts = (
-        await db_session.exec(select(Contact).where(Contact.customer_id == customer.id))
-    ).all()
+    contacts = (await db_session.exec(select(Contact).where(Contact.customer_id == customer.id))).all()
     assert sorted(c.roles for c in contacts) == [["communication", "billing"], ["primary"]]
 
     invoices = {
         i.number: i
-        for i in (
-            await db_session.exec(select(Invoice).where(Invoice.customer_id == customer.id))
-        ).all()
+        for i in (await db_session.exec(select(Invoice).where(Invoice.customer_id == customer.id))).all()
     }
     assert invoices["INV-1042"].total == Decimal("2340.50")
     assert isinstance(invoices["INV-1042"].total, Decimal)

@@ -38,9 +38,7 @@ def test_defaults_describe_the_dev_stack(monkeypatch: pytest.MonkeyPatch) -> Non
         ("ARCADENCE_DB_POOL_SIZE", "0"),
     ],
 )
-def test_bad_values_fail_at_start_up(
-    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
-) -> None:
+def test_bad_values_fail_at_start_up(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, value)
     with pytest.raises(ValidationError, match=f"(?i){variable.removeprefix('ARCADENCE_')}"):
         Settings()

@@ -41,9 +41,7 @@ async def test_dev_server_runs_workflows_and_knows_our_search_attributes(
     listed = await client.operator_service.list_search_attributes(
         ListSearchAttributesRequest(namespace=client.namespace)
     )
-    assert {"CustomerId", "DefinitionId", "EnrollmentState", "NextStepAt"} <= set(
-        listed.custom_attributes
-    )
+    assert {"CustomerId", "DefinitionId", "EnrollmentState", "NextStepAt"} <= set(listed.custom_attributes)
     async with Worker(client, task_queue=task_queue, workflows=[SleepThirtyDays]):
         handle = await client.start_workflow(
             SleepThirtyDays.run, id=f"sleep-{task_queue}", task_queue=task_queue

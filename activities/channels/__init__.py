@@ -1,0 +1,1 @@
+"""Where messages leave arcadence: SendGrid email, Twilio SMS, or the development outbox."""

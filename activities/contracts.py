@@ -1,0 +1,145 @@
+"""Inputs and results of the enrollment activities: plain dataclasses, safe to pass to workflows.
+
+Standard library only, so the workflow sandbox can import them cheaply. Amounts never cross
+here as floats; instants are aware UTC datetimes from `workflow.now()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+PrepareOutcome = Literal["send", "performed", "skipped"]
+
+
+@dataclass
+class OccurrenceRef:
+    """One occurrence of a step, as the workflow carries it between activities."""
+
+    key: str
+    at: datetime
+    local_date: date
+    step_id: int
+    step_position: int
+    action: str
+    invoice_id: int | None = None
+    invoice_number: str | None = None
+    label: str = ""
+
+
+@dataclass
+class PlanInput:
+    enrollment_id: int
+    cursor: datetime | None
+    as_of: datetime
+
+
+@dataclass
+class PlanResult:
+    enrollment_state: str
+    definition_id: int
+    definition_name: str
+    definition_version: int
+    kind: str
+    time_zone: str
+    due: list[OccurrenceRef] = field(default_factory=list)
+    missed: list[OccurrenceRef] = field(default_factory=list)
+    next_at: datetime | None = None
+    next_label: str = ""
+    upcoming: list[OccurrenceRef] = field(default_factory=list)
+    exhausted: bool = False
+    continue_with_id: int | None = None
+    customer_paused: bool = False
+    paused_until: datetime | None = None
+    paused_until_label: str = ""
+    pause_reason: str | None = None
+    paused_by: str | None = None
+
+
+@dataclass
+class PrepareInput:
+    enrollment_id: int
+    occurrence: OccurrenceRef
+    as_of: datetime
+
+
+@dataclass
+class PrepareResult:
+    outcome: PrepareOutcome
+    reason: str
+    delivery_ids: list[int] = field(default_factory=list)
+    conditions: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SendInput:
+    delivery_id: int
+    as_of: datetime
+
+
+@dataclass
+class SendResult:
+    delivery_id: int
+    status: str
+    provider: str | None = None
+    provider_message_id: str | None = None
+    note: str = ""
+
+
+@dataclass
+class CloseDeliveryInput:
+    """Settle a delivery the workflow gave up on (provider refused, or it expired)."""
+
+    delivery_id: int
+    status: Literal["failed", "expired"]
+    error: str
+    as_of: datetime
+
+
+@dataclass
+class RecordInput:
+    enrollment_id: int
+    action: str
+    description: str
+    as_of: datetime
+    occurrence: OccurrenceRef | None = None
+    actor: str = "arcadence"
+    details: dict[str, Any] = field(default_factory=dict)
+    # Written once per key: a retried record activity never duplicates the entry.
+    key: str | None = None
+    # Whether this counts as the customer's "last action" (sends and people's actions do).
+    last_action: bool = True
+
+
+@dataclass
+class SwitchInput:
+    enrollment_id: int
+    definition_id: int
+    reason: Literal["reassign", "continue_with"]
+    actor: str
+    as_of: datetime
+
+
+@dataclass
+class SwitchResult:
+    definition_id: int
+    definition_name: str
+    anchor_date: date
+
+
+@dataclass
+class FinishInput:
+    enrollment_id: int
+    state: Literal["completed", "cancelled"]
+    reason: str
+    actor: str
+    as_of: datetime
+
+
+@dataclass
+class NextStepInput:
+    enrollment_id: int
+    state: str
+    next_step_at: datetime | None

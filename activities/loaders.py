@@ -1,0 +1,183 @@
+"""Reading rows from Postgres into the pure `domain` types the rules work on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.exceptions import ApplicationError
+
+from domain.enums import (
+    AutopayAnchor,
+    CatchUpPolicy,
+    DefinitionKind,
+    FrequencyPeriod,
+    InvoiceStatus,
+    StepAction,
+)
+from domain.schedules import (
+    EnrollmentContext,
+    Frequency,
+    InvoiceSpec,
+    OrgCalendar,
+    ScheduleSpec,
+    StepSpec,
+)
+from models import (
+    Customer,
+    Enrollment,
+    Invoice,
+    OrganizationSettings,
+    WorkflowDefinition,
+    WorkflowStep,
+)
+
+ACTION_WORDS = {
+    StepAction.CUSTOMER_EMAIL: "email",
+    StepAction.STATEMENT_EMAIL: "statement",
+    StepAction.INTERNAL_NOTIFICATION: "internal notification",
+    StepAction.SMS: "SMS",
+    StepAction.TASK: "task",
+    StepAction.NOTE: "note",
+    StepAction.SET_INVOICE_STATUS: "invoice status change",
+    StepAction.ASSIGN_SPECIALIST: "specialist assignment",
+    StepAction.NOTIFY_SPECIALIST: "specialist notification",
+}
+
+
+class NotFound(ApplicationError):
+    """A row the activity needs is gone; retrying cannot bring it back."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, type="NonRetryable", non_retryable=True)
+
+
+async def load_organization(session: AsyncSession) -> OrganizationSettings:
+    org = (await session.exec(select(OrganizationSettings))).first()
+    # An organization that never saved settings runs on the documented defaults.
+    return org or OrganizationSettings(name="arcadence")
+
+
+def calendar_of(org: OrganizationSettings) -> OrgCalendar:
+    return OrgCalendar(
+        time_zone=org.time_zone,
+        send_time=org.send_time,
+        business_days_only=org.business_days_only,
+        holiday_country=org.holiday_country,
+        send_window_minutes=org.send_window_minutes,
+    )
+
+
+async def load_enrollment(session: AsyncSession, enrollment_id: int, *, lock: bool = False) -> Enrollment:
+    query = select(Enrollment).where(Enrollment.id == enrollment_id)
+    if lock:
+        query = query.with_for_update()
+    enrollment = (await session.exec(query)).first()
+    if enrollment is None:
+        raise NotFound(f"enrollment {enrollment_id} does not exist")
+    return enrollment
+
+
+async def load_customer(session: AsyncSession, customer_id: int, *, lock: bool = False) -> Customer:
+    query = select(Customer).where(Customer.id == customer_id)
+    if lock:
+        query = query.with_for_update()
+    customer = (await session.exec(query)).first()
+    if customer is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    return customer
+
+
+async def load_definition(
+    session: AsyncSession, definition_id: int
+) -> tuple[WorkflowDefinition, list[WorkflowStep]]:
+    definition = await session.get(WorkflowDefinition, definition_id)
+    if definition is None:
+        raise NotFound(f"workflow definition {definition_id} does not exist")
+    steps = list(
+        (
+            await session.exec(
+                select(WorkflowStep)
+                .where(WorkflowStep.definition_id == definition_id)
+                .order_by(col(WorkflowStep.position))
+            )
+        ).all()
+    )
+    return definition, steps
+
+
+def schedule_spec(definition: WorkflowDefinition, steps: Sequence[WorkflowStep]) -> ScheduleSpec:
+    assert definition.id is not None
+    frequency = None
+    if definition.frequency:
+        raw = definition.frequency
+        frequency = Frequency(
+            period=FrequencyPeriod(str(raw["period"])),
+            weekday=int(raw["weekday"]),
+            week_of_month=int(raw["week_of_month"]) if raw.get("week_of_month") is not None else None,
+        )
+    return ScheduleSpec(
+        definition_id=definition.id,
+        kind=DefinitionKind(definition.kind),
+        steps=tuple(
+            StepSpec(id=s.id, position=s.position, offset_days=s.offset_days, action=StepAction(s.action))
+            for s in steps
+            if s.id is not None
+        ),
+        frequency=frequency,
+        catch_up=CatchUpPolicy(definition.catch_up),
+        continue_with_id=definition.continue_with_id,
+    )
+
+
+async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice]:
+    """Invoices that may still be in a cadence (the domain rules make the final call)."""
+    query = (
+        select(Invoice)
+        .where(Invoice.customer_id == customer_id)
+        .where(
+            col(Invoice.status).not_in([InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF])
+        )
+        .where(col(Invoice.balance_due) > 0)
+        .order_by(col(Invoice.due_date), col(Invoice.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+def invoice_spec(invoice: Invoice) -> InvoiceSpec:
+    assert invoice.id is not None
+    return InvoiceSpec(
+        id=invoice.id,
+        number=invoice.number,
+        status=InvoiceStatus(invoice.status),
+        balance_due=invoice.balance_due,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        discount_end_date=invoice.discount_end_date,
+        scheduled_payment_date=invoice.scheduled_payment_date,
+        paused=invoice.paused,
+    )
+
+
+def enrollment_context(
+    enrollment: Enrollment, customer: Customer, invoices: Sequence[Invoice]
+) -> EnrollmentContext:
+    assert enrollment.id is not None
+    return EnrollmentContext(
+        enrollment_id=enrollment.id,
+        anchor_date=enrollment.anchor_date,
+        invoices=tuple(invoice_spec(i) for i in invoices),
+        autopay_anchor=AutopayAnchor(customer.autopay_anchor),
+    )
+
+
+def pause_in_force(customer: Customer, as_of: datetime) -> bool:
+    return customer.paused and (customer.paused_until is None or customer.paused_until > as_of)
+
+
+def step_label(position: int, action: str, invoice_number: str | None) -> str:
+    words = ACTION_WORDS.get(StepAction(action), action)
+    target = f" for {invoice_number}" if invoice_number else ""
+    return f"step {position + 1} ({words}){target}"

@@ -1,0 +1,193 @@
+"""Drafting a message for a step: who receives it and what it says, from Postgres rows.
+
+Recipients and rendering are the domain's rules; this module only gathers their inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.exceptions import ApplicationError
+
+from domain import recipients as rcp
+from domain import templates as tpl
+from domain.enums import Channel, StepAction
+from models import (
+    Contact,
+    Customer,
+    Invoice,
+    OrganizationSettings,
+    Template,
+    User,
+    WorkflowDefinition,
+    WorkflowStep,
+)
+
+INTERNAL = {StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST}
+
+
+@dataclass
+class MessageDraft:
+    channel: str
+    summary: str = ""
+    skip_reason: str | None = None
+    recipients: list[dict[str, Any]] = field(default_factory=list)
+    subject: str | None = None
+    html_body: str | None = None
+    text_body: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _default_template_slug(action: StepAction, step: WorkflowStep) -> str:
+    if action == StepAction.STATEMENT_EMAIL:
+        return "customer_statement"
+    if action == StepAction.SMS:
+        return "sms_reminder"
+    if action in INTERNAL:
+        return "internal_notification"
+    if step.offset_days < 0:
+        return "reminder_before_due"
+    if step.offset_days == 0:
+        return "reminder_due_today"
+    if step.offset_days <= 7:
+        return "overdue_1"
+    if step.offset_days <= 21:
+        return "overdue_2"
+    return "overdue_3"
+
+
+async def _template_source(
+    session: AsyncSession, action: StepAction, step: WorkflowStep
+) -> tpl.TemplateSource:
+    if step.template_id is not None:
+        row = await session.get(Template, step.template_id)
+        if row is None:
+            raise ApplicationError(
+                f"template {step.template_id} does not exist",
+                type="NonRetryable",
+                non_retryable=True,
+            )
+        return tpl.TemplateSource(
+            name=row.name,
+            channel=Channel(row.channel),
+            subject=row.subject,
+            html_body=row.html_body,
+            text_body=row.text_body,
+        )
+    slug = str((step.parameters or {}).get("template") or _default_template_slug(action, step))
+    source = tpl.DEFAULT_TEMPLATES.get(slug)
+    if source is None:
+        raise ApplicationError(f"unknown default template '{slug}'", type="NonRetryable", non_retryable=True)
+    return source
+
+
+async def _users(session: AsyncSession, ids: list[int]) -> dict[int, rcp.InternalUser]:
+    if not ids:
+        return {}
+    rows = (
+        await session.exec(select(User).where(col(User.id).in_(ids)).where(col(User.active).is_(True)))
+    ).all()
+    return {u.id: rcp.InternalUser(id=u.id, name=u.name, email=u.email) for u in rows if u.id is not None}
+
+
+async def _contacts(session: AsyncSession, customer_id: int) -> list[rcp.ContactInfo]:
+    rows = (
+        await session.exec(
+            select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
+        )
+    ).all()
+    return [
+        rcp.ContactInfo(
+            id=c.id or 0,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            roles=tuple(c.roles),
+            suppressed=c.suppressed_at is not None,
+        )
+        for c in rows
+    ]
+
+
+async def draft_message(
+    session: AsyncSession,
+    *,
+    org: OrganizationSettings,
+    customer: Customer,
+    definition: WorkflowDefinition,
+    step: WorkflowStep,
+    invoice: Invoice | None,
+    invoices: list[Invoice],
+    as_of: datetime,
+    today: date,
+) -> MessageDraft:
+    action = StepAction(step.action)
+    channel = Channel.SMS if action == StepAction.SMS else Channel.EMAIL
+    draft = MessageDraft(channel=channel.value)
+    specialist = await session.get(User, customer.specialist_id) if customer.specialist_id else None
+
+    resolution = await _resolve(session, action, customer, definition, specialist)
+    draft.details["recipients_cut"] = [r.email for r in resolution.cut]
+    draft.details["recipients_rejected"] = [
+        {"address": r.address, "reason": r.reason} for r in resolution.rejected
+    ]
+    if resolution.skip_reason:
+        draft.skip_reason = resolution.skip_reason
+        return draft
+    draft.recipients = [
+        {"address": r.email, "name": r.name, "source": r.source} for r in resolution.recipients
+    ]
+
+    source = await _template_source(session, action, step)
+    context = tpl.build_context(
+        org,
+        customer,
+        [i for i in invoices if not i.paused],
+        invoice=invoice,
+        contact=None,
+        specialist=specialist,
+        as_of=today,
+    )
+    try:
+        rendered = tpl.render_message(source, context)
+    except tpl.TemplateError as err:
+        raise ApplicationError(f"template error: {err}", type="TemplateError", non_retryable=True) from err
+    draft.subject = rendered.subject
+    draft.html_body = rendered.html_body
+    draft.text_body = rendered.text_body
+    names = ", ".join(r.email for r in resolution.recipients)
+    cut = f" ({len(resolution.cut)} more cut: at most {rcp.MAX_RECIPIENTS})" if resolution.cut else ""
+    what = {"sms": "SMS", "email": "Email"}[channel.value]
+    draft.summary = f"{what} '{rendered.subject or source.name}' to {names}{cut}"
+    draft.details["template"] = source.name
+    return draft
+
+
+async def _resolve(
+    session: AsyncSession,
+    action: StepAction,
+    customer: Customer,
+    definition: WorkflowDefinition,
+    specialist: User | None,
+) -> rcp.RecipientResolution:
+    if action in INTERNAL:
+        ids = [int(i) for i in definition.internal_recipients or []]
+        if specialist is not None and specialist.id is not None:
+            ids.insert(0, specialist.id)
+        users = await _users(session, ids)
+        return rcp.resolve_internal_recipients(ids, users)
+    contacts = await _contacts(session, customer.id or 0)
+    if action == StepAction.SMS:
+        return rcp.resolve_sms_recipients(contacts)
+    extra = definition.additional_recipients or {}
+    additional = rcp.AdditionalRecipients(
+        emails=tuple(str(e) for e in extra.get("emails", [])),
+        contact_roles=tuple(str(r) for r in extra.get("contact_roles", [])),
+        user_ids=tuple(int(u) for u in extra.get("user_ids", [])),
+    )
+    users = await _users(session, list(additional.user_ids))
+    return rcp.resolve_email_recipients(contacts, additional, users)

@@ -1,0 +1,143 @@
+"""The `plan` activity: from Postgres and the domain rules, what is due now and what comes next."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import structlog
+from temporalio import activity
+
+from activities.contracts import OccurrenceRef, PlanInput, PlanResult
+from activities.loaders import (
+    calendar_of,
+    enrollment_context,
+    load_customer,
+    load_definition,
+    load_enrollment,
+    load_organization,
+    open_invoices,
+    pause_in_force,
+    schedule_spec,
+    step_label,
+)
+from domain.enums import DefinitionKind
+from domain.schedules import Occurrence, plan_next
+from models import HistoryEntry
+from models.db import SessionFactory, unit_of_work
+
+log = structlog.get_logger("arcadence.plan")
+
+# Invoice cadences look back this far on a fresh plan, so that "enrolled late" meets catch-up.
+INVOICE_LOOKBACK = timedelta(days=400)
+
+
+class PlanningActivities:
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._sessions = session_factory
+
+    @activity.defn(name="plan")
+    async def plan(self, request: PlanInput) -> PlanResult:
+        async with unit_of_work(self._sessions) as session:
+            enrollment = await load_enrollment(session, request.enrollment_id)
+            customer = await load_customer(session, enrollment.customer_id)
+            org = await load_organization(session)
+            definition, steps = await load_definition(session, enrollment.definition_id)
+            invoices = await open_invoices(session, customer.id or 0)
+            calendar = calendar_of(org)
+            zone = ZoneInfo(org.time_zone)
+
+            if customer.paused and not pause_in_force(customer, request.as_of):
+                # A pause with an end date ends by itself (e.g. a promise to pay).
+                assert customer.id is not None
+                session.add(
+                    HistoryEntry(
+                        customer_id=customer.id,
+                        enrollment_id=enrollment.id,
+                        occurred_at=request.as_of,
+                        action="customer_resumed",
+                        actor="arcadence",
+                        description=f"Pause ended on its end date (was: {customer.pause_reason or '-'})",
+                        idempotency_key=f"resume:{customer.id}:{customer.paused_until}",
+                    )
+                )
+                customer.paused = False
+                customer.paused_until = None
+                customer.pause_reason = None
+                customer.paused_by = None
+                session.add(customer)
+
+            spec = schedule_spec(definition, steps)
+            ctx = enrollment_context(enrollment, customer, invoices)
+            cursor = request.cursor or _fresh_cursor(spec.kind, enrollment.anchor_date, zone)
+            planned = plan_next(spec, ctx, calendar, cursor=cursor, as_of=request.as_of)
+            numbers = {i.id: i.number for i in invoices}
+
+            def ref(o: Occurrence) -> OccurrenceRef:
+                number = numbers.get(o.invoice_id) if o.invoice_id is not None else None
+                return OccurrenceRef(
+                    key=o.key,
+                    at=o.at,
+                    local_date=o.local_date,
+                    step_id=o.step_id,
+                    step_position=o.step_position,
+                    action=str(o.action),
+                    invoice_id=o.invoice_id,
+                    invoice_number=number,
+                    label=step_label(o.step_position, str(o.action), number),
+                )
+
+            upcoming = [ref(o) for o in planned.upcoming]
+            next_label = ""
+            if planned.next_at is not None and upcoming:
+                when = planned.next_at.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+                more = f" and {len(upcoming) - 1} more" if len(upcoming) > 1 else ""
+                next_label = f"{when}: {upcoming[0].label}{more}"
+            paused = pause_in_force(customer, request.as_of)
+            result = PlanResult(
+                enrollment_state=enrollment.state,
+                definition_id=definition.id or 0,
+                definition_name=definition.name,
+                definition_version=definition.version,
+                kind=definition.kind,
+                time_zone=org.time_zone,
+                due=[ref(o) for o in planned.due],
+                missed=[ref(o) for o in planned.missed],
+                next_at=planned.next_at,
+                next_label=next_label,
+                upcoming=upcoming,
+                exhausted=planned.exhausted,
+                continue_with_id=enrollment.continue_with_id or planned.continue_with_id,
+                customer_paused=paused,
+                paused_until=customer.paused_until if paused else None,
+                paused_until_label=(
+                    customer.paused_until.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+                    if paused and customer.paused_until
+                    else ""
+                ),
+                pause_reason=customer.pause_reason if paused else None,
+                paused_by=customer.paused_by if paused else None,
+            )
+            log.info(
+                "enrollment.planned",
+                enrollment_id=request.enrollment_id,
+                due=len(result.due),
+                missed=len(result.missed),
+                next_at=str(result.next_at),
+            )
+            return result
+
+
+def _fresh_cursor(kind: DefinitionKind, anchor_date: object, zone: ZoneInfo) -> datetime:
+    """Where a plan starts when nothing was handled yet (new enrollment, or a switch).
+
+    Invoice-driven cadences look back, so reminders that fell before the enrollment meet the
+    catch-up policy; date-driven ones start at the local midnight of their anchor day.
+    """
+    from datetime import date as date_type
+
+    assert isinstance(anchor_date, date_type)
+    midnight = datetime.combine(anchor_date, time(0, 0), tzinfo=zone).astimezone(UTC)
+    if kind in (DefinitionKind.INVOICE, DefinitionKind.AUTOPAY):
+        return midnight - INVOICE_LOOKBACK
+    return midnight - timedelta(seconds=1)

@@ -1,0 +1,245 @@
+"""The `prepare` activity: on waking, re-read the truth and decide what this step does.
+
+Pause state, the invoice, and the conditions are read from Postgres now (a lost signal can
+never cause a wrong send); recipients are resolved, the message rendered, and deliveries
+created once per occurrence key. Non-message steps (task, note, status, assignment) are
+performed here, in the same transaction, idempotently.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import PrepareInput, PrepareResult
+from activities.loaders import (
+    load_customer,
+    load_definition,
+    load_enrollment,
+    load_organization,
+    open_invoices,
+    pause_in_force,
+)
+from activities.messages import MessageDraft, draft_message
+from activities.metrics import customer_metrics
+from domain.conditions import evaluate, parse_conditions
+from domain.enums import InvoiceStatus, StepAction
+from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
+from models.db import SessionFactory, unit_of_work
+
+log = structlog.get_logger("arcadence.prepare")
+
+MESSAGE_ACTIONS = {
+    StepAction.CUSTOMER_EMAIL,
+    StepAction.STATEMENT_EMAIL,
+    StepAction.SMS,
+    StepAction.INTERNAL_NOTIFICATION,
+    StepAction.NOTIFY_SPECIALIST,
+}
+OUT_OF_CADENCE = {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF}
+
+
+def skipped(reason: str, conditions: str = "", **details: Any) -> PrepareResult:
+    return PrepareResult(outcome="skipped", reason=reason, conditions=conditions, details=details)
+
+
+class PreparationActivities:
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._sessions = session_factory
+
+    @activity.defn(name="prepare")
+    async def prepare(self, request: PrepareInput) -> PrepareResult:
+        async with unit_of_work(self._sessions) as session:
+            result = await self._prepare(session, request)
+        log.info(
+            "step.prepared",
+            enrollment_id=request.enrollment_id,
+            occurrence=request.occurrence.key,
+            outcome=result.outcome,
+            reason=result.reason,
+        )
+        return result
+
+    async def _prepare(self, session: AsyncSession, request: PrepareInput) -> PrepareResult:
+        occurrence = request.occurrence
+        enrollment = await load_enrollment(session, request.enrollment_id)
+        if enrollment.state not in ("active", "paused"):
+            return skipped(f"the enrollment is {enrollment.state}")
+        customer = await load_customer(session, enrollment.customer_id)
+        if pause_in_force(customer, request.as_of):
+            until = f" until {customer.paused_until.isoformat()}" if customer.paused_until else ""
+            who = customer.paused_by or "someone"
+            return skipped(f"customer paused by {who}{until}: {customer.pause_reason or 'no reason'}")
+        definition, steps = await load_definition(session, enrollment.definition_id)
+        step = next((s for s in steps if s.id == occurrence.step_id), None)
+        if step is None:
+            return skipped("the step was removed from the workflow")
+
+        invoice: Invoice | None = None
+        if occurrence.invoice_id is not None:
+            invoice = await session.get(Invoice, occurrence.invoice_id)
+            reason = _invoice_out_of_cadence(invoice)
+            if reason:
+                return skipped(reason)
+
+        org = await load_organization(session)
+        today = request.as_of.astimezone(ZoneInfo(org.time_zone)).date()
+        try:
+            conditions = parse_conditions(definition.conditions) + parse_conditions(step.conditions)
+        except ValueError as err:
+            raise ApplicationError(
+                f"invalid conditions: {err}", type="NonRetryable", non_retryable=True
+            ) from err
+        evaluation = evaluate(
+            conditions, await customer_metrics(session, customer.id or 0, customer.currency, today)
+        )
+        if not evaluation.held:
+            return skipped(f"conditions not met: {evaluation.explanation}", evaluation.explanation)
+        met = evaluation.explanation if conditions else ""
+
+        action = StepAction(step.action)
+        if action in MESSAGE_ACTIONS:
+            invoices = await open_invoices(session, customer.id or 0)
+            draft = await draft_message(
+                session,
+                org=org,
+                customer=customer,
+                definition=definition,
+                step=step,
+                invoice=invoice,
+                invoices=invoices,
+                as_of=request.as_of,
+                today=today,
+            )
+            if draft.skip_reason:
+                return skipped(draft.skip_reason, met, **draft.details)
+            delivery_id = await _create_delivery(session, request, enrollment.id or 0, customer, step, draft)
+            return PrepareResult(
+                outcome="send",
+                reason=draft.summary,
+                delivery_ids=[delivery_id],
+                conditions=met,
+                details=draft.details,
+            )
+        summary = await _perform(session, request, customer, step, invoice, today)
+        return PrepareResult(outcome="performed", reason=summary, conditions=met)
+
+
+def _invoice_out_of_cadence(invoice: Invoice | None) -> str | None:
+    if invoice is None:
+        return "the invoice no longer exists"
+    if invoice.status in OUT_OF_CADENCE:
+        return f"{invoice.number} is {invoice.status}"
+    if invoice.balance_due <= 0:
+        return f"{invoice.number} has no balance due"
+    if invoice.paused:
+        return f"{invoice.number} is paused"
+    return None
+
+
+async def _create_delivery(
+    session: AsyncSession,
+    request: PrepareInput,
+    enrollment_id: int,
+    customer: Customer,
+    step: WorkflowStep,
+    draft: MessageDraft,
+) -> int:
+    """One delivery per occurrence and channel: a retried prepare finds the first one."""
+    key = f"{request.occurrence.key}:{draft.channel}"
+    statement = (
+        insert(Delivery)
+        .values(
+            idempotency_key=key,
+            occurrence_key=request.occurrence.key,
+            customer_id=customer.id,
+            enrollment_id=enrollment_id,
+            invoice_id=request.occurrence.invoice_id,
+            step_id=step.id,
+            channel=draft.channel,
+            recipients=draft.recipients,
+            subject=draft.subject,
+            html_body=draft.html_body,
+            text_body=draft.text_body,
+            status="pending",
+            attempts=0,
+            created_at=request.as_of,
+            updated_at=request.as_of,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(Delivery.id))
+    )
+    created = (await (await session.connection()).execute(statement)).scalar_one_or_none()
+    if created is not None:
+        return int(created)
+    existing = (await session.exec(select(Delivery.id).where(Delivery.idempotency_key == key))).one()
+    assert existing is not None
+    return existing
+
+
+async def _perform(
+    session: AsyncSession,
+    request: PrepareInput,
+    customer: Customer,
+    step: WorkflowStep,
+    invoice: Invoice | None,
+    today: Any,
+) -> str:
+    params = step.parameters or {}
+    action = StepAction(step.action)
+    occurrence = request.occurrence
+    if action == StepAction.TASK:
+        specialist = await session.get(User, customer.specialist_id) if customer.specialist_id else None
+        title = str(params.get("title") or f"Follow up with {customer.name}")
+        if invoice is not None:
+            title = f"{title} ({invoice.number})"
+        statement = (
+            insert(Task)
+            .values(
+                customer_id=customer.id,
+                invoice_id=invoice.id if invoice else None,
+                assignee_id=specialist.id if specialist else None,
+                idempotency_key=f"{occurrence.key}:task",
+                title=title[:300],
+                description=str(params.get("description") or ""),
+                due_date=today + timedelta(days=int(params.get("due_in_days", 0))),
+                status="open",
+                created_at=request.as_of,
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        )
+        await (await session.connection()).execute(statement)
+        who = specialist.name if specialist else "nobody (no AR specialist assigned)"
+        return f"Task '{title}' created for {who}"
+    if action == StepAction.NOTE:
+        return f"Note: {params.get('text') or 'reached this step'}"
+    if action == StepAction.SET_INVOICE_STATUS:
+        status = InvoiceStatus(str(params.get("status", InvoiceStatus.ON_HOLD)))
+        targets = [invoice] if invoice is not None else await open_invoices(session, customer.id or 0)
+        for target in targets:
+            target.status = status
+            session.add(target)
+        numbers = ", ".join(t.number for t in targets) or "no open invoice"
+        return f"Invoice status set to {status}: {numbers}"
+    if action == StepAction.ASSIGN_SPECIALIST:
+        user_id = params.get("user_id")
+        user = await session.get(User, int(user_id)) if user_id is not None else None
+        if user is None or not user.active:
+            raise ApplicationError(
+                f"assign_specialist: user {user_id} does not exist or is inactive",
+                type="NonRetryable",
+                non_retryable=True,
+            )
+        locked = await load_customer(session, customer.id or 0, lock=True)
+        locked.specialist_id = user.id
+        session.add(locked)
+        return f"AR specialist set to {user.name}"
+    raise ApplicationError(f"unsupported action {action}", type="NonRetryable", non_retryable=True)

@@ -1,0 +1,170 @@
+"""Activities that write what an enrollment did: history, definition switches, its end."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import FinishInput, NextStepInput, RecordInput, SwitchInput, SwitchResult
+from activities.loaders import NotFound, load_customer, load_enrollment, load_organization
+from models import Enrollment, HistoryEntry, WorkflowDefinition
+from models.db import SessionFactory, unit_of_work
+
+log = structlog.get_logger("arcadence.record")
+
+
+async def write_history(
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    action: str,
+    description: str,
+    actor: str,
+    occurred_at: datetime,
+    enrollment_id: int | None = None,
+    invoice_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    key: str | None = None,
+    last_action: bool = True,
+) -> bool:
+    """Insert one history entry (once per key); returns whether it was new."""
+    statement = (
+        insert(HistoryEntry)
+        .values(
+            customer_id=customer_id,
+            enrollment_id=enrollment_id,
+            invoice_id=invoice_id,
+            idempotency_key=key,
+            occurred_at=occurred_at,
+            action=action,
+            actor=actor,
+            description=description[:5000],
+            details=details or {},
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(HistoryEntry.id))
+    )
+    inserted = (await (await session.connection()).execute(statement)).first() is not None
+    if inserted and last_action:
+        customer = await load_customer(session, customer_id, lock=True)
+        customer.last_action = description[:500]
+        customer.last_action_by = actor
+        customer.last_action_at = occurred_at
+        session.add(customer)
+    return inserted
+
+
+class RecordingActivities:
+    def __init__(self, session_factory: SessionFactory) -> None:
+        self._sessions = session_factory
+
+    @activity.defn(name="record")
+    async def record(self, request: RecordInput) -> bool:
+        async with unit_of_work(self._sessions) as session:
+            enrollment = await load_enrollment(session, request.enrollment_id)
+            occurrence = request.occurrence
+            details = dict(request.details)
+            if occurrence is not None:
+                details.setdefault("occurrence", occurrence.key)
+                details.setdefault("step_position", occurrence.step_position + 1)
+                details.setdefault("scheduled_for", occurrence.at.isoformat())
+            inserted = await write_history(
+                session,
+                customer_id=enrollment.customer_id,
+                enrollment_id=enrollment.id,
+                invoice_id=occurrence.invoice_id if occurrence else None,
+                action=request.action,
+                description=request.description,
+                actor=request.actor,
+                occurred_at=request.as_of,
+                details=details,
+                key=request.key,
+                last_action=request.last_action,
+            )
+        log.info(
+            "history.recorded",
+            enrollment_id=request.enrollment_id,
+            action=request.action,
+            new=inserted,
+        )
+        return inserted
+
+    @activity.defn(name="switch_definition")
+    async def switch_definition(self, request: SwitchInput) -> SwitchResult:
+        async with unit_of_work(self._sessions) as session:
+            enrollment = await load_enrollment(session, request.enrollment_id, lock=True)
+            target = await session.get(WorkflowDefinition, request.definition_id)
+            if target is None:
+                raise ApplicationError(
+                    f"workflow definition {request.definition_id} does not exist",
+                    type="NonRetryable",
+                    non_retryable=True,
+                )
+            previous = await session.get(WorkflowDefinition, enrollment.definition_id)
+            org = await load_organization(session)
+            today = request.as_of.astimezone(ZoneInfo(org.time_zone)).date()
+            already = enrollment.definition_id == target.id and enrollment.anchor_date == today
+            enrollment.definition_id = target.id or request.definition_id
+            enrollment.definition_version = target.version
+            enrollment.anchor_date = today
+            enrollment.continue_with_id = None
+            session.add(enrollment)
+            if not already:
+                verb = "Reassigned" if request.reason == "reassign" else "Continued"
+                await write_history(
+                    session,
+                    customer_id=enrollment.customer_id,
+                    enrollment_id=enrollment.id,
+                    action="workflow_reassigned" if request.reason == "reassign" else "workflow_continued",
+                    description=(
+                        f"{verb} from '{previous.name if previous else '?'}' to '{target.name}', "
+                        f"anchored on {today.isoformat()}"
+                    ),
+                    actor=request.actor,
+                    occurred_at=request.as_of,
+                    details={"from": previous.id if previous else None, "to": target.id},
+                    key=f"switch:{enrollment.id}:{target.id}:{request.as_of.isoformat()}",
+                )
+            return SwitchResult(definition_id=target.id or 0, definition_name=target.name, anchor_date=today)
+
+    @activity.defn(name="finish")
+    async def finish(self, request: FinishInput) -> None:
+        async with unit_of_work(self._sessions) as session:
+            enrollment = await load_enrollment(session, request.enrollment_id, lock=True)
+            if enrollment.state in ("completed", "cancelled"):
+                return
+            enrollment.state = request.state
+            enrollment.ended_at = request.as_of
+            enrollment.next_step_at = None
+            session.add(enrollment)
+            await write_history(
+                session,
+                customer_id=enrollment.customer_id,
+                enrollment_id=enrollment.id,
+                action=f"enrollment_{request.state}",
+                description=f"Enrollment {request.state}: {request.reason}",
+                actor=request.actor,
+                occurred_at=request.as_of,
+                key=f"finish:{enrollment.id}",
+            )
+
+    @activity.defn(name="save_next_step")
+    async def save_next_step(self, request: NextStepInput) -> None:
+        async with unit_of_work(self._sessions) as session:
+            try:
+                enrollment: Enrollment = await load_enrollment(session, request.enrollment_id)
+            except NotFound:
+                return
+            if enrollment.state in ("completed", "cancelled"):
+                return
+            enrollment.next_step_at = request.next_step_at
+            enrollment.state = request.state if request.state in ("active", "paused") else enrollment.state
+            session.add(enrollment)

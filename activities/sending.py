@@ -1,0 +1,226 @@
+"""The `send` activity: claim the delivery row, call the channel, mark the outcome.
+
+At-most-once where it matters: a retry that finds `sent` sends nothing, and one that finds
+`sending` (a crash after the request may have left) marks the delivery `unknown` instead of
+risking a duplicate; the provider's webhook settles it later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.channels.base import (
+    Address,
+    EmailChannel,
+    EmailMessage,
+    ProviderOutcomeUnknown,
+    ProviderRejected,
+    ProviderUnavailable,
+    SendOutcome,
+    SmsChannel,
+    SmsMessage,
+)
+from activities.contracts import CloseDeliveryInput, SendInput, SendResult
+from activities.loaders import NotFound, load_customer, load_organization
+from activities.recording import write_history
+from domain.enums import Channel, DeliveryStatus
+from models import Delivery, Task
+from models.db import SessionFactory, unit_of_work
+
+log = structlog.get_logger("arcadence.send")
+
+FINAL = {
+    DeliveryStatus.SENT,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.OPENED,
+    DeliveryStatus.CLICKED,
+    DeliveryStatus.BOUNCED,
+    DeliveryStatus.DROPPED,
+    DeliveryStatus.DEFERRED,
+    DeliveryStatus.SPAM_REPORTED,
+    DeliveryStatus.UNSUBSCRIBED,
+    DeliveryStatus.FAILED,
+    DeliveryStatus.EXPIRED,
+    DeliveryStatus.UNKNOWN,
+}
+
+
+async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
+    row = (await session.exec(select(Delivery).where(Delivery.id == delivery_id).with_for_update())).first()
+    if row is None:
+        raise NotFound(f"delivery {delivery_id} does not exist")
+    return row
+
+
+class SendingActivities:
+    def __init__(self, session_factory: SessionFactory, email: EmailChannel, sms: SmsChannel) -> None:
+        self._sessions = session_factory
+        self._email = email
+        self._sms = sms
+
+    @activity.defn(name="send")
+    async def send(self, request: SendInput) -> SendResult:
+        claimed = await self._claim(request)
+        if isinstance(claimed, SendResult):
+            return claimed
+        delivery_id = request.delivery_id
+        try:
+            outcome = await self._call_channel(claimed)
+        except ProviderRejected as err:
+            await self._settle(delivery_id, DeliveryStatus.FAILED, error=str(err))
+            log.warning("delivery.rejected", delivery_id=delivery_id, error=str(err))
+            raise ApplicationError(
+                f"provider refused the message: {err}", type="ProviderRejected", non_retryable=True
+            ) from err
+        except ProviderOutcomeUnknown as err:
+            await self._mark_unknown(delivery_id, request.as_of, str(err))
+            return SendResult(delivery_id=delivery_id, status=DeliveryStatus.UNKNOWN, note=str(err))
+        except ProviderUnavailable as err:
+            await self._settle(delivery_id, DeliveryStatus.PENDING, error=str(err))
+            log.warning("delivery.retry", delivery_id=delivery_id, error=str(err))
+            raise ApplicationError(f"provider unavailable: {err}", type="ProviderUnavailable") from err
+        except Exception as err:
+            # Failed before the request left (e.g. building the message): the claim is released.
+            await self._settle(delivery_id, DeliveryStatus.PENDING, error=repr(err))
+            raise
+        await self._settle(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=request.as_of)
+        log.info("delivery.sent", delivery_id=delivery_id, provider=outcome.provider)
+        return SendResult(
+            delivery_id=delivery_id,
+            status=DeliveryStatus.SENT,
+            provider=outcome.provider,
+            provider_message_id=outcome.message_id,
+        )
+
+    @activity.defn(name="close_delivery")
+    async def close_delivery(self, request: CloseDeliveryInput) -> None:
+        async with unit_of_work(self._sessions) as session:
+            delivery = await _locked_delivery(session, request.delivery_id)
+            if delivery.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+                delivery.status = request.status
+                delivery.last_error = request.error
+                delivery.updated_at = request.as_of
+                session.add(delivery)
+
+    async def _claim(self, request: SendInput) -> Delivery | SendResult:
+        async with unit_of_work(self._sessions) as session:
+            delivery = await _locked_delivery(session, request.delivery_id)
+            status = DeliveryStatus(delivery.status)
+            if status in FINAL:
+                return SendResult(
+                    delivery_id=request.delivery_id,
+                    status=status,
+                    provider=delivery.provider,
+                    provider_message_id=delivery.provider_message_id,
+                    note="already settled; nothing sent again",
+                )
+            if status == DeliveryStatus.SENDING:
+                ambiguous = True
+            else:
+                ambiguous = False
+                delivery.status = DeliveryStatus.SENDING
+                delivery.attempts += 1
+                delivery.updated_at = request.as_of
+                session.add(delivery)
+                await session.flush()
+                session.expunge(delivery)
+        if ambiguous:
+            note = "a previous attempt was interrupted after claiming; it may or may not have been sent"
+            await self._mark_unknown(request.delivery_id, request.as_of, note)
+            return SendResult(delivery_id=request.delivery_id, status=DeliveryStatus.UNKNOWN, note=note)
+        return delivery
+
+    async def _call_channel(self, delivery: Delivery) -> SendOutcome:
+        assert delivery.id is not None
+        custom_args = {
+            "delivery_id": str(delivery.id),
+            "enrollment_id": str(delivery.enrollment_id or ""),
+            "idempotency_key": delivery.idempotency_key,
+        }
+        recipients = [r for r in delivery.recipients if r.get("address")]
+        if delivery.channel == Channel.SMS:
+            return await self._sms.send_sms(
+                SmsMessage(
+                    delivery_id=delivery.id,
+                    idempotency_key=delivery.idempotency_key,
+                    to=tuple(str(r["address"]) for r in recipients),
+                    body=delivery.text_body,
+                    custom_args=custom_args,
+                )
+            )
+        async with self._sessions() as session:
+            org = await load_organization(session)
+        return await self._email.send_email(
+            EmailMessage(
+                delivery_id=delivery.id,
+                idempotency_key=delivery.idempotency_key,
+                to=tuple(Address(email=str(r["address"]), name=r.get("name")) for r in recipients),
+                sender=Address(email=org.sender_email, name=org.sender_name),
+                reply_to=Address(email=org.reply_to) if org.reply_to else None,
+                subject=delivery.subject or "",
+                html_body=delivery.html_body,
+                text_body=delivery.text_body,
+                custom_args=custom_args,
+                categories=("arcadence", str(delivery.channel)),
+            )
+        )
+
+    async def _settle(
+        self,
+        delivery_id: int,
+        status: DeliveryStatus,
+        *,
+        error: str | None = None,
+        outcome: SendOutcome | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        async with unit_of_work(self._sessions) as session:
+            delivery = await _locked_delivery(session, delivery_id)
+            delivery.status = status
+            if error is not None:
+                delivery.last_error = error[:4000]
+            if outcome is not None:
+                delivery.provider = outcome.provider
+                delivery.provider_message_id = outcome.message_id
+                delivery.sent_at = at
+            session.add(delivery)
+
+    async def _mark_unknown(self, delivery_id: int, as_of: datetime, note: str) -> None:
+        """Record the ambiguity and ask a person to check, rather than risk a duplicate."""
+        async with unit_of_work(self._sessions) as session:
+            delivery = await _locked_delivery(session, delivery_id)
+            delivery.status = DeliveryStatus.UNKNOWN
+            delivery.last_error = note
+            session.add(delivery)
+            customer = await load_customer(session, delivery.customer_id)
+            await write_history(
+                session,
+                customer_id=delivery.customer_id,
+                enrollment_id=delivery.enrollment_id,
+                invoice_id=delivery.invoice_id,
+                action="delivery_unknown",
+                description=f"Delivery {delivery_id} outcome unknown: {note}. Not re-sent (no duplicates).",
+                actor="arcadence",
+                occurred_at=as_of,
+                details={"delivery_id": delivery_id},
+                key=f"unknown:{delivery_id}",
+                last_action=False,
+            )
+            session.add(
+                Task(
+                    customer_id=delivery.customer_id,
+                    invoice_id=delivery.invoice_id,
+                    assignee_id=customer.specialist_id,
+                    idempotency_key=f"unknown:{delivery_id}",
+                    title=f"Check whether message {delivery_id} reached {customer.name}",
+                    description=note,
+                    due_date=as_of.date(),
+                )
+            )
+        log.warning("delivery.unknown", delivery_id=delivery_id, note=note)

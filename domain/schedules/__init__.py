@@ -1,0 +1,33 @@
+"""Schedules: when each step of a definition fires for an enrollment (pure, DST-correct)."""
+
+from domain.schedules.occurrences import monthly_weekday, occurrence_key, occurrences
+from domain.schedules.org_calendar import OrgCalendar, local_instant
+from domain.schedules.planning import ON_TIME_GRACE, Plan, plan_next, timeline
+from domain.schedules.specs import (
+    MAX_STEPS,
+    EnrollmentContext,
+    Frequency,
+    InvoiceSpec,
+    Occurrence,
+    ScheduleSpec,
+    StepSpec,
+)
+
+__all__ = [
+    "MAX_STEPS",
+    "ON_TIME_GRACE",
+    "EnrollmentContext",
+    "Frequency",
+    "InvoiceSpec",
+    "Occurrence",
+    "OrgCalendar",
+    "Plan",
+    "ScheduleSpec",
+    "StepSpec",
+    "local_instant",
+    "monthly_weekday",
+    "occurrence_key",
+    "occurrences",
+    "plan_next",
+    "timeline",
+]

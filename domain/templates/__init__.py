@@ -1,0 +1,40 @@
+"""Message templates: sandboxed rendering, typed context, default templates."""
+
+from domain.templates.context import RenderContext, build_context
+from domain.templates.defaults import DEFAULT_TEMPLATES
+from domain.templates.errors import (
+    TemplateError,
+    TemplateRenderError,
+    TemplateSecurityError,
+    TemplateSyntaxError,
+    TemplateTooLargeError,
+)
+from domain.templates.rendering import (
+    MAX_OUTPUT_CHARS,
+    MAX_SOURCE_CHARS,
+    RenderedMessage,
+    TemplateSource,
+    clean_subject,
+    render_message,
+    validate_template,
+)
+from domain.templates.samples import sample_context
+
+__all__ = [
+    "DEFAULT_TEMPLATES",
+    "MAX_OUTPUT_CHARS",
+    "MAX_SOURCE_CHARS",
+    "RenderContext",
+    "RenderedMessage",
+    "TemplateError",
+    "TemplateRenderError",
+    "TemplateSecurityError",
+    "TemplateSource",
+    "TemplateSyntaxError",
+    "TemplateTooLargeError",
+    "build_context",
+    "clean_subject",
+    "render_message",
+    "sample_context",
+    "validate_template",
+]

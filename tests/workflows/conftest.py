@@ -1,0 +1,193 @@
+"""The engine under test: a real worker, real activities, a database of the test's own,
+the outbox channel, and Temporal's time-skipping server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import WorkflowExecutionStatus
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+
+from activities.channels.outbox import OutboxChannel
+from models import Delivery, Enrollment, HistoryEntry, OutboxMessage, WorkflowDefinition
+from models.db import SessionFactory, create_engine, session_factory
+from workers.worker import build_worker
+from workflows.client import enroll
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.enrollment_types import EnrollmentInput, EnrollmentStatus
+
+SETTLED = ("Waiting", "Paused", "Completed", "Cancelled")
+WORKFLOW_EXECUTION_STATUS_RUNNING = WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
+
+
+@dataclass
+class Engine:
+    env: WorkflowEnvironment
+    task_queue: str
+    sessions: SessionFactory
+    handles: list[WorkflowHandle[EnrollmentWorkflow, str]] = field(default_factory=list)
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    async def now(self) -> datetime:
+        return await self.env.get_current_time()
+
+    async def start(
+        self, enrollment: Enrollment, definition: WorkflowDefinition
+    ) -> WorkflowHandle[EnrollmentWorkflow, str]:
+        handle = await enroll(
+            self.client,
+            EnrollmentInput(
+                enrollment_id=enrollment.id,
+                customer_id=enrollment.customer_id,
+                definition_id=definition.id,
+                customer_name="Globex Corp",
+            ),
+            actor="admin@acme.example",
+            definition_name=definition.name,
+            task_queue=self.task_queue,
+        )
+        self.handles.append(handle)
+        await self.settle(handle)
+        return handle
+
+    async def settle(
+        self, handle: WorkflowHandle[EnrollmentWorkflow, str], timeout: float = 30
+    ) -> EnrollmentStatus:
+        """Wait until the workflow sleeps (or ended): its activities are done, the DB is quiet."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            # The raw call: the test server's datetime search attributes trip describe()'s decoder.
+            raw = await self.client.workflow_service.describe_workflow_execution(
+                DescribeWorkflowExecutionRequest(
+                    namespace=self.client.namespace, execution=WorkflowExecution(workflow_id=handle.id)
+                )
+            )
+            if raw.workflow_execution_info.status != WORKFLOW_EXECUTION_STATUS_RUNNING:
+                return await handle.query(EnrollmentWorkflow.status)
+            status = await handle.query(EnrollmentWorkflow.status)
+            busy = raw.pending_activities or raw.HasField("pending_workflow_task")
+            if status.details.startswith(SETTLED) and not busy:
+                return status
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"workflow did not settle: {status.details}")
+            await asyncio.sleep(0.05)
+
+    async def wait_for(
+        self,
+        handle: WorkflowHandle[EnrollmentWorkflow, str],
+        predicate: Callable[[EnrollmentStatus], bool],
+        timeout: float = 15,
+    ) -> EnrollmentStatus:
+        """After a signal: wait until the workflow's status shows it was handled, then settle."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not predicate(status := await handle.query(EnrollmentWorkflow.status)):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"condition not reached: {status}")
+            await asyncio.sleep(0.05)
+        return await self.settle(handle)
+
+    async def advance(
+        self, handle: WorkflowHandle[EnrollmentWorkflow, str], duration: timedelta
+    ) -> EnrollmentStatus:
+        """Skip time in steps no longer than a day, letting the workflow act at each wake-up."""
+        remaining = duration
+        while remaining > timedelta(0):
+            step = min(remaining, timedelta(days=1))
+            await self.env.sleep(step)
+            remaining -= step
+            await self.settle(handle)
+        return await self.settle(handle)
+
+    async def rows(self, model: Any, *where: Any, order_by: Any = None) -> list[Any]:
+        async with self.sessions() as session:
+            query = select(model).where(*where)
+            if order_by is not None:
+                query = query.order_by(order_by)
+            return list((await session.exec(query)).all())
+
+    async def outbox(self, customer_id: int) -> list[OutboxMessage]:
+        deliveries = await self.rows(Delivery, Delivery.customer_id == customer_id)
+        ids = [d.id for d in deliveries]
+        if not ids:
+            return []
+        return await self.rows(
+            OutboxMessage, col(OutboxMessage.delivery_id).in_(ids), order_by=col(OutboxMessage.id)
+        )
+
+    async def deliveries(self, customer_id: int) -> list[Delivery]:
+        return await self.rows(Delivery, Delivery.customer_id == customer_id, order_by=col(Delivery.sent_at))
+
+    async def history(self, customer_id: int) -> list[HistoryEntry]:
+        return await self.rows(
+            HistoryEntry, HistoryEntry.customer_id == customer_id, order_by=col(HistoryEntry.occurred_at)
+        )
+
+
+@pytest_asyncio.fixture
+async def db_engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(fresh_database_url, pool_size=4)
+    try:
+        yield eng
+    finally:
+        await eng.dispose()
+
+
+@pytest_asyncio.fixture
+async def session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """The test's own session for setting up rows (it commits: the database is the test's)."""
+    async with session_factory(db_engine)() as s:
+        yield s
+
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+async def _save_histories(harness: Engine, test_name: str) -> None:
+    """Keep real histories for the replay test (pytest --record-histories)."""
+    HISTORIES.mkdir(exist_ok=True)
+    for index, handle in enumerate(harness.handles):
+        history = await handle.fetch_history()
+        name = re.sub(r"[^a-z0-9_]+", "_", test_name.lower()).strip("_")
+        (HISTORIES / f"{name}_{index}.json").write_text(history.to_json())
+
+
+@pytest_asyncio.fixture
+async def cadence(
+    time_skipping_env: WorkflowEnvironment,
+    db_engine: AsyncEngine,
+    task_queue: str,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Engine]:
+    sessions = session_factory(db_engine)
+    outbox = OutboxChannel(sessions)
+    worker = build_worker(
+        time_skipping_env.client, task_queue=task_queue, sessions=sessions, email=outbox, sms=outbox
+    )
+    harness = Engine(env=time_skipping_env, task_queue=task_queue, sessions=sessions)
+    async with worker:
+        try:
+            yield harness
+        finally:
+            if request.config.getoption("--record-histories"):
+                await _save_histories(harness, request.node.name)
+            for handle in harness.handles:
+                with contextlib.suppress(Exception):  # already closed
+                    await handle.terminate("test finished")

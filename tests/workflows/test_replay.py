@@ -1,0 +1,30 @@
+"""Saved histories of real runs replay against today's workflow code without divergence.
+
+A change to the workflow that would break a running enrollment fails here; guard such
+changes with `workflow.patched` (see docs/REPLAY.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.enrollment import EnrollmentWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def test_there_are_saved_histories_to_replay() -> None:
+    assert len(HISTORIES) >= 5, "record them with: pytest tests/workflows --record-histories"
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=[EnrollmentWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None

@@ -1,0 +1,52 @@
+"""Client-side helpers to start and signal enrollment workflows (used by the API and the CLI).
+
+Not workflow code: it never runs inside the sandbox.
+"""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.enrollment_types import (
+    TASK_QUEUE,
+    EnrollmentInput,
+    ReassignSignal,
+    enrollment_workflow_id,
+)
+from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE
+
+
+async def enroll(
+    client: Client,
+    request: EnrollmentInput,
+    *,
+    actor: str,
+    definition_name: str = "",
+    task_queue: str = TASK_QUEUE,
+) -> WorkflowHandle[EnrollmentWorkflow, str]:
+    """Signal-with-start: a running enrollment is reassigned, a missing one is started."""
+    customer = request.customer_name or f"customer {request.customer_id}"
+    workflow_name = definition_name or f"definition {request.definition_id}"
+    return await client.start_workflow(
+        EnrollmentWorkflow.run,
+        request,
+        id=enrollment_workflow_id(request.customer_id),
+        task_queue=task_queue,
+        start_signal="reassign",
+        start_signal_args=[ReassignSignal(definition_id=request.definition_id, actor=actor)],
+        memo={"customer_name": request.customer_name, "enrollment_id": request.enrollment_id},
+        static_summary=f"Collections for {customer} in '{workflow_name}'"[:200],
+        static_details=(
+            f"Enrollment {request.enrollment_id} of customer {request.customer_id} "
+            f"({customer}), enrolled by {actor}."
+        ),
+        search_attributes=TypedSearchAttributes(
+            [
+                SearchAttributePair(CUSTOMER_ID, str(request.customer_id)),
+                SearchAttributePair(DEFINITION_ID, str(request.definition_id)),
+                SearchAttributePair(ENROLLMENT_STATE, "active"),
+            ]
+        ),
+    )
