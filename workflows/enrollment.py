@@ -52,8 +52,6 @@ with workflow.unsafe.imports_passed_through():
         NEXT_STEP_AT,
     )
 
-# A run's history stays small: a fresh run after this many steps, whatever the server says.
-MAX_STEPS_PER_RUN = 100
 # With nothing scheduled, re-plan now and then anyway: a lost signal costs at most this long.
 IDLE_REPLAN = timedelta(days=1)
 # A send that cannot get through within this window is stale: it expires instead of arriving late.
@@ -158,6 +156,10 @@ class EnrollmentWorkflow:
                 ENROLLMENT_STATE.value_set("active"),
             ]
         )
+        start = self._reassign
+        if start is not None and start.definition_id == input.definition_id and input.carried.cursor is None:
+            # Signal-with-start delivers "reassign" to a brand-new run too: nothing to switch.
+            self._reassign = None
         while True:
             if self._cancel is not None:
                 return await self._finish("cancelled", self._cancel.reason, self._cancel.actor)
@@ -205,6 +207,7 @@ class EnrollmentWorkflow:
                         definition_id=self._definition_id,
                         customer_name=self._input.customer_name,
                         carried=self._carried,
+                        max_steps_per_run=self._input.max_steps_per_run,
                     )
                 )
 
@@ -497,7 +500,8 @@ class EnrollmentWorkflow:
         self._steps_this_run += 1
 
     def _should_continue_as_new(self) -> bool:
-        return workflow.info().is_continue_as_new_suggested() or self._steps_this_run >= MAX_STEPS_PER_RUN
+        limit = self._input.max_steps_per_run if self._input else 100
+        return workflow.info().is_continue_as_new_suggested() or self._steps_this_run >= limit
 
 
 def _failure_message(err: ActivityError) -> str:

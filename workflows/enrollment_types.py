@@ -38,6 +38,8 @@ class EnrollmentInput:
     definition_id: int
     customer_name: str = ""
     carried: CarriedState = field(default_factory=CarriedState)
+    # A run's history stays small: a fresh run after this many steps, whatever the server says.
+    max_steps_per_run: int = 100
 
 
 @dataclass

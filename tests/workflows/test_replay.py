@@ -6,14 +6,17 @@ changes with `workflow.patched` (see docs/REPLAY.md).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.enrollment_types import EnrollmentInput
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -28,3 +31,24 @@ async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     replayer = Replayer(workflows=[EnrollmentWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
+
+
+@workflow.defn(name="Enrollment", sandboxed=False)
+class EnrollmentWorkflowWithAnUnguardedChange(EnrollmentWorkflow):
+    """Today's workflow plus one extra timer before planning, without `workflow.patched`."""
+
+    @workflow.run
+    async def run(self, input: EnrollmentInput) -> str:
+        await workflow.sleep(timedelta(seconds=1))
+        return await super().run(input)
+
+
+async def test_an_unguarded_change_to_the_workflow_is_caught_by_replay() -> None:
+    path = HISTORIES[0]
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(
+        workflows=[EnrollmentWorkflowWithAnUnguardedChange], data_converter=pydantic_data_converter
+    )
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
+    assert "nondetermin" in str(result.replay_failure).lower()
