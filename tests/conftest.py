@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from models.db import create_engine
+from models.db import create_engine, session_factory
 from models.migrate import upgrade
 from models.settings import Settings
 from workers.embedded.postgres import EmbeddedPostgres
@@ -144,6 +144,22 @@ async def db_session(db_connection: AsyncConnection) -> AsyncIterator[AsyncSessi
         yield session
     finally:
         await session.close()
+
+
+@pytest_asyncio.fixture
+async def db_engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = create_engine(fresh_database_url, pool_size=4)
+    try:
+        yield eng
+    finally:
+        await eng.dispose()
+
+
+@pytest_asyncio.fixture
+async def session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """The test's own session for setting up rows (it commits: the database is the test's)."""
+    async with session_factory(db_engine)() as s:
+        yield s
 
 
 @pytest_asyncio.fixture(scope="session")

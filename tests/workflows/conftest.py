@@ -17,7 +17,6 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import WorkflowExecutionStatus
 from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
@@ -27,7 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.channels.base import EmailChannel, SmsChannel
 from activities.channels.outbox import OutboxChannel
 from models import Delivery, Enrollment, HistoryEntry, OutboxMessage, WorkflowDefinition
-from models.db import SessionFactory, create_engine, session_factory
+from models.db import SessionFactory, session_factory
 from workers.worker import build_worker
 from workflows.client import enroll
 from workflows.enrollment import EnrollmentWorkflow
@@ -164,22 +163,6 @@ class Engine:
         return await self.rows(
             HistoryEntry, HistoryEntry.customer_id == customer_id, order_by=col(HistoryEntry.occurred_at)
         )
-
-
-@pytest_asyncio.fixture
-async def db_engine(fresh_database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = create_engine(fresh_database_url, pool_size=4)
-    try:
-        yield eng
-    finally:
-        await eng.dispose()
-
-
-@pytest_asyncio.fixture
-async def session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """The test's own session for setting up rows (it commits: the database is the test's)."""
-    async with session_factory(db_engine)() as s:
-        yield s
 
 
 HISTORIES = Path(__file__).parent / "histories"
