@@ -9,7 +9,12 @@ import structlog
 from temporalio import activity
 
 from activities.contracts import OccurrenceRef, PlanInput, PlanResult
-from activities.loaders import (
+from activities.errors import missing_rows_are_final
+from domain.enums import DefinitionKind
+from domain.schedules import Occurrence, plan_next
+from models import HistoryEntry
+from models.db import SessionFactory, unit_of_work
+from models.repository import (
     calendar_of,
     enrollment_context,
     load_customer,
@@ -21,10 +26,6 @@ from activities.loaders import (
     schedule_spec,
     step_label,
 )
-from domain.enums import DefinitionKind
-from domain.schedules import Occurrence, plan_next
-from models import HistoryEntry
-from models.db import SessionFactory, unit_of_work
 
 log = structlog.get_logger("arcadence.plan")
 
@@ -37,6 +38,7 @@ class PlanningActivities:
         self._sessions = session_factory
 
     @activity.defn(name="plan")
+    @missing_rows_are_final
     async def plan(self, request: PlanInput) -> PlanResult:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id)

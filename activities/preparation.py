@@ -20,7 +20,14 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import PrepareInput, PrepareResult
-from activities.loaders import (
+from activities.errors import missing_rows_are_final
+from activities.messages import MessageDraft, draft_message
+from domain.conditions import evaluate, parse_conditions
+from domain.enums import InvoiceStatus, StepAction
+from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
+from models.db import SessionFactory, unit_of_work
+from models.metrics import customer_metrics
+from models.repository import (
     load_customer,
     load_definition,
     load_enrollment,
@@ -28,12 +35,6 @@ from activities.loaders import (
     open_invoices,
     pause_in_force,
 )
-from activities.messages import MessageDraft, draft_message
-from activities.metrics import customer_metrics
-from domain.conditions import evaluate, parse_conditions
-from domain.enums import InvoiceStatus, StepAction
-from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
-from models.db import SessionFactory, unit_of_work
 
 log = structlog.get_logger("arcadence.prepare")
 
@@ -56,6 +57,7 @@ class PreparationActivities:
         self._sessions = session_factory
 
     @activity.defn(name="prepare")
+    @missing_rows_are_final
     async def prepare(self, request: PrepareInput) -> PrepareResult:
         async with unit_of_work(self._sessions) as session:
             result = await self._prepare(session, request)

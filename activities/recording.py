@@ -2,64 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import FinishInput, NextStepInput, RecordInput, SwitchInput, SwitchResult
-from activities.loaders import NotFound, load_customer, load_enrollment, load_organization
-from models import Enrollment, HistoryEntry, WorkflowDefinition
+from activities.errors import missing_rows_are_final
+from models import Enrollment, WorkflowDefinition
 from models.db import SessionFactory, unit_of_work
+from models.history import write_history
+from models.repository import NotFound, load_enrollment, load_organization
 
 log = structlog.get_logger("arcadence.record")
-
-
-async def write_history(
-    session: AsyncSession,
-    *,
-    customer_id: int,
-    action: str,
-    description: str,
-    actor: str,
-    occurred_at: datetime,
-    enrollment_id: int | None = None,
-    invoice_id: int | None = None,
-    details: dict[str, Any] | None = None,
-    key: str | None = None,
-    last_action: bool = True,
-) -> bool:
-    """Insert one history entry (once per key); returns whether it was new."""
-    statement = (
-        insert(HistoryEntry)
-        .values(
-            customer_id=customer_id,
-            enrollment_id=enrollment_id,
-            invoice_id=invoice_id,
-            idempotency_key=key,
-            occurred_at=occurred_at,
-            action=action,
-            actor=actor,
-            description=description[:5000],
-            details=details or {},
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(col(HistoryEntry.id))
-    )
-    inserted = (await (await session.connection()).execute(statement)).first() is not None
-    if inserted and last_action:
-        customer = await load_customer(session, customer_id, lock=True)
-        customer.last_action = description[:500]
-        customer.last_action_by = actor
-        customer.last_action_at = occurred_at
-        session.add(customer)
-    return inserted
 
 
 class RecordingActivities:
@@ -67,6 +23,7 @@ class RecordingActivities:
         self._sessions = session_factory
 
     @activity.defn(name="record")
+    @missing_rows_are_final
     async def record(self, request: RecordInput) -> bool:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id)
@@ -98,6 +55,7 @@ class RecordingActivities:
         return inserted
 
     @activity.defn(name="switch_definition")
+    @missing_rows_are_final
     async def switch_definition(self, request: SwitchInput) -> SwitchResult:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id, lock=True)
@@ -136,6 +94,7 @@ class RecordingActivities:
             return SwitchResult(definition_id=target.id or 0, definition_name=target.name, anchor_date=today)
 
     @activity.defn(name="finish")
+    @missing_rows_are_final
     async def finish(self, request: FinishInput) -> None:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id, lock=True)
@@ -157,6 +116,7 @@ class RecordingActivities:
             )
 
     @activity.defn(name="save_next_step")
+    @missing_rows_are_final
     async def save_next_step(self, request: NextStepInput) -> None:
         async with unit_of_work(self._sessions) as session:
             try:

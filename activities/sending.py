@@ -27,11 +27,12 @@ from activities.channels.base import (
     SmsMessage,
 )
 from activities.contracts import CloseDeliveryInput, SendInput, SendResult
-from activities.loaders import NotFound, load_customer, load_organization
-from activities.recording import write_history
+from activities.errors import missing_rows_are_final
 from domain.enums import Channel, DeliveryStatus
 from models import Delivery, Task
 from models.db import SessionFactory, unit_of_work
+from models.history import write_history
+from models.repository import NotFound, load_customer, load_organization
 
 log = structlog.get_logger("arcadence.send")
 
@@ -65,6 +66,7 @@ class SendingActivities:
         self._sms = sms
 
     @activity.defn(name="send")
+    @missing_rows_are_final
     async def send(self, request: SendInput) -> SendResult:
         claimed = await self._claim(request)
         if isinstance(claimed, SendResult):
@@ -99,6 +101,7 @@ class SendingActivities:
         )
 
     @activity.defn(name="close_delivery")
+    @missing_rows_are_final
     async def close_delivery(self, request: CloseDeliveryInput) -> None:
         async with unit_of_work(self._sessions) as session:
             delivery = await _locked_delivery(session, request.delivery_id)

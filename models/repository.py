@@ -1,4 +1,5 @@
-"""Reading rows from Postgres into the pure `domain` types the rules work on."""
+"""Queries shared by the activities and the API: rows loaded by id, and rows turned into the
+pure `domain` types the rules work on."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.exceptions import ApplicationError
 
 from domain.enums import (
     AutopayAnchor,
@@ -47,11 +47,8 @@ ACTION_WORDS = {
 }
 
 
-class NotFound(ApplicationError):
-    """A row the activity needs is gone; retrying cannot bring it back."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, type="NonRetryable", non_retryable=True)
+class NotFound(LookupError):
+    """A row that is needed does not exist."""
 
 
 async def load_organization(session: AsyncSession) -> OrganizationSettings:

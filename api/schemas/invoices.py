@@ -1,0 +1,97 @@
+"""Invoices and their sync."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from api.schemas.common import Currency, ExternalId, Money, Request, Response
+from domain.enums import InvoiceStatus
+
+MAX_SYNC_BATCH = 1000
+
+
+class InvoiceIn(Request):
+    model_config = Request.model_config | {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "external_id": "QB-INV-1042",
+                    "customer_external_id": "QB-1042",
+                    "number": "INV-1042",
+                    "currency": "USD",
+                    "total": "2340.50",
+                    "balance_due": "2340.50",
+                    "issue_date": "2026-11-02",
+                    "due_date": "2026-12-02",
+                }
+            ]
+        }
+    }
+
+    external_id: ExternalId
+    customer_external_id: ExternalId
+    number: str = Field(min_length=1, max_length=64)
+    currency: Currency = "USD"
+    total: Money
+    balance_due: Money
+    issue_date: date
+    due_date: date
+    discount_end_date: date | None = None
+    scheduled_payment_date: date | None = None
+    status: InvoiceStatus = InvoiceStatus.OPEN
+    pdf_url: str | None = Field(default=None, max_length=2000, pattern=r"^https://")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.balance_due > self.total:
+            raise ValueError("balance_due cannot exceed total")
+        return self
+
+
+class InvoiceBatch(Request):
+    model_config = Request.model_config | {
+        "json_schema_extra": {
+            "examples": [{"invoices": InvoiceIn.model_config["json_schema_extra"]["examples"]}]
+        }  # type: ignore[index]
+    }
+
+    invoices: list[InvoiceIn] = Field(min_length=1, max_length=MAX_SYNC_BATCH)
+
+
+class InvoiceUpdate(Request):
+    model_config = Request.model_config | {
+        "json_schema_extra": {"examples": [{"status": "paid", "balance_due": "0"}]}
+    }
+
+    balance_due: Money | None = None
+    due_date: date | None = None
+    status: InvoiceStatus | None = None
+    scheduled_payment_date: date | None = None
+
+
+class InvoiceOut(Response):
+    id: int
+    external_id: str
+    customer_id: int
+    number: str
+    currency: str
+    total: Decimal
+    balance_due: Decimal
+    issue_date: date
+    due_date: date
+    discount_end_date: date | None
+    scheduled_payment_date: date | None
+    status: str
+    paused: bool
+    updated_at: datetime
+
+
+class InvoiceSyncResult(Response):
+    created: int
+    updated: int
+    unchanged: int
+    refreshed_enrollments: int

@@ -1,0 +1,54 @@
+"""Writing the customer history: one entry per key, and the customer's last action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models.enrollments import HistoryEntry
+from models.repository import load_customer
+
+
+async def write_history(
+    session: AsyncSession,
+    *,
+    customer_id: int,
+    action: str,
+    description: str,
+    actor: str,
+    occurred_at: datetime,
+    enrollment_id: int | None = None,
+    invoice_id: int | None = None,
+    details: dict[str, Any] | None = None,
+    key: str | None = None,
+    last_action: bool = True,
+) -> bool:
+    """Insert one history entry (once per key); returns whether it was new."""
+    statement = (
+        insert(HistoryEntry)
+        .values(
+            customer_id=customer_id,
+            enrollment_id=enrollment_id,
+            invoice_id=invoice_id,
+            idempotency_key=key,
+            occurred_at=occurred_at,
+            action=action,
+            actor=actor,
+            description=description[:5000],
+            details=details or {},
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(HistoryEntry.id))
+    )
+    inserted = (await (await session.connection()).execute(statement)).first() is not None
+    if inserted and last_action:
+        customer = await load_customer(session, customer_id, lock=True)
+        customer.last_action = description[:500]
+        customer.last_action_by = actor
+        customer.last_action_at = occurred_at
+        session.add(customer)
+    return inserted
