@@ -13,6 +13,7 @@ from workflows.enrollment_types import (
     TASK_QUEUE,
     EnrollmentInput,
     ReassignSignal,
+    RefreshSignal,
     enrollment_workflow_id,
 )
 from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE
@@ -25,8 +26,15 @@ async def enroll(
     actor: str,
     definition_name: str = "",
     task_queue: str = TASK_QUEUE,
+    reassign: bool = True,
 ) -> WorkflowHandle[EnrollmentWorkflow, str]:
-    """Signal-with-start: a running enrollment is reassigned, a missing one is started."""
+    """Signal-with-start: a running enrollment is reassigned (or, with `reassign=False`, only
+    asked to re-plan), a missing one is started."""
+    args: list[object]
+    if reassign:
+        signal, args = "reassign", [ReassignSignal(definition_id=request.definition_id, actor=actor)]
+    else:
+        signal, args = "refresh", [RefreshSignal(reason=f"enrolled again by {actor}")]
     customer = request.customer_name or f"customer {request.customer_id}"
     workflow_name = definition_name or f"definition {request.definition_id}"
     return await client.start_workflow(
@@ -34,8 +42,8 @@ async def enroll(
         request,
         id=enrollment_workflow_id(request.customer_id),
         task_queue=task_queue,
-        start_signal="reassign",
-        start_signal_args=[ReassignSignal(definition_id=request.definition_id, actor=actor)],
+        start_signal=signal,
+        start_signal_args=args,
         memo={"customer_name": request.customer_name, "enrollment_id": request.enrollment_id},
         static_summary=f"Collections for {customer} in '{workflow_name}'"[:200],
         static_details=(

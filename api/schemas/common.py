@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -34,6 +34,11 @@ Name = Annotated[str, Field(min_length=1, max_length=300)]
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def with_example(payload: dict[str, Any]) -> ConfigDict:
+    """A request model's config with one example for /docs."""
+    return ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [payload]})
 
 
 class Response(BaseModel):

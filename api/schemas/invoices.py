@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import Currency, ExternalId, Money, Request, Response
+from api.schemas.common import Currency, ExternalId, Money, Request, Response, with_example
 from domain.enums import InvoiceStatus
 
 MAX_SYNC_BATCH = 1000
 
 
+EXAMPLE: dict[str, Any] = {
+    "external_id": "QB-INV-1042",
+    "customer_external_id": "QB-1042",
+    "number": "INV-1042",
+    "currency": "USD",
+    "total": "2340.50",
+    "balance_due": "2340.50",
+    "issue_date": "2026-11-02",
+    "due_date": "2026-12-02",
+}
+
+
 class InvoiceIn(Request):
-    model_config = Request.model_config | {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "external_id": "QB-INV-1042",
-                    "customer_external_id": "QB-1042",
-                    "number": "INV-1042",
-                    "currency": "USD",
-                    "total": "2340.50",
-                    "balance_due": "2340.50",
-                    "issue_date": "2026-11-02",
-                    "due_date": "2026-12-02",
-                }
-            ]
-        }
-    }
+    model_config = with_example(EXAMPLE)
 
     external_id: ExternalId
     customer_external_id: ExternalId
@@ -53,11 +50,7 @@ class InvoiceIn(Request):
 
 
 class InvoiceBatch(Request):
-    model_config = Request.model_config | {
-        "json_schema_extra": {
-            "examples": [{"invoices": InvoiceIn.model_config["json_schema_extra"]["examples"]}]
-        }  # type: ignore[index]
-    }
+    model_config = with_example({"invoices": [EXAMPLE]})
 
     invoices: list[InvoiceIn] = Field(min_length=1, max_length=MAX_SYNC_BATCH)
 

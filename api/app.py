@@ -1,0 +1,98 @@
+"""The admin API application: routers, error handling, and its connections to Postgres and Temporal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.deps import AppState
+from api.errors import install_error_handlers
+from api.routers import (
+    customers,
+    definitions,
+    enrollments,
+    health,
+    invoices,
+    organization,
+    templates,
+    users,
+    work,
+)
+from models.db import SessionFactory, engine_from_settings, session_factory
+from models.settings import Settings
+
+DESCRIPTION = """
+Collections cadences (dunning) as durable Temporal workflows.
+
+Authenticate with `Authorization: Bearer <api key>`. Errors share one shape:
+`{"error": {"code": "...", "message": "...", "details": ...}}`.
+"""
+
+TAGS = [
+    {"name": "customers", "description": "Customers, contacts, the accounting sync, pause and history."},
+    {"name": "invoices", "description": "Invoices and their sync; changes re-plan running enrollments."},
+    {"name": "workflows", "description": "Collections workflow definitions and their versions."},
+    {"name": "templates", "description": "Message templates, validated and previewed."},
+    {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
+    {"name": "work", "description": "Tasks for AR specialists, and deliveries."},
+    {"name": "users", "description": "Users and API keys."},
+    {"name": "settings", "description": "Organization settings."},
+    {"name": "health", "description": "Liveness."},
+]
+
+
+ROUTERS = tuple(
+    m.router for m in (health, organization, users, customers, invoices, definitions, templates, enrollments, work)
+)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    sessions: SessionFactory | None = None,
+    temporal: Client | None = None,
+    task_queue: str | None = None,
+) -> FastAPI:
+    """The app; connections are made at start-up unless given (tests give their own)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = None
+        factory = sessions
+        if factory is None:
+            engine = engine_from_settings(settings)
+            factory = session_factory(engine)
+        client = temporal
+        if client is None:
+            if settings.temporal_address is None:
+                raise RuntimeError("ARCADENCE_TEMPORAL_ADDRESS is not set")
+            client = await Client.connect(
+                settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                data_converter=pydantic_data_converter,
+            )
+        app.state.arcadence = AppState(
+            settings=settings, sessions=factory, temporal=client, task_queue=task_queue or settings.task_queue
+        )
+        try:
+            yield
+        finally:
+            if engine is not None:
+                await engine.dispose()
+
+    app = FastAPI(
+        title="arcadence admin API",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""One router per resource: validate, call one service function, shape the answer."""

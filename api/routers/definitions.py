@@ -1,0 +1,64 @@
+"""Workflow definitions: steps, conditions, recipients, continue-with, versions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import Manager, Reader, UnitOfWorkDep
+from api.schemas.definitions import CloneIn, DefinitionIn, DefinitionOut, StepOut, VersionOut
+from api.services import definitions as service
+from api.services.common import get_or_404
+from models import WorkflowDefinition
+
+router = APIRouter(prefix="/workflows", tags=["workflows"])
+
+
+async def _out(uow: UnitOfWorkDep, definition: WorkflowDefinition) -> DefinitionOut:
+    steps = [StepOut.model_validate(s) for s in await service.steps_of(uow, definition.id or 0)]
+    return DefinitionOut.model_validate({**definition.model_dump(), "steps": steps})
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a collections workflow")
+async def create_definition(request: DefinitionIn, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
+    return await _out(uow, await service.create_definition(uow, request, user))
+
+
+@router.get("", summary="List workflows")
+async def list_definitions(uow: UnitOfWorkDep, user: Reader) -> list[DefinitionOut]:
+    return [await _out(uow, d) for d in await service.list_definitions(uow)]
+
+
+@router.get("/{definition_id}", summary="Read a workflow with its steps")
+async def read_definition(definition_id: int, uow: UnitOfWorkDep, user: Reader) -> DefinitionOut:
+    return await _out(
+        uow, await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
+    )
+
+
+@router.put("/{definition_id}", summary="Edit a workflow (a new version; running enrollments re-plan)")
+async def update_definition(
+    definition_id: int, request: DefinitionIn, uow: UnitOfWorkDep, user: Manager
+) -> DefinitionOut:
+    return await _out(uow, await service.update_definition(uow, definition_id, request, user))
+
+
+@router.post("/{definition_id}/clone", status_code=status.HTTP_201_CREATED, summary="Copy a workflow")
+async def clone_definition(
+    definition_id: int, request: CloneIn, uow: UnitOfWorkDep, user: Manager
+) -> DefinitionOut:
+    return await _out(uow, await service.clone(uow, definition_id, request.name, user))
+
+
+@router.post("/{definition_id}/enable", summary="Allow new enrollments")
+async def enable(definition_id: int, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
+    return await _out(uow, await service.set_enabled(uow, definition_id, True, user))
+
+
+@router.post("/{definition_id}/disable", summary="Refuse new enrollments")
+async def disable(definition_id: int, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
+    return await _out(uow, await service.set_enabled(uow, definition_id, False, user))
+
+
+@router.get("/{definition_id}/versions", summary="Every saved version of a workflow")
+async def list_versions(definition_id: int, uow: UnitOfWorkDep, user: Reader) -> list[VersionOut]:
+    return [VersionOut.model_validate(v) for v in await service.versions(uow, definition_id)]
