@@ -63,6 +63,8 @@ class PlanningActivities:
                         idempotency_key=f"resume:{customer.id}:{customer.paused_until}",
                     )
                 )
+                enrollment.state = "active"
+                session.add(enrollment)
                 customer.paused = False
                 customer.paused_until = None
                 customer.pause_reason = None

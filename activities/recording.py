@@ -125,6 +125,7 @@ class RecordingActivities:
                 return
             if enrollment.state in ("completed", "cancelled"):
                 return
+            # Only the schedule: active/paused is written by whoever changes the pause (the API,
+            # or `plan` when a pause ends by itself), never overwritten from a stale view.
             enrollment.next_step_at = request.next_step_at
-            enrollment.state = request.state if request.state in ("active", "paused") else enrollment.state
             session.add(enrollment)

@@ -46,7 +46,8 @@ TAGS = [
 
 
 ROUTERS = tuple(
-    m.router for m in (health, organization, users, customers, invoices, definitions, templates, enrollments, work)
+    m.router
+    for m in (health, organization, users, customers, invoices, definitions, templates, enrollments, work)
 )
 
 

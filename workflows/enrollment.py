@@ -161,6 +161,9 @@ class EnrollmentWorkflow:
             # Signal-with-start delivers "reassign" to a brand-new run too: nothing to switch.
             self._reassign = None
         while True:
+            # Cleared before reading the truth: a signal that lands while we plan or send
+            # keeps it set, and the next wait returns at once to plan again.
+            self._wake = False
             if self._cancel is not None:
                 return await self._finish("cancelled", self._cancel.reason, self._cancel.actor)
             if self._reassign is not None:
@@ -474,7 +477,6 @@ class EnrollmentWorkflow:
         The updatable-timer pattern: the remaining time is recomputed from the absolute
         instant after every wake-up, so a signal never shifts the schedule.
         """
-        self._wake = False
         while not self._wake:
             now = workflow.now()
             if until is not None and now >= until:

@@ -3,6 +3,7 @@ time-skipping server, with one API key per role."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,13 +11,14 @@ from typing import Any
 import httpx
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from activities.channels.outbox import OutboxChannel
 from api.app import create_app
 from api.auth import issue_key
 from domain.enums import Role
-from models import ApiKey, User
+from models import ApiKey, Enrollment, User
 from models.db import SessionFactory, session_factory
 from models.settings import Settings
 from workers.worker import build_worker
@@ -75,17 +77,10 @@ async def api(
                 yield harness
             finally:
                 async with sessions() as session:
-                    from sqlmodel import select
-
-                    from models import Enrollment
-
                     for row in (await session.exec(select(Enrollment))).all():
-                        try:
-                            await time_skipping_env.client.get_workflow_handle(row.workflow_id).terminate(
-                                "test done"
-                            )
-                        except Exception:  # never started, or already closed
-                            pass
+                        handle = time_skipping_env.client.get_workflow_handle(row.workflow_id)
+                        with contextlib.suppress(Exception):  # never started, or already closed
+                            await handle.terminate("test done")
 
 
 WORKFLOW = {

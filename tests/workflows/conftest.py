@@ -72,7 +72,7 @@ class Engine:
 
     async def settle(
         self, handle: WorkflowHandle[EnrollmentWorkflow, str], timeout: float = 30
-    ) -> EnrollmentStatus:
+    ) -> EnrollmentStatus | None:
         """Wait until the workflow sleeps (or ended): its activities are done, the DB is quiet."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
@@ -83,7 +83,7 @@ class Engine:
                 )
             )
             if raw.workflow_execution_info.status != WORKFLOW_EXECUTION_STATUS_RUNNING:
-                return await handle.query(EnrollmentWorkflow.status)
+                return None  # ended: read the outcome from Postgres (querying a closed run replays it)
             status = await handle.query(EnrollmentWorkflow.status)
             busy = raw.pending_activities or raw.HasField("pending_workflow_task")
             if status.details.startswith(SETTLED) and not busy:
@@ -100,7 +100,7 @@ class Engine:
         handle: WorkflowHandle[EnrollmentWorkflow, str],
         predicate: Callable[[EnrollmentStatus], bool],
         timeout: float = 15,
-    ) -> EnrollmentStatus:
+    ) -> EnrollmentStatus | None:
         """After a signal: wait until the workflow's status shows it was handled, then settle."""
         deadline = asyncio.get_running_loop().time() + timeout
         while not predicate(status := await handle.query(EnrollmentWorkflow.status)):
@@ -111,7 +111,7 @@ class Engine:
 
     async def advance(
         self, handle: WorkflowHandle[EnrollmentWorkflow, str], duration: timedelta
-    ) -> EnrollmentStatus:
+    ) -> EnrollmentStatus | None:
         """Skip time in steps no longer than a day, letting the workflow act at each wake-up."""
         remaining = duration
         while remaining > timedelta(0):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Invoice, Task
+from models import Enrollment, Invoice, Task
 from tests.builders import (
     make_contact,
     make_customer,
@@ -19,7 +19,6 @@ from tests.builders import (
     make_user,
 )
 from tests.workflows.conftest import Engine
-from workflows.enrollment import EnrollmentWorkflow
 
 NY = ZoneInfo("America/New_York")
 
@@ -69,9 +68,9 @@ async def test_assignment_cadence_runs_four_kinds_of_step_then_continues_with_an
     assert actions[-1] == "enrollment_completed"
     notes = [h for h in await cadence.history(customer.id) if h.description == "Note: Escalated"]
     assert len(notes) == 1
-    status = await handle.query(EnrollmentWorkflow.status)
-    assert status.definition_id == follow_up.id
-    assert status.state == "completed"
+    (row,) = await cadence.rows(Enrollment, Enrollment.id == enrollment.id)
+    assert (row.definition_id, row.state) == (follow_up.id, "completed")
+    assert row.ended_at is not None
 
 
 async def test_autopay_pre_debit_notice_three_days_before_the_payment_date(
