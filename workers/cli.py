@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +10,7 @@ import structlog
 import typer
 
 from models.migrate import upgrade
-from models.settings import get_settings
-from workers.embedded.ports import port_is_free
-from workers.embedded.postgres import EmbeddedPostgres
+from models.settings import Settings, get_settings
 from workers.logs import configure_logging
 
 app = typer.Typer(help="arcadence: collections cadences as durable Temporal workflows.", no_args_is_help=True)
@@ -41,51 +37,160 @@ def migrate() -> None:
 @app.command()
 def worker() -> None:
     """Run a Temporal worker for enrollments (ARCADENCE_TEMPORAL_ADDRESS, ARCADENCE_DATABASE_URL)."""
-    import asyncio
-
     from workers.worker import run_worker
 
-    settings = get_settings()
-    missing = [
-        name
-        for name, value in (
-            ("ARCADENCE_DATABASE_URL", settings.database_url),
-            ("ARCADENCE_TEMPORAL_ADDRESS", settings.temporal_address),
-        )
-        if value is None
-    ]
-    if missing:
-        typer.echo(f"{', '.join(missing)} must be set to run a worker", err=True)
-        raise typer.Exit(2)
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(_require_services()))
 
 
 @app.command()
 def dev(
-    data_dir: Annotated[Path | None, typer.Option(help="Where embedded data lives.")] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Where embedded data lives (default .arcadence).")
+    ] = None,
+    seed: Annotated[bool, typer.Option(help="Seed a demo organization on first start.")] = True,
 ) -> None:
-    """Run the local stack: embedded Postgres (unless ARCADENCE_DATABASE_URL is set), migrated."""
+    """Run the whole stack locally: Postgres, Temporal (+ UI), the worker and the API."""
+    from workers.dev import PortTaken, run_dev
+
     settings = get_settings()
-    root = data_dir or settings.data_dir
-    server: EmbeddedPostgres | None = None
-    url = settings.database_url
-    if url is None:
-        if not port_is_free(settings.postgres_port):
-            typer.echo(
-                f"port {settings.postgres_port} is taken: set ARCADENCE_POSTGRES_PORT",
-                err=True,
-            )
-            raise typer.Exit(1)
-        server = EmbeddedPostgres(root.resolve() / "postgres", port=settings.postgres_port)
-        url = server.start()
     try:
-        upgrade(url)
-        typer.echo(f"Postgres: {url}\nPress Ctrl-C to stop.")
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
-    finally:
-        if server is not None:
-            server.stop()
-            typer.echo("stopped")
+        asyncio.run(run_dev(settings, data_dir or settings.data_dir, seed=seed))
+    except PortTaken as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(1) from err
+
+
+@app.command()
+def api() -> None:
+    """Run the admin API (ARCADENCE_DATABASE_URL, ARCADENCE_TEMPORAL_ADDRESS)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _require_services()
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+
+
+@app.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo organization (on an empty database) and print its API key."""
+    from datetime import UTC, datetime
+
+    from workers.demo import seed_demo
+    from workers.operator import operator_state
+
+    async def run() -> str:
+        async with operator_state(_require_services()) as state:
+            return await seed_demo(
+                state.settings, state.sessions, state.temporal, today=datetime.now(UTC).date()
+            )
+
+    typer.echo(f"demo API key: {asyncio.run(run())}")
+
+
+@app.command("create-owner")
+def create_owner(email: str, name: str = "Owner") -> None:
+    """Create the first user of a deployment and print an API key for it."""
+    from models.db import engine_from_settings, session_factory
+    from workers.bootstrap import create_user_with_key
+
+    async def run() -> str:
+        engine = engine_from_settings(_require_services(temporal=False))
+        try:
+            return await create_user_with_key(session_factory(engine), name=name, email=email)
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(run()))
+
+
+@app.command()
+def enroll(
+    definition_id: Annotated[int, typer.Argument(help="Workflow definition id")],
+    customer_ids: Annotated[list[int], typer.Argument(help="Customer ids")],
+) -> None:
+    """Enroll customers in a workflow (an enrolled customer is reassigned)."""
+    from api.services.common import get_or_404
+    from api.services.enrollments import enroll_customer
+    from models import Customer
+    from workers.operator import in_unit_of_work, operator_state, terminal_user
+
+    async def run() -> None:
+        actor = terminal_user()
+        async with operator_state(_require_services()) as state:
+            with typer.progressbar(customer_ids, label="Enrolling") as bar:
+                for customer_id in bar:
+
+                    async def one(uow: object, customer_id: int = customer_id) -> None:
+                        customer = await get_or_404(uow.session, Customer, customer_id, "customer")  # type: ignore[attr-defined]
+                        await enroll_customer(uow, customer, definition_id, actor.email)  # type: ignore[arg-type]
+
+                    await in_unit_of_work(state, one)
+
+    asyncio.run(run())
+
+
+@app.command()
+def pause(
+    customer_id: int, reason: str, until: Annotated[str | None, typer.Option(help="ISO date-time")] = None
+) -> None:
+    """Pause a customer (nothing is sent until resumed, or until the given time)."""
+    from datetime import datetime
+
+    from api.schemas.customers import PauseRequest
+    from api.services.customers import pause_customer
+    from workers.operator import in_unit_of_work, operator_state, terminal_user
+
+    request = PauseRequest(reason=reason, until=datetime.fromisoformat(until) if until else None)
+
+    async def run() -> None:
+        async with operator_state(_require_services()) as state:
+            await in_unit_of_work(
+                state, lambda uow: pause_customer(uow, customer_id, request, terminal_user())
+            )
+
+    asyncio.run(run())
+    typer.echo(f"customer {customer_id} paused")
+
+
+@app.command()
+def resume(customer_id: int) -> None:
+    """Resume a paused customer."""
+    from api.services.customers import resume_customer
+    from workers.operator import in_unit_of_work, operator_state, terminal_user
+
+    async def run() -> None:
+        async with operator_state(_require_services()) as state:
+            await in_unit_of_work(state, lambda uow: resume_customer(uow, customer_id, terminal_user()))
+
+    asyncio.run(run())
+    typer.echo(f"customer {customer_id} resumed")
+
+
+@app.command()
+def status(enrollment_id: int) -> None:
+    """Show an enrollment: its row and what its workflow is doing now."""
+    from api.services.enrollments import status as enrollment_status
+    from workers.operator import in_unit_of_work, operator_state
+
+    async def run() -> str:
+        async with operator_state(_require_services()) as state:
+            out = await in_unit_of_work(state, lambda uow: enrollment_status(uow, enrollment_id))
+            return out.model_dump_json(indent=2)
+
+    typer.echo(asyncio.run(run()))
+
+
+def _require_services(*, temporal: bool = True) -> Settings:
+    settings = get_settings()
+    missing = [name for name, value in (("ARCADENCE_DATABASE_URL", settings.database_url),) if value is None]
+    if temporal and settings.temporal_address is None:
+        missing.append("ARCADENCE_TEMPORAL_ADDRESS")
+    if missing:
+        typer.echo(f"{', '.join(missing)} must be set", err=True)
+        raise typer.Exit(2)
+    return settings
+
+
+if __name__ == "__main__":
+    app()

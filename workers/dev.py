@@ -1,0 +1,223 @@
+"""`arcadence dev`: the whole stack on one machine, from the wheels, with its data kept under
+`.arcadence/` between runs. Ctrl-C stops every child."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import structlog
+import uvicorn
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from activities.channels.factory import build_channels
+from api.app import create_app
+from models.db import SessionFactory, create_engine, session_factory
+from models.migrate import upgrade
+from models.repository import load_organization
+from models.settings import Settings
+from workers.bootstrap import has_users
+from workers.demo import seed_demo
+from workers.embedded.ports import port_is_free, wait_for_port
+from workers.embedded.postgres import EmbeddedPostgres
+from workers.embedded.temporal import temporal_cli_path
+from workers.temporal_setup import register_search_attributes
+from workers.worker import build_worker
+
+log = structlog.get_logger("arcadence.dev")
+
+DEMO_KEY_FILE = "demo-api-key.txt"
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the dev stack stops every piece together."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@dataclass
+class DevStack:
+    settings: Settings
+    data_dir: Path
+    seed: bool = True
+    postgres: EmbeddedPostgres | None = None
+    temporal_process: subprocess.Popen[bytes] | None = None
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def check_ports(self) -> None:
+        wanted = {"api": self.settings.api_port}
+        if self.settings.database_url is None:
+            wanted["postgres"] = self.settings.postgres_port
+        if self.settings.temporal_address is None:
+            wanted["temporal"] = self.settings.temporal_port
+            wanted["temporal UI"] = self.settings.temporal_ui_port
+        taken = [f"{name} port {port}" for name, port in wanted.items() if not port_is_free(port)]
+        if taken:
+            raise PortTaken(
+                f"already in use: {', '.join(taken)}. Stop what uses them, or choose others with "
+                "ARCADENCE_API_PORT, ARCADENCE_POSTGRES_PORT, ARCADENCE_TEMPORAL_PORT and "
+                "ARCADENCE_TEMPORAL_UI_PORT."
+            )
+
+    def start_postgres(self) -> str:
+        if self.settings.database_url is not None:
+            return self.settings.database_url
+        self.postgres = EmbeddedPostgres(self.data_dir / "postgres", port=self.settings.postgres_port)
+        return self.postgres.start()
+
+    def start_temporal(self) -> str:
+        if self.settings.temporal_address is not None:
+            return self.settings.temporal_address
+        log_file = (self.data_dir / "temporal.log").open("ab")
+        self.temporal_process = subprocess.Popen(
+            [
+                str(temporal_cli_path()),
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(self.settings.temporal_port),
+                "--ui-port",
+                str(self.settings.temporal_ui_port),
+                "--db-filename",
+                str(self.data_dir / "temporal.db"),
+                "--namespace",
+                self.settings.temporal_namespace,
+                "--log-level",
+                "warn",
+            ],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for_port(self.settings.temporal_port, timeout=60)
+        return f"127.0.0.1:{self.settings.temporal_port}"
+
+    def shutdown_children(self) -> None:
+        if self.temporal_process is not None and self.temporal_process.poll() is None:
+            self.temporal_process.terminate()
+            try:
+                self.temporal_process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.temporal_process.kill()
+                self.temporal_process.wait()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+    async def run(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.check_ports()
+        try:
+            database_url = self.start_postgres()
+            upgrade(database_url)
+            temporal_address = self.start_temporal()
+            client = await _connect(temporal_address, self.settings.temporal_namespace)
+            await register_search_attributes(client)
+            await self._serve(database_url, client)
+        finally:
+            self.shutdown_children()
+
+    async def _serve(self, database_url: str, client: Client) -> None:
+        settings = self.settings.model_copy(update={"database_url": database_url})
+        engine = create_engine(database_url, pool_size=settings.db_pool_size)
+        sessions = session_factory(engine)
+        try:
+            key = await self._demo_key(settings, sessions, client)
+            email, sms = build_channels(settings, sessions)
+            worker = build_worker(
+                client,
+                task_queue=settings.task_queue,
+                sessions=sessions,
+                email=email,
+                sms=sms,
+                settings=settings,
+            )
+            app = create_app(settings, sessions=sessions, temporal=client)
+            config = uvicorn.Config(
+                app, host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="on"
+            )
+            server = _ApiServer(config)
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, self.stop.set)
+            async with worker:
+                serving = asyncio.create_task(server.serve())
+                await asyncio.to_thread(wait_for_port, settings.api_port, settings.api_host, 30.0)
+                self._banner(settings, key)
+                stopping = asyncio.create_task(self.stop.wait())
+                await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                server.should_exit = True
+                await serving
+                stopping.cancel()
+            print("arcadence stopped.", flush=True)
+        finally:
+            await engine.dispose()
+
+    async def _demo_key(self, settings: Settings, sessions: SessionFactory, client: Client) -> str | None:
+        key_file = self.data_dir / DEMO_KEY_FILE
+        if await has_users(sessions):
+            return key_file.read_text().strip() if key_file.exists() else None
+        if not self.seed:
+            return None
+        async with sessions() as session:
+            org = await load_organization(session)
+        today = datetime.now(UTC).astimezone(ZoneInfo(org.time_zone)).date()
+        key = await seed_demo(settings, sessions, client, today=today)
+        key_file.write_text(key + "\n")
+        key_file.chmod(0o600)
+        return key
+
+    def _banner(self, settings: Settings, key: str | None) -> None:
+        api = f"http://{settings.api_host}:{settings.api_port}"
+        ui = (
+            f"http://127.0.0.1:{settings.temporal_ui_port}"
+            if settings.temporal_address is None
+            else "(external)"
+        )
+        lines = [
+            "",
+            "arcadence is running",
+            f"  API            {api}",
+            f"  API docs       {api}/docs",
+            f"  Temporal UI    {ui}",
+            f"  Data           {self.data_dir.resolve()}",
+        ]
+        if key:
+            lines += [
+                f"  Demo API key   {key}",
+                "",
+                "Try:",
+                f"  curl -s -H 'Authorization: Bearer {key}' {api}/customers?limit=5",
+            ]
+        lines += ["", "Press Ctrl-C to stop.", ""]
+        print("\n".join(lines), flush=True)
+
+
+async def _connect(address: str, namespace: str) -> Client:
+    last: Exception | None = None
+    for _ in range(60):
+        try:
+            return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
+        except Exception as err:  # the dev server takes a moment to accept clients
+            last = err
+            await asyncio.sleep(0.5)
+    raise RuntimeError(f"cannot reach Temporal at {address}: {last}")
+
+
+async def run_dev(settings: Settings, data_dir: Path, *, seed: bool = True) -> None:
+    await DevStack(settings=settings, data_dir=data_dir, seed=seed).run()

@@ -1,0 +1,61 @@
+"""Operator commands at a terminal: the API's own services, run directly against Postgres and
+Temporal (no key needed: the terminal user is trusted like the database's owner)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from api.deps import AppState, UnitOfWork
+from domain.enums import Role
+from models import User
+from models.db import engine_from_settings, session_factory
+from models.settings import Settings
+
+T = TypeVar("T")
+
+
+def terminal_user() -> User:
+    return User(
+        id=0, name="terminal", email=f"operator@{socket.gethostname()}".lower()[:254], role=Role.OWNER.value
+    )
+
+
+@asynccontextmanager
+async def operator_state(settings: Settings) -> AsyncIterator[AppState]:
+    if settings.database_url is None or settings.temporal_address is None:
+        raise RuntimeError("set ARCADENCE_DATABASE_URL and ARCADENCE_TEMPORAL_ADDRESS")
+    engine = engine_from_settings(settings)
+    client = await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield AppState(
+            settings=settings,
+            sessions=session_factory(engine),
+            temporal=client,
+            task_queue=settings.task_queue,
+        )
+    finally:
+        await engine.dispose()
+
+
+async def in_unit_of_work(state: AppState, action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    """Run one service call the way a request would: one commit, then its signals."""
+    async with state.sessions() as session:
+        uow = UnitOfWork(session=session, state=state)
+        try:
+            result = await action(uow)
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+    await uow.run_after_commit()
+    return result
