@@ -14,6 +14,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+from activities.bulk import BulkActivities
 from activities.channels.base import EmailChannel, SmsChannel
 from activities.channels.factory import build_channels
 from activities.planning import PlanningActivities
@@ -22,20 +23,31 @@ from activities.recording import RecordingActivities
 from activities.sending import SendingActivities
 from models.db import SessionFactory, engine_from_settings, session_factory
 from models.settings import Settings
+from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
 log = structlog.get_logger("arcadence.worker")
 
-WORKFLOWS: Sequence[type] = (EnrollmentWorkflow,)
+WORKFLOWS: Sequence[type] = (EnrollmentWorkflow, BulkEnrollWorkflow)
 
 
-def activities_for(sessions: SessionFactory, email: EmailChannel, sms: SmsChannel) -> list[Any]:
+def activities_for(
+    sessions: SessionFactory,
+    email: EmailChannel,
+    sms: SmsChannel,
+    *,
+    client: Client,
+    settings: Settings,
+    task_queue: str,
+) -> list[Any]:
     """Every activity the workflows call, bound to their dependencies once."""
+    bulk = BulkActivities(sessions, client, settings, task_queue)
     planning = PlanningActivities(sessions)
     preparation = PreparationActivities(sessions)
     sending = SendingActivities(sessions, email, sms)
     recording = RecordingActivities(sessions)
     return [
+        bulk.enroll_batch,
         planning.plan,
         preparation.prepare,
         sending.send,
@@ -61,7 +73,9 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_for(sessions, email, sms),
+        activities=activities_for(
+            sessions, email, sms, client=client, settings=settings, task_queue=task_queue
+        ),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         max_cached_workflows=settings.max_cached_workflows,

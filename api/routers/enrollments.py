@@ -4,13 +4,42 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
-from api.schemas.enrollments import CancelIn, DefinitionRef, EnrollmentOut, EnrollmentStatusOut, TimelineOut
+from api.schemas.enrollments import (
+    BulkEnrollIn,
+    BulkJobOut,
+    BulkProgressOut,
+    CancelIn,
+    DefinitionRef,
+    EnrollmentOut,
+    EnrollmentStatusOut,
+    TimelineOut,
+)
+from api.services import bulk
 from api.services import enrollments as service
 
 router = APIRouter(prefix="/enrollments", tags=["enrollments"])
+
+
+@router.post(
+    "/bulk",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Enroll up to 10,000 customers (a job: follow it with GET /enrollments/bulk/{job_id})",
+)
+async def bulk_enroll(request: BulkEnrollIn, uow: UnitOfWorkDep, user: Manager) -> BulkJobOut:
+    return await bulk.start_bulk(uow, request, user)
+
+
+@router.get("/bulk/{job_id}", summary="Progress of a bulk enrollment, with each customer's outcome")
+async def bulk_progress(
+    job_id: Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")],
+    uow: UnitOfWorkDep,
+    user: Reader,
+    outcomes: bool = False,
+) -> BulkProgressOut:
+    return await bulk.progress(uow, job_id, outcomes)
 
 
 @router.get("/{enrollment_id}", summary="Status: the row, and what the workflow is doing now")

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from api.schemas.common import Request, Response
+from api.schemas.common import Email, Request, Response
 
 
 class EnrollIn(Request):
@@ -19,6 +19,44 @@ class DefinitionRef(Request):
     model_config = Request.model_config | {"json_schema_extra": {"examples": [{"definition_id": 2}]}}
 
     definition_id: int = Field(ge=1)
+
+
+class BulkEnrollIn(Request):
+    model_config = Request.model_config | {
+        "json_schema_extra": {
+            "examples": [
+                {"definition_id": 1, "customer_ids": [1, 2, 3], "emails": {"3": "ap@initech.example"}}
+            ]
+        }
+    }
+
+    definition_id: int = Field(ge=1)
+    customer_ids: list[int] = Field(min_length=1, max_length=10_000)
+    emails: dict[int, Email] = Field(
+        default_factory=dict, max_length=10_000, description="Saved for customers without an address"
+    )
+
+
+class BulkJobOut(Response):
+    job_id: str
+    workflow_id: str
+    total: int
+
+
+class OutcomeOut(Response):
+    customer_id: int
+    outcome: str
+    reason: str
+
+
+class BulkProgressOut(Response):
+    job_id: str
+    definition_id: int
+    total: int
+    done: int
+    counts: dict[str, int]
+    finished: bool
+    outcomes: list[OutcomeOut]
 
 
 class CancelIn(Request):

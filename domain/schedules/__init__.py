@@ -2,8 +2,9 @@
 
 from domain.schedules.occurrences import monthly_weekday, occurrence_key, occurrences
 from domain.schedules.org_calendar import OrgCalendar, local_instant
-from domain.schedules.planning import ON_TIME_GRACE, Plan, plan_next, timeline
+from domain.schedules.planning import ON_TIME_GRACE, Plan, is_exhausted, plan_next, timeline
 from domain.schedules.specs import (
+    MAX_OFFSET_DAYS,
     MAX_STEPS,
     EnrollmentContext,
     Frequency,
@@ -14,6 +15,7 @@ from domain.schedules.specs import (
 )
 
 __all__ = [
+    "MAX_OFFSET_DAYS",
     "MAX_STEPS",
     "ON_TIME_GRACE",
     "EnrollmentContext",
@@ -24,6 +26,7 @@ __all__ = [
     "Plan",
     "ScheduleSpec",
     "StepSpec",
+    "is_exhausted",
     "local_instant",
     "monthly_weekday",
     "occurrence_key",

@@ -1,4 +1,4 @@
-"""Occurrences of a definition for one enrollment, in a window of time."""
+"""Occurrences of a definition for one enrollment: which step fires for what, on which day, when."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from domain.enums import DefinitionKind, FrequencyPeriod
-from domain.schedules.org_calendar import OrgCalendar
-from domain.schedules.specs import EnrollmentContext, Frequency, Occurrence, ScheduleSpec, StepSpec
+from domain.schedules.org_calendar import MAX_NON_BUSINESS_RUN, OrgCalendar
+from domain.schedules.specs import EnrollmentContext, Frequency, InvoiceSpec, Occurrence, ScheduleSpec
+
+FINITE_KINDS = frozenset({DefinitionKind.INVOICE, DefinitionKind.AUTOPAY, DefinitionKind.ASSIGNMENT})
 
 
 def occurrence_key(enrollment_id: int, step_id: int, invoice_id: int | None, local_date: date) -> str:
@@ -18,87 +20,123 @@ def occurrence_key(enrollment_id: int, step_id: int, invoice_id: int | None, loc
 
 
 def monthly_weekday(year: int, month: int, weekday: int, week_of_month: int) -> date | None:
-    """The 1st-4th (or last, -1) given weekday of a month; None if it does not exist."""
+    """The 1st-4th (or last, -1) given weekday (0=Monday) of a month; None if it does not exist."""
     days_in_month = stdlib_calendar.monthrange(year, month)[1]
     if week_of_month == -1:
         last = date(year, month, days_in_month)
         return last - timedelta(days=(last.weekday() - weekday) % 7)
+    if week_of_month < 1:
+        return None
     first = date(year, month, 1)
     day = first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week_of_month - 1))
     return day if day.month == month else None
 
 
 def frequency_dates(frequency: Frequency, anchor: date, start: date, end: date) -> Iterator[date]:
-    """Dates of the series on or after the anchor, within [start, end]."""
+    """Dates of the series on or after `anchor`, within [start, end], in order."""
     start = max(start, anchor)
-    if frequency.period in (FrequencyPeriod.WEEKLY, FrequencyPeriod.BIWEEKLY):
-        # The series begins on the first matching weekday on/after the anchor; bi-weekly keeps
-        # that phase forever, so recomputing from any instant gives the same dates.
-        first = anchor + timedelta(days=(frequency.weekday - anchor.weekday()) % 7)
-        stride = 7 if frequency.period == FrequencyPeriod.WEEKLY else 14
-        if start > first:
-            skipped = (start - first).days // stride
-            first += timedelta(days=stride * skipped)
-        day = first
-        while day <= end:
-            if day >= start:
-                yield day
-            day += timedelta(days=stride)
+    if frequency.period == FrequencyPeriod.MONTHLY:
+        assert frequency.week_of_month is not None
+        year, month = start.year, start.month
+        while date(year, month, 1) <= end:
+            found = monthly_weekday(year, month, frequency.weekday, frequency.week_of_month)
+            if found is not None and start <= found <= end:
+                yield found
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return
-    assert frequency.week_of_month is not None
-    year, month = start.year, start.month
-    while date(year, month, 1) <= end:
-        found = monthly_weekday(year, month, frequency.weekday, frequency.week_of_month)
-        if found is not None and start <= found <= end:
-            yield found
-        month += 1
-        if month == 13:
-            year, month = year + 1, 1
+    # The series begins on the first matching weekday on/after the anchor and keeps that phase
+    # forever, so a bi-weekly series recomputed from any instant gives the same dates.
+    stride = 7 if frequency.period == FrequencyPeriod.WEEKLY else 14
+    day = anchor + timedelta(days=(frequency.weekday - anchor.weekday()) % 7)
+    if start > day:
+        day += timedelta(days=stride * -(-(start - day).days // stride))
+    while day <= end:
+        yield day
+        day += timedelta(days=stride)
+
+
+def _invoice_anchor(spec: ScheduleSpec, ctx: EnrollmentContext, invoice: InvoiceSpec) -> date:
+    if spec.kind == DefinitionKind.INVOICE:
+        return invoice.due_date
+    return invoice.autopay_date(ctx.autopay_anchor)
 
 
 def _anchors(
-    spec: ScheduleSpec, ctx: EnrollmentContext, first: date, last: date
+    spec: ScheduleSpec,
+    ctx: EnrollmentContext,
+    cal: OrgCalendar,
+    first: date | None,
+    last: date | None,
+    include_paused: bool,
 ) -> Iterator[tuple[date, int | None]]:
-    """(anchor date, invoice id) pairs whose occurrences may fall in [first, last]."""
+    """(anchor date, invoice id) pairs whose occurrences may fall on a local date in [first, last]."""
     if spec.kind == DefinitionKind.ASSIGNMENT:
         yield ctx.anchor_date, None
     elif spec.kind == DefinitionKind.CUSTOMER:
         assert spec.frequency is not None
-        for day in frequency_dates(spec.frequency, ctx.anchor_date, first, last):
+        if first is None or last is None:
+            raise ValueError("a customer-kind series is infinite: it needs a bounded window")
+        offsets = [s.offset_days for s in spec.steps]
+        # A series date d fires on d + offset, moved forward by at most a run of non-business days.
+        low = first - timedelta(days=max(offsets) + (MAX_NON_BUSINESS_RUN if cal.business_days_only else 0))
+        high = last - timedelta(days=min(offsets))
+        for day in frequency_dates(spec.frequency, ctx.anchor_date, low, high):
             yield day, None
     else:
         for invoice in ctx.invoices:
-            if not invoice.in_cadence or invoice.paused:
-                continue
-            anchor = (
-                invoice.due_date
-                if spec.kind == DefinitionKind.INVOICE
-                else invoice.autopay_date(ctx.autopay_anchor)
-            )
-            yield anchor, invoice.id
+            if invoice.in_cadence and (include_paused or not invoice.paused):
+                yield _invoice_anchor(spec, ctx, invoice), invoice.id
 
 
-def _occurrence(
+def candidates(
     spec: ScheduleSpec,
     ctx: EnrollmentContext,
     cal: OrgCalendar,
-    step: StepSpec,
-    anchor: date,
-    invoice_id: int | None,
-) -> Occurrence:
-    nominal = anchor + timedelta(days=step.offset_days)
-    local = cal.to_business_day(nominal)
-    return Occurrence(
-        at=cal.fire_at(local, spread_key=str(ctx.enrollment_id)),
-        step_position=step.position,
-        invoice_sort=invoice_id if invoice_id is not None else -1,
-        key=occurrence_key(ctx.enrollment_id, step.id, invoice_id, local),
-        local_date=local,
-        step_id=step.id,
-        invoice_id=invoice_id,
-        action=step.action,
-        nominal_date=nominal,
-    )
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    include_paused: bool = False,
+) -> Iterator[Occurrence]:
+    """Every occurrence whose local date lies in [first, last] (None: unbounded), unordered.
+
+    `include_paused` also yields the occurrences of paused invoices: they are not sent, but
+    they show that the cadence still has work ahead once the invoice is resumed.
+    """
+    if not spec.steps:
+        return
+    fire_times: dict[date, datetime] = {}
+    spread_key = str(ctx.enrollment_id)
+    date_driven = spec.kind in (DefinitionKind.ASSIGNMENT, DefinitionKind.CUSTOMER)
+    for anchor, invoice_id in _anchors(spec, ctx, cal, first, last, include_paused):
+        for step in spec.steps:
+            nominal = anchor + timedelta(days=step.offset_days)
+            if last is not None and nominal > last:
+                continue
+            local = cal.to_business_day(nominal)
+            if (first is not None and local < first) or (last is not None and local > last):
+                continue
+            if date_driven and local < ctx.anchor_date:
+                # Date-driven cadences start at enrollment; invoice reminders that fell before
+                # it are real (past) occurrences and meet the catch-up policy instead.
+                continue
+            at = fire_times.get(local)
+            if at is None:
+                at = fire_times[local] = cal.fire_at(local, spread_key=spread_key)
+            yield Occurrence(
+                at=at,
+                step_position=step.position,
+                key=occurrence_key(ctx.enrollment_id, step.id, invoice_id, local),
+                local_date=local,
+                step_id=step.id,
+                invoice_id=invoice_id,
+                action=step.action,
+                nominal_date=nominal,
+            )
+
+
+def require_aware(*instants: datetime) -> None:
+    if any(i.tzinfo is None or i.utcoffset() is None for i in instants):
+        raise ValueError("instants must be timezone-aware")
 
 
 def occurrences(
@@ -109,42 +147,20 @@ def occurrences(
     after: datetime,
     until: datetime,
 ) -> list[Occurrence]:
-    """Every occurrence with after < at <= until, in firing order."""
-    if after.tzinfo is None or until.tzinfo is None:
-        raise ValueError("instants must be timezone-aware")
-    if until <= after or not spec.steps:
+    """Every occurrence with after < at <= until, sorted by (at, step position, invoice id).
+
+    Invoice and autopay kinds: each in-cadence, non-paused invoice's due date (or auto-pay
+    date) + each step's offset. Assignment: the enrollment's anchor date + offset. Customer:
+    each date of the frequency on/after the anchor date + offset. With business-days-only the
+    date moves forward to the next business day; date-driven kinds never fire before the anchor.
+    """
+    require_aware(after, until)
+    if until <= after:
         return []
-    offsets = [s.offset_days for s in spec.steps]
-    # Widen the local-date window by the step offsets, a business-day shift and a zone margin.
-    first = cal.local_date_of(after) - timedelta(days=max(offsets) + 2)
-    last = cal.local_date_of(until) - timedelta(days=min(offsets) - 15)
-    if spec.kind == DefinitionKind.CUSTOMER:
-        first = cal.local_date_of(after) - timedelta(days=max(offsets) + 16)
-        last = cal.local_date_of(until) - timedelta(days=min(offsets)) + timedelta(days=2)
-    found: list[Occurrence] = []
-    for anchor, invoice_id in _anchors(spec, ctx, first, last):
-        for step in spec.steps:
-            occ = _occurrence(spec, ctx, cal, step, anchor, invoice_id)
-            if (
-                spec.kind in (DefinitionKind.ASSIGNMENT, DefinitionKind.CUSTOMER)
-                and occ.local_date < ctx.anchor_date
-            ):
-                continue
-            if after < occ.at <= until:
-                found.append(occ)
+    # The send time, a DST gap or the send window can push an instant past local midnight,
+    # never before it: an occurrence's local date is at most one day before its instant's.
+    first = cal.local_date_of(after) - timedelta(days=1)
+    last = cal.local_date_of(until)
+    found = [o for o in candidates(spec, ctx, cal, first=first, last=last) if after < o.at <= until]
     found.sort()
     return found
-
-
-def last_occurrence_at(spec: ScheduleSpec, ctx: EnrollmentContext, cal: OrgCalendar) -> datetime | None:
-    """The latest instant any occurrence can have; None for a series without end (customer)."""
-    if spec.kind == DefinitionKind.CUSTOMER:
-        return None
-    if not spec.steps:
-        return datetime.min.replace(tzinfo=cal.tz)
-    latest: datetime | None = None
-    for anchor, invoice_id in _anchors(spec, ctx, date.min, date.max):
-        for step in spec.steps:
-            at = _occurrence(spec, ctx, cal, step, anchor, invoice_id).at
-            latest = at if latest is None or at > latest else latest
-    return latest

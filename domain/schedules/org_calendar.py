@@ -10,13 +10,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
+MAX_SEND_WINDOW_MINUTES = 720
+# No country closes for this long; reaching it means the calendar data is broken.
+MAX_NON_BUSINESS_RUN = 60
 
-@lru_cache(maxsize=256)
+
+@lru_cache(maxsize=512)
 def _holiday_dates(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year).keys())
 
 
 def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`; ValueError when it does not exist."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -28,24 +33,28 @@ def local_instant(local_date: date, at: time, tz: ZoneInfo) -> datetime:
 
     A wall time inside a spring-forward gap does not exist: it moves forward by the gap
     (02:30 becomes 03:30 EDT). An ambiguous wall time at fall-back takes its first
-    occurrence (fold=0, still daylight time).
+    occurrence (still daylight time).
     """
-    naive = datetime.combine(local_date, at.replace(tzinfo=None, fold=0))
-    candidate = naive.replace(tzinfo=tz)
-    instant = candidate.astimezone(UTC)
-    round_trip = instant.astimezone(tz).replace(tzinfo=None)
-    if round_trip != naive:
-        # Non-existent local time: zoneinfo resolved it with the pre-gap offset, which
-        # lands *after* the gap in UTC terms; that is the "move forward" rule.
-        before = naive.replace(tzinfo=tz, fold=0).utcoffset()
-        after = naive.replace(tzinfo=tz, fold=1).utcoffset()
-        assert before is not None and after is not None
-        instant = (naive - min(before, after)).replace(tzinfo=UTC)
-    return instant
+    # PEP 495: with fold=0 zoneinfo reads a gap time with the offset from before the
+    # transition, which lands after the gap, and an ambiguous time as its first occurrence —
+    # both exactly the rules above.
+    wall = datetime.combine(local_date, at.replace(tzinfo=None, fold=0), tzinfo=tz)
+    return wall.astimezone(UTC)
+
+
+def spread_offset(spread_key: str, window_minutes: int) -> timedelta:
+    """A stable offset in [0, window) for `spread_key`: the same on every worker and every run."""
+    if window_minutes <= 0 or not spread_key:
+        return timedelta(0)
+    # sha256, not hash(): str hashes are salted per process and would move sends on each replay.
+    digest = hashlib.sha256(spread_key.encode()).digest()
+    return timedelta(seconds=int.from_bytes(digest[:8], "big") % (window_minutes * 60))
 
 
 @dataclass(frozen=True, slots=True)
 class OrgCalendar:
+    """When the organization sends: a local send time in its zone, optionally on business days only."""
+
     time_zone: str = "America/New_York"
     send_time: time = time(14, 30)
     business_days_only: bool = False
@@ -54,11 +63,13 @@ class OrgCalendar:
 
     def __post_init__(self) -> None:
         zone(self.time_zone)
-        if not 0 <= self.send_window_minutes <= 720:
-            raise ValueError("send_window_minutes must be between 0 and 720")
+        if self.send_time.tzinfo is not None:
+            raise ValueError("send_time is a wall time in time_zone; it must not carry its own tzinfo")
+        if not 0 <= self.send_window_minutes <= MAX_SEND_WINDOW_MINUTES:
+            raise ValueError(f"send_window_minutes must be between 0 and {MAX_SEND_WINDOW_MINUTES}")
         if self.holiday_country is not None:
             try:
-                _holiday_dates(self.holiday_country, 2026)
+                _holiday_dates(self.holiday_country, 2024)
             except (NotImplementedError, KeyError) as exc:
                 raise ValueError(f"unknown holiday country {self.holiday_country!r}") from exc
 
@@ -67,30 +78,29 @@ class OrgCalendar:
         return zone(self.time_zone)
 
     def is_business_day(self, d: date) -> bool:
+        """Monday to Friday and not a holiday of `holiday_country` (whatever the flag says)."""
         if d.weekday() >= 5:
             return False
-        if self.holiday_country is None:
-            return True
-        return d not in _holiday_dates(self.holiday_country, d.year)
+        return self.holiday_country is None or d not in _holiday_dates(self.holiday_country, d.year)
 
     def to_business_day(self, d: date) -> date:
         """The date itself, or with business-days-only the next business day on or after it."""
         if not self.business_days_only:
             return d
-        while not self.is_business_day(d):
-            d += timedelta(days=1)
-        return d
+        for shift in range(MAX_NON_BUSINESS_RUN):
+            candidate = d + timedelta(days=shift)
+            if self.is_business_day(candidate):
+                return candidate
+        raise ValueError(f"no business day within {MAX_NON_BUSINESS_RUN} days of {d.isoformat()}")
 
     def fire_at(self, local_date: date, spread_key: str = "") -> datetime:
-        """The instant (UTC) an occurrence on `local_date` fires: the send time, plus a spread."""
-        instant = local_instant(local_date, self.send_time, self.tz)
-        if self.send_window_minutes > 0 and spread_key:
-            digest = hashlib.sha256(spread_key.encode()).digest()
-            seconds = int.from_bytes(digest[:8], "big") % (self.send_window_minutes * 60)
-            instant += timedelta(seconds=seconds)
-        return instant
+        """The instant (UTC) an occurrence on `local_date` fires: the send time, plus its spread."""
+        return local_instant(local_date, self.send_time, self.tz) + spread_offset(
+            spread_key, self.send_window_minutes
+        )
 
     def local_date_of(self, instant: datetime) -> date:
+        """The calendar date in the organization's zone at `instant` (which must be aware)."""
         if instant.tzinfo is None:
             raise ValueError("instant must be timezone-aware")
         return instant.astimezone(self.tz).date()

@@ -1,4 +1,4 @@
-"""What the scheduler reasons about: definitions, steps, invoices and the enrollment."""
+"""What the scheduler reasons about: definitions, steps, invoices, the enrollment, and occurrences."""
 
 from __future__ import annotations
 
@@ -17,12 +17,17 @@ from domain.enums import (
 
 MAX_STEPS = 100
 MAX_OFFSET_DAYS = 3650
+WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
 OUT_OF_CADENCE = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF})
 
 
 @dataclass(frozen=True, slots=True)
 class Frequency:
-    """When a customer-kind definition fires: weekly/bi-weekly on a weekday, or monthly."""
+    """When a customer-kind definition fires: weekly/bi-weekly on a weekday, or monthly.
+
+    Bi-weekly has no phase of its own: the series starts on the first matching weekday on or
+    after the enrollment's anchor date, so recomputing it from any instant gives the same dates.
+    """
 
     period: FrequencyPeriod
     weekday: int
@@ -30,10 +35,12 @@ class Frequency:
 
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
-            raise ValueError("weekday must be 0 (Monday) to 6 (Sunday)")
+            raise ValueError(f"weekday must be 0 (Monday) to 6 (Sunday), got {self.weekday}")
         if self.period == FrequencyPeriod.MONTHLY:
-            if self.week_of_month not in (1, 2, 3, 4, -1):
-                raise ValueError("monthly frequency needs week_of_month 1-4 or -1 (last)")
+            if self.week_of_month not in WEEKS_OF_MONTH:
+                raise ValueError(
+                    f"a monthly frequency needs week_of_month 1-4 or -1 (last), got {self.week_of_month}"
+                )
         elif self.week_of_month is not None:
             raise ValueError("week_of_month applies to monthly frequencies only")
 
@@ -47,7 +54,9 @@ class StepSpec:
 
     def __post_init__(self) -> None:
         if abs(self.offset_days) > MAX_OFFSET_DAYS:
-            raise ValueError(f"step offset must be within ±{MAX_OFFSET_DAYS} days")
+            raise ValueError(
+                f"step offset must be within ±{MAX_OFFSET_DAYS} days, got {self.offset_days} (step {self.id})"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,7 @@ class InvoiceSpec:
         return self.status not in OUT_OF_CADENCE and self.balance_due > 0
 
     def autopay_date(self, anchor: AutopayAnchor) -> date:
+        """The day the auto-payment is taken: the scheduled date if known, else the customer's anchor."""
         if self.scheduled_payment_date is not None:
             return self.scheduled_payment_date
         if anchor == AutopayAnchor.INVOICE_DATE:
@@ -79,6 +89,8 @@ class InvoiceSpec:
 
 @dataclass(frozen=True, slots=True)
 class ScheduleSpec:
+    """One definition version as the scheduler sees it; steps are kept sorted by (offset, position)."""
+
     definition_id: int
     kind: DefinitionKind
     steps: tuple[StepSpec, ...]
@@ -88,13 +100,21 @@ class ScheduleSpec:
 
     def __post_init__(self) -> None:
         if len(self.steps) > MAX_STEPS:
-            raise ValueError(f"a workflow has at most {MAX_STEPS} steps")
+            raise ValueError(f"a workflow has at most {MAX_STEPS} steps, got {len(self.steps)}")
+        ids = [s.id for s in self.steps]
+        if len(set(ids)) != len(ids):
+            # The step id is part of every occurrence key: two steps sharing one would collide.
+            raise ValueError("step ids must be unique within a workflow")
         if self.kind == DefinitionKind.CUSTOMER and self.frequency is None:
             raise ValueError("a customer-kind workflow needs a frequency")
+        ordered = tuple(sorted(self.steps, key=lambda s: (s.offset_days, s.position)))
+        object.__setattr__(self, "steps", ordered)
 
 
 @dataclass(frozen=True, slots=True)
 class EnrollmentContext:
+    """The enrollment as the scheduler sees it; `anchor_date` is a local date in the org zone."""
+
     enrollment_id: int
     anchor_date: date
     invoices: tuple[InvoiceSpec, ...] = ()
@@ -103,14 +123,24 @@ class EnrollmentContext:
 
 @dataclass(frozen=True, slots=True, order=True)
 class Occurrence:
-    """One firing of a step: for an invoice (invoice/autopay kinds) or for the customer."""
+    """One firing of a step, for an invoice (invoice/autopay kinds) or for the customer.
+
+    Occurrences order by instant, then step position, then invoice id (customer-level first);
+    the key breaks any remaining tie, so the order is total.
+    """
 
     at: datetime
     step_position: int
-    invoice_sort: int
-    key: str = field(compare=True)
+    # Derived from invoice_id so that ordering never compares None with an int.
+    invoice_rank: int = field(init=False, repr=False)
+    key: str
     local_date: date = field(compare=False)
     step_id: int = field(compare=False)
     invoice_id: int | None = field(compare=False)
     action: StepAction = field(compare=False)
     nominal_date: date = field(compare=False)
+
+    def __post_init__(self) -> None:
+        if self.at.tzinfo is None:
+            raise ValueError("an occurrence instant must be timezone-aware")
+        object.__setattr__(self, "invoice_rank", -1 if self.invoice_id is None else self.invoice_id)

@@ -1,0 +1,65 @@
+"""The bulk-enroll activity: one batch of customers, each enrolled exactly as the API would.
+
+It reuses the API's enrollment service (so the rules, history and signal-with-start are one
+implementation), each customer in its own unit of work so one refusal never undoes others.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlmodel import select
+from temporalio import activity
+from temporalio.client import Client
+
+from activities.errors import missing_rows_are_final
+from api.deps import AppState, UnitOfWork
+from api.errors import ApiError
+from api.services.enrollments import enroll_customer
+from models import Contact, Customer
+from models.db import SessionFactory
+from models.settings import Settings
+from workflows.bulk_enroll_types import BulkBatch, CustomerOutcome
+
+log = structlog.get_logger("arcadence.bulk")
+
+
+class BulkActivities:
+    def __init__(self, sessions: SessionFactory, client: Client, settings: Settings, task_queue: str) -> None:
+        self._state = AppState(settings=settings, sessions=sessions, temporal=client, task_queue=task_queue)
+
+    @activity.defn(name="enroll_batch")
+    @missing_rows_are_final
+    async def enroll_batch(self, batch: BulkBatch) -> list[CustomerOutcome]:
+        outcomes = [await self._enroll_one(batch, customer_id) for customer_id in batch.customer_ids]
+        activity.heartbeat(len(outcomes))
+        return outcomes
+
+    async def _enroll_one(self, batch: BulkBatch, customer_id: int) -> CustomerOutcome:
+        async with self._state.sessions() as session:
+            uow = UnitOfWork(session=session, state=self._state)
+            try:
+                customer = await session.get(Customer, customer_id)
+                if customer is None:
+                    return CustomerOutcome(customer_id, "refused", "no such customer")
+                email = batch.emails.get(customer_id)
+                if email:
+                    await _save_email_if_none(uow, customer, email)
+                enrollment = await enroll_customer(
+                    uow, customer, batch.definition_id, batch.actor, refuse_autopay=True
+                )
+                await session.commit()
+            except ApiError as err:
+                await session.rollback()
+                return CustomerOutcome(customer_id, "refused", err.message)
+        try:
+            await uow.run_after_commit()
+        except ApiError as err:
+            return CustomerOutcome(customer_id, "failed", err.message)
+        return CustomerOutcome(customer_id, "enrolled", f"enrollment {enrollment.id}")
+
+
+async def _save_email_if_none(uow: UnitOfWork, customer: Customer, email: str) -> None:
+    existing = (await uow.session.exec(select(Contact).where(Contact.customer_id == customer.id))).all()
+    if any(c.email for c in existing):
+        return
+    uow.session.add(Contact(customer_id=customer.id or 0, name="", email=email, roles=["communication"]))
