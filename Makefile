@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install lint typecheck test test-fast dev migrate clean
+.PHONY: install lint typecheck test test-fast dev migrate screenshots clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required" >&2; exit 1; }
@@ -36,6 +36,10 @@ migrate: $(STAMP)
 
 dev: $(STAMP)
 	$(BIN)/arcadence dev
+
+# Not part of `make test`: needs Debian's chromium (apt-get install chromium).
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

