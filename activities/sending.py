@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 import structlog
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.channels.base import (
     Address,
+    Attachment,
     EmailChannel,
     EmailMessage,
     ProviderOutcomeUnknown,
@@ -29,7 +31,7 @@ from activities.channels.base import (
 from activities.contracts import CloseDeliveryInput, SendInput, SendResult
 from activities.errors import missing_rows_are_final
 from domain.enums import Channel, DeliveryStatus
-from models import Delivery, Task
+from models import Delivery, Invoice, Task
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
 from models.repository import NotFound, load_customer, load_organization
@@ -57,6 +59,29 @@ async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
     if row is None:
         raise NotFound(f"delivery {delivery_id} does not exist")
     return row
+
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+async def _invoice_pdf(invoice: Invoice) -> tuple[Attachment, ...]:
+    """The invoice's PDF, fetched before anything is sent (a failure here sends nothing)."""
+    assert invoice.pdf_url is not None
+    try:
+        async with httpx.AsyncClient(timeout=15.0, follow_redirects=True) as http:
+            response = await http.get(invoice.pdf_url)
+            response.raise_for_status()
+    except httpx.HTTPError as err:
+        raise ProviderUnavailable(
+            "invoice-pdf", f"could not fetch the PDF of {invoice.number}: {err}"
+        ) from err
+    if len(response.content) > MAX_PDF_BYTES:
+        raise ProviderRejected("invoice-pdf", f"the PDF of {invoice.number} is over 10 MB")
+    return (
+        Attachment(
+            filename=f"{invoice.number}.pdf", content_type="application/pdf", content=response.content
+        ),
+    )
 
 
 class SendingActivities:
@@ -159,6 +184,8 @@ class SendingActivities:
             )
         async with self._sessions() as session:
             org = await load_organization(session)
+            invoice = await session.get(Invoice, delivery.invoice_id) if delivery.invoice_id else None
+        attachments = await _invoice_pdf(invoice) if invoice is not None and invoice.pdf_url else ()
         return await self._email.send_email(
             EmailMessage(
                 delivery_id=delivery.id,
@@ -171,6 +198,7 @@ class SendingActivities:
                 text_body=delivery.text_body,
                 custom_args=custom_args,
                 categories=("arcadence", str(delivery.channel)),
+                attachments=attachments,
             )
         )
 

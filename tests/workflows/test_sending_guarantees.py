@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from pytest_httpserver import HTTPServer
 from sqlmodel.ext.asyncio.session import AsyncSession
+from werkzeug import Response
 
 from activities.channels.base import EmailMessage, SendOutcome
 from activities.channels.outbox import OutboxChannel
+from activities.channels.sendgrid_email import SendGridEmailChannel
 from activities.contracts import SendInput
 from activities.sending import SendingActivities
 from models import Delivery, HistoryEntry, Task
@@ -174,3 +179,45 @@ async def test_continue_as_new_keeps_cursor_pause_and_continue_with(
     status = await handle.query(EnrollmentWorkflow.status)
     assert status.paused and status.continue_with_id == successor.id
     assert len(await cadence.outbox(customer.id)) == sent_before
+
+
+async def test_an_invoice_reminder_carries_the_invoice_pdf(
+    session: AsyncSession, cadence: Engine, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/invoices/INV-9.pdf").respond_with_data(
+        b"%PDF-1.7 invoice", content_type="application/pdf"
+    )
+    httpserver.expect_request("/v3/mail/send", method="POST").respond_with_response(
+        Response(status=202, headers={"X-Message-Id": "sg-pdf"})
+    )
+    await make_org(session)
+    today = (await cadence.now()).astimezone(NY).date()
+    customer = await make_customer(session)
+    await make_contact(session, customer)
+    await make_invoice(
+        session,
+        customer,
+        number="INV-9",
+        due_date=today + timedelta(days=2),
+        pdf_url=httpserver.url_for("/invoices/INV-9.pdf"),
+    )
+    definition = await make_definition(session, steps=[{"offset_days": 0, "action": "customer_email"}])
+    enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
+    await session.commit()
+    sendgrid = SendGridEmailChannel("SG.key", base_url=httpserver.url_for("").rstrip("/"))
+
+    async with cadence.worker(email=sendgrid) as real:
+        handle = await real.start(enrollment, definition)
+        await real.advance(handle, timedelta(days=3))
+
+    (delivery,) = await cadence.deliveries(customer.id)
+    assert (delivery.status, delivery.provider_message_id) == ("sent", "sg-pdf")
+    sent = [json.loads(r.get_data()) for r, _ in httpserver.log if r.path == "/v3/mail/send"]
+    assert sent[0]["attachments"] == [
+        {
+            "content": base64.b64encode(b"%PDF-1.7 invoice").decode(),
+            "filename": "INV-9.pdf",
+            "type": "application/pdf",
+            "disposition": "attachment",
+        }
+    ]
