@@ -62,7 +62,12 @@ async def test_enrollment_is_listed_by_customer_with_summary_and_plain_words_det
         metadata = await handle.query("__temporal_workflow_metadata")
         found = []
         for _ in range(100):  # visibility is eventually consistent
-            found = [w async for w in client.list_workflows(f'CustomerId="{customer.id}"')]
+            found = [
+                w
+                async for w in client.list_workflows(
+                    f'CustomerId="{customer.id}" AND ExecutionStatus="Running"'
+                )
+            ]
             if found and found[0].typed_search_attributes.get(NEXT_STEP_AT) is not None:
                 break
             await asyncio.sleep(0.1)
