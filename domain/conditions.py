@@ -51,7 +51,9 @@ class Metrics:
             return self.consolidated_overdue
         if metric == ConditionMetric.OVERDUE_PCT:
             return _percent(self.overdue, self.outstanding)
-        return _percent(self.consolidated_overdue, self.consolidated_outstanding)
+        if metric == ConditionMetric.CONSOLIDATED_OVERDUE_PCT:
+            return _percent(self.consolidated_overdue, self.consolidated_outstanding)
+        raise ValueError(f"unknown metric {metric!r}")
 
 
 def _percent(part: Decimal, whole: Decimal) -> Decimal:
@@ -110,11 +112,19 @@ def evaluate(conditions: Sequence[Condition], metrics: Metrics) -> Evaluation:
     return Evaluation(results=tuple(results))
 
 
+_FIELDS = frozenset({"metric", "operator", "value"})
+
+
 def parse_conditions(raw: Sequence[Mapping[str, object]] | None) -> tuple[Condition, ...]:
     """Conditions from their stored JSON form, refusing anything malformed with a clear message."""
     parsed = []
     for index, item in enumerate(raw or ()):
         where = f"condition {index + 1}"
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{where}: expected an object with metric, operator and value")
+        unexpected = sorted(str(k) for k in item if k not in _FIELDS)
+        if unexpected:
+            raise ValueError(f"{where}: unexpected field(s) {', '.join(unexpected)}")
         try:
             metric = ConditionMetric(str(item.get("metric")))
         except ValueError:
@@ -148,21 +158,35 @@ def condition_to_json(condition: Condition) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class InvoiceFigure:
+    """One invoice as the metrics see it; `currency` None means the customer's home currency."""
+
     customer_id: int
     balance_due: Decimal
     due_date: date
-    status: InvoiceStatus
+    status: InvoiceStatus | str
     paused: bool = False
+    currency: str | None = None
 
 
 def compute_metrics(
     own: Sequence[InvoiceFigure], descendants: Sequence[InvoiceFigure], currency: str, as_of: date
 ) -> Metrics:
-    """Reference implementation of the SQL metrics: paused invoices count, settled ones do not."""
+    """Reference implementation of the SQL metrics (models/metrics.py), for tests to compare.
+
+    An invoice counts while it is not paid, void or written off and has a balance, in the home
+    currency (amounts in other currencies are not converted). Paused invoices still count: a
+    pause stops messages, not the debt. Overdue means due strictly before `as_of`.
+    """
     check_currency(currency)
 
     def totals(items: Sequence[InvoiceFigure]) -> tuple[Decimal, Decimal]:
-        live = [i for i in items if i.status not in OUT_OF_CADENCE and i.balance_due > 0]
+        live = [
+            i
+            for i in items
+            if i.status not in OUT_OF_CADENCE
+            and i.balance_due > 0
+            and (i.currency is None or i.currency == currency)
+        ]
         return (
             sum((i.balance_due for i in live), Decimal(0)),
             sum((i.balance_due for i in live if i.due_date < as_of), Decimal(0)),

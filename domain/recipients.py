@@ -1,4 +1,8 @@
-"""Who receives a message: ordered, de-duplicated, validated, and capped — with the reasons."""
+"""Who receives a message: ordered, de-duplicated, validated and capped, with the reasons.
+
+A `Recipient` carries one address in its `email` field: an email address for email steps and
+internal notifications, an E.164 phone number for SMS (`address` reads better there).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ from dataclasses import dataclass
 from domain.enums import ContactRole
 
 MAX_RECIPIENTS = 15
+MAX_EMAIL_LENGTH = 254
+SUPPRESSED = "suppressed (bounced/unsubscribed)"
 _LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
+# People type numbers with spaces, dashes, dots and brackets; Twilio wants bare E.164.
+_PHONE_SEPARATORS = str.maketrans("", "", " -.()\u00a0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +48,7 @@ class AdditionalRecipients:
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """One address (an email, or a phone number for SMS) and where it came from."""
+    """One address and where it came from: "contact:<id>", "role:<role>", "email" or "user:<id>"."""
 
     email: str
     name: str | None
@@ -67,55 +75,70 @@ class RecipientResolution:
 
 def validate_email(address: str) -> str | None:
     """Why an address is unusable, or None when it is fine (a practical RFC 5322 subset)."""
-    if any(c in address for c in "\r\n\t ") or len(address) > 254:
-        return "contains spaces or line breaks, or is too long"
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
-        return "is not an email address"
-    if len(local) > 64 or not _LOCAL.match(local) or local.startswith(".") or ".." in local:
-        return "has an invalid local part"
+    if "\r" in address or "\n" in address:
+        return "contains a line break"
+    if any(c.isspace() for c in address):
+        return "contains a space"
+    if len(address) > MAX_EMAIL_LENGTH:
+        return f"is longer than {MAX_EMAIL_LENGTH} characters"
+    if address.count("@") != 1:
+        return "is not an email address (needs exactly one @)"
+    local, _, domain = address.partition("@")
+    if not local or not domain:
+        return "is not an email address (needs exactly one @)"
+    if len(local) > 64 or not _LOCAL.match(local) or local.startswith(".") or local.endswith("."):
+        return "has an invalid part before the @"
+    if ".." in local:
+        return "has an invalid part before the @"
     if not _DOMAIN.match(domain):
         return "has an invalid domain"
     return None
 
 
+def normalize_phone(number: str) -> str:
+    """The number without the separators people type: '+1 (415) 555-0100' → '+14155550100'."""
+    return number.strip().translate(_PHONE_SEPARATORS)
+
+
 def validate_phone(number: str) -> str | None:
+    """Why a (normalised) number is unusable for SMS, or None: E.164 is + and 8-15 digits."""
     return None if _PHONE.match(number) else "is not an E.164 phone number (+ and 8-15 digits)"
 
 
 class _Collector:
-    def __init__(self, limit: int) -> None:
+    """Keeps the first of each address (case-insensitively), in the order offered."""
+
+    def __init__(self, limit: int, *, phone: bool = False) -> None:
         self.limit = limit
+        self.phone = phone
         self.kept: list[Recipient] = []
         self.cut: list[Recipient] = []
         self.rejected: list[Rejected] = []
         self.seen: set[str] = set()
 
-    def offer(
-        self,
-        address: str | None,
-        name: str | None,
-        source: str,
-        *,
-        phone: bool = False,
-        suppressed: bool = False,
-    ) -> None:
-        if not address:
+    def offer(self, address: str | None, name: str | None, source: str, *, suppressed: bool = False) -> None:
+        if address is None or not address.strip():
             return
-        address = address.strip()
+        as_given = address.strip()
+        address = normalize_phone(as_given) if self.phone else as_given
         folded = address.casefold()
+        # A suppressed or invalid address stays "seen": offering it again through another
+        # route (a role, an extra email) must not smuggle it back in.
         if folded in self.seen:
             return
         self.seen.add(folded)
         if suppressed:
-            self.rejected.append(Rejected(address, "suppressed (bounced/unsubscribed)"))
+            self.rejected.append(Rejected(as_given, SUPPRESSED))
             return
-        problem = validate_phone(address) if phone else validate_email(address)
+        problem = validate_phone(address) if self.phone else validate_email(address)
         if problem:
-            self.rejected.append(Rejected(address, problem))
+            self.rejected.append(Rejected(as_given, problem))
             return
         recipient = Recipient(email=address, name=name or None, source=source)
         (self.kept if len(self.kept) < self.limit else self.cut).append(recipient)
+
+    def reject(self, address: str, reason: str) -> None:
+        self.rejected.append(Rejected(address, reason))
 
     def result(self, nobody: str) -> RecipientResolution:
         skip = None
@@ -130,48 +153,74 @@ def _with_role(contacts: Iterable[ContactInfo], role: str) -> list[ContactInfo]:
     return [c for c in contacts if role in c.roles]
 
 
+def _offer_users(out: _Collector, user_ids: Iterable[int], users: Mapping[int, InternalUser]) -> None:
+    for user_id in user_ids:
+        user = users.get(user_id)
+        if user is None:
+            # Deactivated or deleted since the definition named them; say so rather than vanish.
+            out.reject(f"user:{user_id}", "no active user with this id")
+        else:
+            out.offer(user.email, user.name, f"user:{user.id}")
+
+
 def resolve_email_recipients(
     contacts: Sequence[ContactInfo],
     additional: AdditionalRecipients,
     users: Mapping[int, InternalUser],
     limit: int = MAX_RECIPIENTS,
 ) -> RecipientResolution:
-    """Communication contacts first, then the definition's additional recipients."""
+    """Communication contacts first (in the given order), then the definition's extra emails,
+    contacts with the named roles, and internal users; at most `limit`, the rest in `cut`."""
     out = _Collector(limit)
-    for c in _with_role(contacts, ContactRole.COMMUNICATION):
+    communication = _with_role(contacts, ContactRole.COMMUNICATION)
+    for c in communication:
         out.offer(c.email, c.name, f"contact:{c.id}", suppressed=c.suppressed)
     for email in additional.emails:
         out.offer(email, None, "email")
     for role in additional.contact_roles:
         for c in _with_role(contacts, role):
             out.offer(c.email, c.name, f"role:{role}", suppressed=c.suppressed)
-    for user_id in additional.user_ids:
-        user = users.get(user_id)
-        if user is not None:
-            out.offer(user.email, user.name, f"user:{user.id}")
-    return out.result(
-        "No recipient: the customer has no contact with the communication role and the "
-        "workflow names no additional recipients"
-    )
+    _offer_users(out, additional.user_ids, users)
+    names_any = bool(additional.emails or additional.contact_roles or additional.user_ids)
+    if not communication and not names_any:
+        nobody = (
+            "No recipient: the customer has no contact with the communication role and the "
+            "workflow names no additional recipients"
+        )
+    else:
+        nobody = (
+            "No recipient: no usable email address among the customer's communication contacts "
+            "and the workflow's additional recipients"
+        )
+    return out.result(nobody)
 
 
 def resolve_internal_recipients(
-    user_ids: Sequence[int], users: Mapping[int, InternalUser], limit: int = MAX_RECIPIENTS
+    user_ids: Sequence[int],
+    users: Mapping[int, InternalUser],
+    limit: int = MAX_RECIPIENTS,
+    *,
+    specialist_id: int | None = None,
 ) -> RecipientResolution:
-    """Internal notifications: the assigned specialist and the definition's internal users."""
+    """Internal notifications: the assigned AR specialist first, then the definition's internal users."""
     out = _Collector(limit)
-    for user_id in user_ids:
-        user = users.get(user_id)
-        if user is not None:
-            out.offer(user.email, user.name, f"user:{user.id}")
+    ids = [specialist_id, *user_ids] if specialist_id is not None else list(user_ids)
+    _offer_users(out, ids, users)
     return out.result("No recipient: no AR specialist is assigned and the workflow names no internal user")
 
 
 def resolve_sms_recipients(
-    contacts: Sequence[ContactInfo], limit: int = MAX_RECIPIENTS
+    contacts: Sequence[ContactInfo],
+    limit: int = MAX_RECIPIENTS,
+    *,
+    contact_roles: Sequence[str] = (),
 ) -> RecipientResolution:
-    """SMS goes to communication contacts' phone numbers (E.164)."""
-    out = _Collector(limit)
+    """SMS goes to the phone numbers (normalised to E.164) of communication contacts, then of
+    contacts with the named roles. A suppressed contact gets no SMS either: when in doubt, don't."""
+    out = _Collector(limit, phone=True)
     for c in _with_role(contacts, ContactRole.COMMUNICATION):
-        out.offer(c.phone, c.name, f"contact:{c.id}", phone=True, suppressed=c.suppressed)
+        out.offer(c.phone, c.name, f"contact:{c.id}", suppressed=c.suppressed)
+    for role in contact_roles:
+        for c in _with_role(contacts, role):
+            out.offer(c.phone, c.name, f"role:{role}", suppressed=c.suppressed)
     return out.result("No recipient: no communication contact has a phone number")

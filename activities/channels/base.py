@@ -1,9 +1,9 @@
-"""Messages, outcomes and the errors channels raise, by what a retry could change."""
+"""Messages, outcomes and the errors channels raise, sorted by what a retry could change."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Protocol
 
 
@@ -15,9 +15,18 @@ class Address:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A file for an email. Channels attach `content` only: the caller loads a PDF from `url`."""
+
     filename: str
     content_type: str
-    content: bytes
+    # Keyword-only: a positional third argument would be ambiguous between a URL and bytes.
+    _: KW_ONLY
+    url: str | None = None
+    content: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if self.url is None and self.content is None:
+            raise ValueError(f"attachment {self.filename!r} has neither content nor url")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,7 @@ class EmailMessage:
     subject: str
     html_body: str | None
     text_body: str
+    # The delivery's keys (delivery_id, enrollment_id, idempotency_key): the webhook's way back.
     custom_args: Mapping[str, str] = field(default_factory=dict)
     categories: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
@@ -51,6 +61,12 @@ class SendOutcome:
 
 
 class ChannelError(Exception):
+    """A send that did not go through; the subclass says whether trying again can help."""
+
+    provider: str
+    status: int | None
+    detail: str
+
     def __init__(self, provider: str, detail: str, status: int | None = None) -> None:
         self.provider = provider
         self.detail = detail

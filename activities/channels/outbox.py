@@ -8,6 +8,8 @@ from models.db import SessionFactory, unit_of_work
 
 
 class OutboxChannel:
+    """Both channels at once: one `outbox_message` row per message, in its own transaction."""
+
     name = "outbox"
 
     def __init__(self, session_factory: SessionFactory) -> None:
@@ -18,7 +20,7 @@ class OutboxChannel:
             OutboxMessage(
                 delivery_id=message.delivery_id,
                 channel="email",
-                to_addresses=[a.email for a in message.to],
+                to_addresses=[address.email for address in message.to],
                 from_address=message.sender.email,
                 subject=message.subject,
                 html_body=message.html_body,

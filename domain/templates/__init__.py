@@ -1,4 +1,4 @@
-"""Message templates: sandboxed rendering, typed context, default templates."""
+"""Message templates: sandboxed rendering, the typed context templates see, default templates."""
 
 from domain.templates.context import RenderContext, build_context
 from domain.templates.defaults import DEFAULT_TEMPLATES
@@ -11,7 +11,9 @@ from domain.templates.errors import (
 )
 from domain.templates.rendering import (
     MAX_OUTPUT_CHARS,
+    MAX_SMS_CHARS,
     MAX_SOURCE_CHARS,
+    MAX_SUBJECT_CHARS,
     RenderedMessage,
     TemplateSource,
     clean_subject,
@@ -23,7 +25,9 @@ from domain.templates.samples import sample_context
 __all__ = [
     "DEFAULT_TEMPLATES",
     "MAX_OUTPUT_CHARS",
+    "MAX_SMS_CHARS",
     "MAX_SOURCE_CHARS",
+    "MAX_SUBJECT_CHARS",
     "RenderContext",
     "RenderedMessage",
     "TemplateError",

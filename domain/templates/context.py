@@ -1,4 +1,8 @@
-"""What templates can see: typed, read-only objects built from the engine's rows."""
+"""What templates can see: typed, read-only views built from the engine's rows.
+
+Money and dates come pre-formatted (`*_text`) in the customer's currency and locale, so that a
+template shows `{{ invoice.balance_due_text }}` and never formats a float by accident.
+"""
 
 from __future__ import annotations
 
@@ -10,41 +14,60 @@ from typing import Protocol
 
 from babel.dates import format_date
 
-from domain.money import format_money, quantize
+from domain.conditions import OUT_OF_CADENCE, Metrics
+from domain.money import check_locale, format_money, quantize
 
 
 class OrganizationLike(Protocol):
-    name: str
-    sender_name: str
-    sender_email: str
-    reply_to: str | None
-    time_zone: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def sender_name(self) -> str: ...
+    @property
+    def sender_email(self) -> str: ...
+    @property
+    def reply_to(self) -> str | None: ...
+    @property
+    def time_zone(self) -> str: ...
 
 
 class CustomerLike(Protocol):
     @property
     def id(self) -> int | None: ...
-
-    external_id: str
-    name: str
-    currency: str
-    locale: str
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def locale(self) -> str: ...
 
 
 class InvoiceLike(Protocol):
-    number: str
-    currency: str
-    total: Decimal
-    balance_due: Decimal
-    issue_date: date
-    due_date: date
-    paused: bool
-    pdf_url: str | None
+    @property
+    def number(self) -> str: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def balance_due(self) -> Decimal: ...
+    @property
+    def issue_date(self) -> date: ...
+    @property
+    def due_date(self) -> date: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def paused(self) -> bool: ...
+    @property
+    def pdf_url(self) -> str | None: ...
 
 
 class PersonLike(Protocol):
-    name: str
-
+    @property
+    def name(self) -> str: ...
     @property
     def email(self) -> str | None: ...
 
@@ -82,6 +105,7 @@ class InvoiceView:
     issue_date: date
     due_date: date
     days_overdue: int
+    days_until_due: int
     is_overdue: bool
     total_text: str
     balance_due_text: str
@@ -92,12 +116,18 @@ class InvoiceView:
 
 @dataclass(frozen=True, slots=True)
 class TotalsView:
+    """The customer's open balance in its home currency; paused invoices count (they are still owed)."""
+
     outstanding: Decimal
     overdue: Decimal
     currency: str
     count: int
     outstanding_text: str
     overdue_text: str
+    # Counted above but not listed in `invoices` (paused), so a statement can still add up.
+    unlisted: Decimal
+    unlisted_count: int
+    unlisted_text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,11 +143,16 @@ class RenderContext:
     as_of_text: str
 
     def as_dict(self) -> dict[str, object]:
+        """The template's top-level variables."""
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+def _is_open(invoice: InvoiceLike) -> bool:
+    return invoice.status not in OUT_OF_CADENCE and invoice.balance_due > 0
+
+
 def _invoice_view(invoice: InvoiceLike, as_of: date, locale: str) -> InvoiceView:
-    overdue_days = max((as_of - invoice.due_date).days, 0)
+    delta = (as_of - invoice.due_date).days
     return InvoiceView(
         number=invoice.number,
         currency=invoice.currency,
@@ -125,18 +160,44 @@ def _invoice_view(invoice: InvoiceLike, as_of: date, locale: str) -> InvoiceView
         balance_due=quantize(invoice.balance_due, invoice.currency),
         issue_date=invoice.issue_date,
         due_date=invoice.due_date,
-        days_overdue=overdue_days,
-        is_overdue=overdue_days > 0,
+        days_overdue=max(delta, 0),
+        days_until_due=max(-delta, 0),
+        is_overdue=delta > 0,
         total_text=format_money(invoice.total, invoice.currency, locale),
         balance_due_text=format_money(invoice.balance_due, invoice.currency, locale),
-        issue_date_text=format_date(invoice.issue_date, "medium", locale=locale),
-        due_date_text=format_date(invoice.due_date, "medium", locale=locale),
+        issue_date_text=str(format_date(invoice.issue_date, "medium", locale=locale)),
+        due_date_text=str(format_date(invoice.due_date, "medium", locale=locale)),
         pdf_url=invoice.pdf_url,
     )
 
 
 def _person(person: PersonLike | None) -> PersonView | None:
     return PersonView(name=person.name, email=person.email) if person is not None else None
+
+
+def _totals(
+    invoices: Sequence[InvoiceLike], metrics: Metrics | None, currency: str, as_of: date, locale: str
+) -> TotalsView:
+    # Other currencies are listed with their own amounts but never added into the home total.
+    counted = [i for i in invoices if _is_open(i) and i.currency == currency]
+    listed = [i for i in counted if not i.paused]
+    if metrics is not None:
+        outstanding, overdue = metrics.outstanding, metrics.overdue
+    else:
+        outstanding = sum((i.balance_due for i in counted), Decimal(0))
+        overdue = sum((i.balance_due for i in counted if i.due_date < as_of), Decimal(0))
+    unlisted = max(outstanding - sum((i.balance_due for i in listed), Decimal(0)), Decimal(0))
+    return TotalsView(
+        outstanding=quantize(outstanding, currency),
+        overdue=quantize(overdue, currency),
+        currency=currency,
+        count=len(counted),
+        outstanding_text=format_money(outstanding, currency, locale),
+        overdue_text=format_money(overdue, currency, locale),
+        unlisted=quantize(unlisted, currency),
+        unlisted_count=len(counted) - len(listed),
+        unlisted_text=format_money(unlisted, currency, locale),
+    )
 
 
 def build_context(
@@ -148,13 +209,18 @@ def build_context(
     invoice: InvoiceLike | None = None,
     contact: PersonLike | None = None,
     specialist: PersonLike | None = None,
+    totals: Metrics | None = None,
 ) -> RenderContext:
-    """The context of one message: open, non-paused invoices in the customer's currency shown."""
-    locale = customer.locale or "en_US"
-    shown = [_invoice_view(i, as_of, locale) for i in invoices if not i.paused and i.balance_due > 0]
-    home = [v for v in shown if v.currency == customer.currency]
-    outstanding = sum((v.balance_due for v in home), Decimal(0))
-    overdue = sum((v.balance_due for v in home if v.is_overdue), Decimal(0))
+    """The context of one message on `as_of` (the organization's local date).
+
+    `invoices` lists only open, non-paused ones (oldest due first); `totals` are the figures the
+    engine computed at wake time when given, else summed from `invoices` (paused ones included,
+    so pass them all). `invoice` is the invoice an invoice step is about, shown even if paused.
+    """
+    locale = check_locale(customer.locale or "en_US")
+    shown = sorted(
+        (i for i in invoices if _is_open(i) and not i.paused), key=lambda i: (i.due_date, i.number)
+    )
     return RenderContext(
         organization=OrganizationView(
             name=organization.name,
@@ -171,17 +237,10 @@ def build_context(
             locale=locale,
         ),
         contact=_person(contact),
-        invoices=tuple(shown),
+        invoices=tuple(_invoice_view(i, as_of, locale) for i in shown),
         invoice=_invoice_view(invoice, as_of, locale) if invoice is not None else None,
-        totals=TotalsView(
-            outstanding=outstanding,
-            overdue=overdue,
-            currency=customer.currency,
-            count=len(shown),
-            outstanding_text=format_money(outstanding, customer.currency, locale),
-            overdue_text=format_money(overdue, customer.currency, locale),
-        ),
+        totals=_totals(invoices, totals, customer.currency, as_of, locale),
         specialist=_person(specialist),
         as_of=as_of,
-        as_of_text=format_date(as_of, "long", locale=locale),
+        as_of_text=str(format_date(as_of, "long", locale=locale)),
     )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from domain.templates.context import RenderContext, build_context
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Org:
     name: str = "Acme Industries"
     sender_name: str = "Acme Accounts Receivable"
@@ -18,7 +18,7 @@ class _Org:
     time_zone: str = "America/New_York"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Customer:
     id: int | None = 1042
     external_id: str = "QB-1042"
@@ -27,7 +27,7 @@ class _Customer:
     locale: str = "en_US"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Invoice:
     number: str
     total: Decimal
@@ -35,17 +35,21 @@ class _Invoice:
     issue_date: date
     due_date: date
     currency: str = "USD"
+    status: str = "open"
     paused: bool = False
     pdf_url: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class _Person:
     name: str
     email: str | None
 
 
-def sample_context(as_of: date = date(2026, 12, 2)) -> RenderContext:
+def sample_context(as_of: date = date(2026, 12, 2), *, with_invoice: bool = True) -> RenderContext:
+    """Two open invoices (one 10 days overdue, one due in 10 days) and a paused one that only
+    counts in the totals; the overdue one is the step's invoice unless `with_invoice` is False
+    (customer-level steps such as statements have none)."""
     invoices = [
         _Invoice(
             "INV-1042",
@@ -60,6 +64,16 @@ def sample_context(as_of: date = date(2026, 12, 2)) -> RenderContext:
             Decimal("480.00"),
             as_of - timedelta(days=20),
             as_of + timedelta(days=10),
+            pdf_url="https://billing.acme.example/invoices/INV-1043.pdf",
+        ),
+        _Invoice(
+            "INV-1038",
+            Decimal("150.00"),
+            Decimal("150.00"),
+            as_of - timedelta(days=70),
+            as_of - timedelta(days=40),
+            status="disputed",
+            paused=True,
         ),
     ]
     return build_context(
@@ -67,7 +81,7 @@ def sample_context(as_of: date = date(2026, 12, 2)) -> RenderContext:
         _Customer(),
         invoices,
         as_of=as_of,
-        invoice=invoices[0],
+        invoice=invoices[0] if with_invoice else None,
         contact=_Person("Jane Payables", "ap@globex.example"),
         specialist=_Person("Sam Specialist", "sam@acme.example"),
     )
