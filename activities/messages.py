@@ -146,7 +146,7 @@ async def draft_message(
     context = tpl.build_context(
         org,
         customer,
-        [i for i in invoices if not i.paused],
+        invoices,  # all open ones: paused invoices are not listed but still count in totals
         invoice=invoice,
         contact=None,
         specialist=specialist,
