@@ -22,6 +22,7 @@ from api.routers import (
     users,
     work,
 )
+from api.schemas.common import ERROR_RESPONSES
 from models.db import SessionFactory, engine_from_settings, session_factory
 from models.settings import Settings
 
@@ -38,16 +39,16 @@ TAGS = [
     {"name": "workflows", "description": "Collections workflow definitions and their versions."},
     {"name": "templates", "description": "Message templates, validated and previewed."},
     {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
-    {"name": "work", "description": "Tasks for AR specialists, and deliveries."},
+    {"name": "work", "description": "Tasks for AR specialists, and the deliveries that were made."},
     {"name": "users", "description": "Users and API keys."},
     {"name": "settings", "description": "Organization settings."},
     {"name": "health", "description": "Liveness."},
 ]
 
 
+# Every router but health's: each of their routes needs a key and a role.
 ROUTERS = tuple(
-    m.router
-    for m in (health, organization, users, customers, invoices, definitions, templates, enrollments, work)
+    m.router for m in (organization, users, customers, invoices, definitions, templates, enrollments, work)
 )
 
 
@@ -94,6 +95,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.include_router(health.router)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app

@@ -1,4 +1,4 @@
-"""Customers, contacts, the accounting sync, pause/resume, history and enrolling."""
+"""Customers: create, sync, read, change, contacts, pause/resume, history, enrolling."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
-from api.schemas.common import Page
+from api.schemas.common import Limit, Offset, Page, PathId
 from api.schemas.customers import (
-    ContactCreate,
+    ContactIn,
     ContactOut,
     CustomerBatch,
     CustomerCreate,
@@ -20,27 +20,33 @@ from api.schemas.customers import (
     SyncResult,
 )
 from api.schemas.enrollments import EnrollIn, EnrollmentOut
+from api.services import customer_sync
 from api.services import customers as service
 from api.services import enrollments as enrollment_service
-from api.services.common import get_or_404, page_bounds
+from api.services.common import get_or_404
 from models import Customer
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
-
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, summary="Create a customer (enrolled in the default workflow)"
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a customer (enrolled in the default workflow)",
 )
 async def create_customer(request: CustomerCreate, uow: UnitOfWorkDep, user: Manager) -> CustomerOut:
     return CustomerOut.model_validate(await service.create_customer(uow, request, user))
 
 
-@router.post("/batch", summary="Sync customers by external id (up to 1,000; idempotent)")
+@router.post(
+    "/batch",
+    summary="Sync customers by external id (up to 1,000; idempotent)",
+    description="Creates or updates each customer. A newly created one is enrolled in the default "
+    "workflow (auto-pay customers in the auto-pay workflow; a bill-to-parent child in its parent's); "
+    "existing customers keep their enrollment.",
+)
 async def sync_customers(request: CustomerBatch, uow: UnitOfWorkDep, user: Manager) -> SyncResult:
-    return await service.sync_customers(uow, request.customers, user)
+    return await customer_sync.sync_customers(uow, request.customers, user)
 
 
 @router.get("", summary="List customers with their last action")
@@ -49,35 +55,35 @@ async def list_customers(
     user: Reader,
     limit: Limit = 50,
     offset: Offset = 0,
-    search: Annotated[str | None, Query(max_length=100)] = None,
+    search: Annotated[str | None, Query(max_length=100, description="In name or external id")] = None,
+    paused: bool | None = None,
 ) -> Page[CustomerOut]:
-    limit, offset = page_bounds(limit, offset)
-    rows, total = await service.list_customers(uow, limit, offset, search)
+    rows, total = await service.list_customers(uow, limit, offset, search, paused)
     return Page[CustomerOut](
         items=[CustomerOut.model_validate(c) for c in rows], total=total, limit=limit, offset=offset
     )
 
 
 @router.get("/{customer_id}", summary="Read a customer")
-async def read_customer(customer_id: int, uow: UnitOfWorkDep, user: Reader) -> CustomerOut:
+async def read_customer(customer_id: PathId, uow: UnitOfWorkDep, user: Reader) -> CustomerOut:
     return CustomerOut.model_validate(await get_or_404(uow.session, Customer, customer_id, "customer"))
 
 
 @router.patch("/{customer_id}", summary="Change a customer (parent, specialist, auto-pay, …)")
 async def update_customer(
-    customer_id: int, change: CustomerUpdate, uow: UnitOfWorkDep, user: Manager
+    customer_id: PathId, change: CustomerUpdate, uow: UnitOfWorkDep, user: Manager
 ) -> CustomerOut:
     return CustomerOut.model_validate(await service.update_customer(uow, customer_id, change))
 
 
 @router.get("/{customer_id}/contacts", summary="List a customer's contacts")
-async def list_contacts(customer_id: int, uow: UnitOfWorkDep, user: Reader) -> list[ContactOut]:
+async def list_contacts(customer_id: PathId, uow: UnitOfWorkDep, user: Reader) -> list[ContactOut]:
     return [ContactOut.model_validate(c) for c in await service.list_contacts(uow, customer_id)]
 
 
 @router.post("/{customer_id}/contacts", status_code=status.HTTP_201_CREATED, summary="Add a contact")
 async def add_contact(
-    customer_id: int, request: ContactCreate, uow: UnitOfWorkDep, user: Manager
+    customer_id: PathId, request: ContactIn, uow: UnitOfWorkDep, user: Manager
 ) -> ContactOut:
     return ContactOut.model_validate(await service.add_contact(uow, customer_id, request))
 
@@ -85,27 +91,28 @@ async def add_contact(
 @router.delete(
     "/{customer_id}/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a contact"
 )
-async def delete_contact(customer_id: int, contact_id: int, uow: UnitOfWorkDep, user: Manager) -> None:
+async def delete_contact(customer_id: PathId, contact_id: PathId, uow: UnitOfWorkDep, user: Manager) -> None:
     await service.delete_contact(uow, customer_id, contact_id)
 
 
 @router.post("/{customer_id}/pause", summary="Pause a customer (optionally until a date)")
 async def pause_customer(
-    customer_id: int, request: PauseRequest, uow: UnitOfWorkDep, user: Supporter
+    customer_id: PathId, request: PauseRequest, uow: UnitOfWorkDep, user: Supporter
 ) -> CustomerOut:
     return CustomerOut.model_validate(await service.pause_customer(uow, customer_id, request, user))
 
 
 @router.post("/{customer_id}/resume", summary="Resume a paused customer")
-async def resume_customer(customer_id: int, uow: UnitOfWorkDep, user: Supporter) -> CustomerOut:
+async def resume_customer(customer_id: PathId, uow: UnitOfWorkDep, user: Supporter) -> CustomerOut:
     return CustomerOut.model_validate(await service.resume_customer(uow, customer_id, user))
 
 
-@router.get("/{customer_id}/history", summary="The customer history: date, action, description, actor")
+@router.get(
+    "/{customer_id}/history", summary="The customer history: date, action, description, actor (newest first)"
+)
 async def customer_history(
-    customer_id: int, uow: UnitOfWorkDep, user: Reader, limit: Limit = 50, offset: Offset = 0
+    customer_id: PathId, uow: UnitOfWorkDep, user: Reader, limit: Limit = 50, offset: Offset = 0
 ) -> Page[HistoryOut]:
-    limit, offset = page_bounds(limit, offset)
     rows, total = await service.history(uow, customer_id, limit, offset)
     return Page[HistoryOut](
         items=[HistoryOut.model_validate(h) for h in rows], total=total, limit=limit, offset=offset
@@ -117,14 +124,13 @@ async def customer_history(
     status_code=status.HTTP_201_CREATED,
     summary="Enroll a customer (an enrolled one is reassigned)",
 )
-async def enroll(customer_id: int, request: EnrollIn, uow: UnitOfWorkDep, user: Manager) -> EnrollmentOut:
+async def enroll(customer_id: PathId, request: EnrollIn, uow: UnitOfWorkDep, user: Manager) -> EnrollmentOut:
     enrollment = await enrollment_service.enroll_by_id(uow, customer_id, request.definition_id, user)
     return EnrollmentOut.model_validate(enrollment)
 
 
 @router.get("/{customer_id}/enrollments", summary="A customer's enrollments, newest first")
-async def list_enrollments(customer_id: int, uow: UnitOfWorkDep, user: Reader) -> list[EnrollmentOut]:
-    await get_or_404(uow.session, Customer, customer_id, "customer")
+async def list_enrollments(customer_id: PathId, uow: UnitOfWorkDep, user: Reader) -> list[EnrollmentOut]:
     return [
         EnrollmentOut.model_validate(e) for e in await enrollment_service.list_enrollments(uow, customer_id)
     ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Manager, Reader, UnitOfWorkDep
-from api.schemas.definitions import CloneIn, DefinitionIn, DefinitionOut, StepOut, VersionOut
+from api.schemas.common import PathId
+from api.schemas.definitions import CloneIn, DefinitionIn, DefinitionOut, VersionOut
 from api.services import definitions as service
 from api.services.common import get_or_404
 from models import WorkflowDefinition
@@ -13,52 +14,47 @@ from models import WorkflowDefinition
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 
 
-async def _out(uow: UnitOfWorkDep, definition: WorkflowDefinition) -> DefinitionOut:
-    steps = [StepOut.model_validate(s) for s in await service.steps_of(uow, definition.id or 0)]
-    return DefinitionOut.model_validate({**definition.model_dump(), "steps": steps})
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a collections workflow")
 async def create_definition(request: DefinitionIn, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
-    return await _out(uow, await service.create_definition(uow, request, user))
+    return await service.definition_out(uow, await service.create_definition(uow, request, user))
 
 
 @router.get("", summary="List workflows")
 async def list_definitions(uow: UnitOfWorkDep, user: Reader) -> list[DefinitionOut]:
-    return [await _out(uow, d) for d in await service.list_definitions(uow)]
+    return [await service.definition_out(uow, d) for d in await service.list_definitions(uow)]
 
 
 @router.get("/{definition_id}", summary="Read a workflow with its steps")
-async def read_definition(definition_id: int, uow: UnitOfWorkDep, user: Reader) -> DefinitionOut:
-    return await _out(
-        uow, await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
-    )
+async def read_definition(definition_id: PathId, uow: UnitOfWorkDep, user: Reader) -> DefinitionOut:
+    definition = await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
+    return await service.definition_out(uow, definition)
 
 
 @router.put("/{definition_id}", summary="Edit a workflow (a new version; running enrollments re-plan)")
 async def update_definition(
-    definition_id: int, request: DefinitionIn, uow: UnitOfWorkDep, user: Manager
+    definition_id: PathId, request: DefinitionIn, uow: UnitOfWorkDep, user: Manager
 ) -> DefinitionOut:
-    return await _out(uow, await service.update_definition(uow, definition_id, request, user))
+    definition = await service.update_definition(uow, definition_id, request, user)
+    return await service.definition_out(uow, definition)
 
 
 @router.post("/{definition_id}/clone", status_code=status.HTTP_201_CREATED, summary="Copy a workflow")
 async def clone_definition(
-    definition_id: int, request: CloneIn, uow: UnitOfWorkDep, user: Manager
+    definition_id: PathId, request: CloneIn, uow: UnitOfWorkDep, user: Manager
 ) -> DefinitionOut:
-    return await _out(uow, await service.clone(uow, definition_id, request.name, user))
+    return await service.definition_out(uow, await service.clone(uow, definition_id, request.name, user))
 
 
-@router.post("/{definition_id}/enable", summary="Allow new enrollments")
-async def enable(definition_id: int, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
-    return await _out(uow, await service.set_enabled(uow, definition_id, True, user))
+@router.post("/{definition_id}/enable", summary="Accept new enrollments")
+async def enable(definition_id: PathId, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
+    return await service.definition_out(uow, await service.set_enabled(uow, definition_id, True, user))
 
 
-@router.post("/{definition_id}/disable", summary="Refuse new enrollments")
-async def disable(definition_id: int, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
-    return await _out(uow, await service.set_enabled(uow, definition_id, False, user))
+@router.post("/{definition_id}/disable", summary="Refuse new enrollments (running ones go on)")
+async def disable(definition_id: PathId, uow: UnitOfWorkDep, user: Manager) -> DefinitionOut:
+    return await service.definition_out(uow, await service.set_enabled(uow, definition_id, False, user))
 
 
 @router.get("/{definition_id}/versions", summary="Every saved version of a workflow")
-async def list_versions(definition_id: int, uow: UnitOfWorkDep, user: Reader) -> list[VersionOut]:
+async def list_versions(definition_id: PathId, uow: UnitOfWorkDep, user: Reader) -> list[VersionOut]:
     return [VersionOut.model_validate(v) for v in await service.versions(uow, definition_id)]

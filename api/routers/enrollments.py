@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
+from api.schemas.common import PathId
 from api.schemas.enrollments import (
     BulkEnrollIn,
     BulkJobOut,
@@ -19,6 +20,7 @@ from api.schemas.enrollments import (
 )
 from api.services import bulk
 from api.services import enrollments as service
+from api.services import timeline as timeline_service
 
 router = APIRouter(prefix="/enrollments", tags=["enrollments"])
 
@@ -43,22 +45,23 @@ async def bulk_progress(
 
 
 @router.get("/{enrollment_id}", summary="Status: the row, and what the workflow is doing now")
-async def read_status(enrollment_id: int, uow: UnitOfWorkDep, user: Reader) -> EnrollmentStatusOut:
+async def read_status(enrollment_id: PathId, uow: UnitOfWorkDep, user: Reader) -> EnrollmentStatusOut:
     return await service.status(uow, enrollment_id)
 
 
 @router.get(
-    "/{enrollment_id}/timeline", summary="The next occurrences: when, what, to whom, conditions today"
+    "/{enrollment_id}/timeline",
+    summary="The next occurrences: when, what, to whom, and whether the conditions hold today",
 )
 async def timeline(
-    enrollment_id: int, uow: UnitOfWorkDep, user: Reader, limit: Annotated[int, Query(ge=1, le=200)] = 10
+    enrollment_id: PathId, uow: UnitOfWorkDep, user: Reader, limit: Annotated[int, Query(ge=1, le=200)] = 10
 ) -> TimelineOut:
-    return await service.upcoming(uow, enrollment_id, limit)
+    return await timeline_service.upcoming(uow, enrollment_id, limit)
 
 
 @router.post("/{enrollment_id}/reassign", summary="Switch to another workflow now, anchored today")
 async def reassign(
-    enrollment_id: int, request: DefinitionRef, uow: UnitOfWorkDep, user: Supporter
+    enrollment_id: PathId, request: DefinitionRef, uow: UnitOfWorkDep, user: Supporter
 ) -> EnrollmentOut:
     return EnrollmentOut.model_validate(
         await service.reassign(uow, enrollment_id, request.definition_id, user)
@@ -67,7 +70,7 @@ async def reassign(
 
 @router.post("/{enrollment_id}/continue-with", summary="Continue with another workflow when this one ends")
 async def continue_with(
-    enrollment_id: int, request: DefinitionRef, uow: UnitOfWorkDep, user: Manager
+    enrollment_id: PathId, request: DefinitionRef, uow: UnitOfWorkDep, user: Manager
 ) -> EnrollmentOut:
     return EnrollmentOut.model_validate(
         await service.continue_with(uow, enrollment_id, request.definition_id, user)
@@ -75,5 +78,7 @@ async def continue_with(
 
 
 @router.post("/{enrollment_id}/cancel", summary="End an enrollment")
-async def cancel(enrollment_id: int, request: CancelIn, uow: UnitOfWorkDep, user: Manager) -> EnrollmentOut:
+async def cancel(
+    enrollment_id: PathId, request: CancelIn, uow: UnitOfWorkDep, user: Manager
+) -> EnrollmentOut:
     return EnrollmentOut.model_validate(await service.cancel(uow, enrollment_id, request.reason, user))

@@ -1,45 +1,79 @@
-"""Invoices: sync, corrections, pause and resume."""
+"""Invoices: sync, single creates, corrections, pause and resume."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
-from api.schemas.invoices import InvoiceBatch, InvoiceOut, InvoiceSyncResult, InvoiceUpdate
+from api.schemas.common import Limit, Offset, Page, PathId
+from api.schemas.invoices import (
+    InvoiceBatch,
+    InvoiceCreate,
+    InvoiceOut,
+    InvoiceSyncResult,
+    InvoiceUpdate,
+)
 from api.services import invoices as service
 from api.services.common import get_or_404
+from domain.enums import InvoiceStatus
 from models import Invoice
 
 router = APIRouter(tags=["invoices"])
 
 
-@router.post("/invoices/batch", summary="Sync invoices by external id (up to 1,000; idempotent)")
+@router.post(
+    "/invoices/batch",
+    summary="Sync invoices by external id (up to 1,000; idempotent)",
+    description="A change that can move a reminder (new, paid, balance, due date, status) makes the "
+    "customer's running enrollment plan again.",
+)
 async def sync_invoices(request: InvoiceBatch, uow: UnitOfWorkDep, user: Manager) -> InvoiceSyncResult:
     return await service.sync_invoices(uow, request.invoices)
 
 
-@router.get("/customers/{customer_id}/invoices", summary="A customer's invoices")
-async def list_invoices(customer_id: int, uow: UnitOfWorkDep, user: Reader) -> list[InvoiceOut]:
-    return [InvoiceOut.model_validate(i) for i in await service.list_invoices(uow, customer_id)]
+@router.post(
+    "/customers/{customer_id}/invoices",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add one invoice to a customer",
+)
+async def create_invoice(
+    customer_id: PathId, request: InvoiceCreate, uow: UnitOfWorkDep, user: Manager
+) -> InvoiceOut:
+    return InvoiceOut.model_validate(await service.create_invoice(uow, customer_id, request))
+
+
+@router.get("/customers/{customer_id}/invoices", summary="A customer's invoices, by due date")
+async def list_invoices(
+    customer_id: PathId,
+    uow: UnitOfWorkDep,
+    user: Reader,
+    status: InvoiceStatus | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[InvoiceOut]:
+    rows, total = await service.list_invoices(uow, customer_id, status, limit, offset)
+    return Page[InvoiceOut](
+        items=[InvoiceOut.model_validate(i) for i in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.get("/invoices/{invoice_id}", summary="Read an invoice")
-async def read_invoice(invoice_id: int, uow: UnitOfWorkDep, user: Reader) -> InvoiceOut:
+async def read_invoice(invoice_id: PathId, uow: UnitOfWorkDep, user: Reader) -> InvoiceOut:
     return InvoiceOut.model_validate(await get_or_404(uow.session, Invoice, invoice_id, "invoice"))
 
 
 @router.patch("/invoices/{invoice_id}", summary="Correct an invoice (paid, balance, due date)")
 async def update_invoice(
-    invoice_id: int, change: InvoiceUpdate, uow: UnitOfWorkDep, user: Manager
+    invoice_id: PathId, change: InvoiceUpdate, uow: UnitOfWorkDep, user: Manager
 ) -> InvoiceOut:
     return InvoiceOut.model_validate(await service.update_invoice(uow, invoice_id, change))
 
 
 @router.post("/invoices/{invoice_id}/pause", summary="Leave an invoice out of communications")
-async def pause_invoice(invoice_id: int, uow: UnitOfWorkDep, user: Supporter) -> InvoiceOut:
+async def pause_invoice(invoice_id: PathId, uow: UnitOfWorkDep, user: Supporter) -> InvoiceOut:
     return InvoiceOut.model_validate(await service.set_invoice_pause(uow, invoice_id, True, user))
 
 
-@router.post("/invoices/{invoice_id}/resume", summary="Bring a paused invoice back")
-async def resume_invoice(invoice_id: int, uow: UnitOfWorkDep, user: Supporter) -> InvoiceOut:
+@router.post("/invoices/{invoice_id}/resume", summary="Bring a paused invoice back into communications")
+async def resume_invoice(invoice_id: PathId, uow: UnitOfWorkDep, user: Supporter) -> InvoiceOut:
     return InvoiceOut.model_validate(await service.set_invoice_pause(uow, invoice_id, False, user))

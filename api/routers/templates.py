@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Manager, Reader, UnitOfWorkDep
-from api.schemas.definitions import PreviewIn, PreviewOut, TemplateIn, TemplateOut
-from api.services import definitions as service
+from api.schemas.common import PathId
+from api.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
+from api.services import templates as service
 from api.services.common import get_or_404
 from models import Template
 
@@ -24,23 +25,23 @@ async def list_templates(uow: UnitOfWorkDep, user: Reader) -> list[TemplateOut]:
 
 
 @router.get("/{template_id}", summary="Read a template")
-async def read_template(template_id: int, uow: UnitOfWorkDep, user: Reader) -> TemplateOut:
+async def read_template(template_id: PathId, uow: UnitOfWorkDep, user: Reader) -> TemplateOut:
     return TemplateOut.model_validate(await get_or_404(uow.session, Template, template_id, "template"))
 
 
 @router.put("/{template_id}", summary="Change a template (test-rendered first)")
 async def update_template(
-    template_id: int, request: TemplateIn, uow: UnitOfWorkDep, user: Manager
+    template_id: PathId, request: TemplateIn, uow: UnitOfWorkDep, user: Manager
 ) -> TemplateOut:
     return TemplateOut.model_validate(await service.update_template(uow, template_id, request))
 
 
 @router.delete("/{template_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an unused template")
-async def delete_template(template_id: int, uow: UnitOfWorkDep, user: Manager) -> None:
+async def delete_template(template_id: PathId, uow: UnitOfWorkDep, user: Manager) -> None:
     await service.delete_template(uow, template_id)
 
 
 @router.post("/{template_id}/preview", summary="Render a template with a customer's real data")
-async def preview(template_id: int, request: PreviewIn, uow: UnitOfWorkDep, user: Reader) -> PreviewOut:
+async def preview(template_id: PathId, request: PreviewIn, uow: UnitOfWorkDep, user: Reader) -> PreviewOut:
     rendered = await service.preview(uow, template_id, request)
     return PreviewOut(subject=rendered.subject, html_body=rendered.html_body, text_body=rendered.text_body)

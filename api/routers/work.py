@@ -1,48 +1,50 @@
-"""Tasks for AR specialists and deliveries."""
+"""Tasks for AR specialists, and deliveries."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from api.deps import Reader, TaskWorker, UnitOfWorkDep
-from api.schemas.enrollments import DeliveryOut, TaskOut
+from api.schemas.common import Limit, Offset, Page, PathId, QueryId
+from api.schemas.work import DeliveryOut, TaskOut
 from api.services import work as service
 from domain.enums import DeliveryStatus, TaskStatus
 
 router = APIRouter(tags=["work"])
 
-Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
-
-@router.get("/tasks", summary="Tasks, by assignee and status")
+@router.get("/tasks", summary="Tasks, by assignee, customer and status (soonest due first)")
 async def list_tasks(
     uow: UnitOfWorkDep,
     user: Reader,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    assignee_id: QueryId | None = None,
+    customer_id: QueryId | None = None,
     status: TaskStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[TaskOut]:
-    rows = await service.list_tasks(uow, assignee_id, status.value if status else None, limit, offset)
-    return [TaskOut.model_validate(t) for t in rows]
+) -> Page[TaskOut]:
+    rows, total = await service.list_tasks(uow, assignee_id, customer_id, status, limit, offset)
+    return Page[TaskOut](
+        items=[TaskOut.model_validate(t) for t in rows], total=total, limit=limit, offset=offset
+    )
 
 
 @router.post("/tasks/{task_id}/complete", summary="Complete a task")
-async def complete_task(task_id: int, uow: UnitOfWorkDep, user: TaskWorker) -> TaskOut:
+async def complete_task(task_id: PathId, uow: UnitOfWorkDep, user: TaskWorker) -> TaskOut:
     return TaskOut.model_validate(await service.complete_task(uow, task_id, user))
 
 
-@router.get("/deliveries", summary="Deliveries, by customer and status")
+@router.get("/deliveries", summary="Deliveries, by customer, enrollment and status (newest first)")
 async def list_deliveries(
     uow: UnitOfWorkDep,
     user: Reader,
-    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    customer_id: QueryId | None = None,
+    enrollment_id: QueryId | None = None,
     status: DeliveryStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
-) -> list[DeliveryOut]:
-    rows = await service.list_deliveries(uow, customer_id, status.value if status else None, limit, offset)
-    return [DeliveryOut.model_validate(d) for d in rows]
+) -> Page[DeliveryOut]:
+    rows, total = await service.list_deliveries(uow, customer_id, enrollment_id, status, limit, offset)
+    return Page[DeliveryOut](
+        items=[DeliveryOut.model_validate(d) for d in rows], total=total, limit=limit, offset=offset
+    )

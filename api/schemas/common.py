@@ -1,12 +1,17 @@
-"""Base models: requests refuse unknown fields and cap lengths; responses read from rows."""
+"""Base models and field types: requests refuse unknown fields and cap lengths; responses read
+from rows."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
+from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from domain.money import check_currency
 
 T = TypeVar("T")
 
@@ -19,17 +24,22 @@ def _email(value: str) -> str:
     return value
 
 
-def _currency(value: str) -> str:
-    from domain.money import check_currency
-
-    return check_currency(value)
-
-
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
-Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
+Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(check_currency)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=2)]
 ExternalId = Annotated[str, Field(min_length=1, max_length=128)]
 Name = Annotated[str, Field(min_length=1, max_length=300)]
+# Business dates stay where calendars (and date arithmetic on them) make sense.
+BusinessDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))]
+# Ids and flags are strict: "1" or "yes" in a JSON body is a mistake worth a 422, not a guess.
+Id = Annotated[int, Field(ge=1, le=2_147_483_647, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+
+# Paging of list endpoints.
+Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items")]
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many items")]
+# A filter or path id that cannot exist in Postgres' `integer` is a 422, not a database error.
+QueryId = Annotated[int, Query(ge=1, le=2_147_483_647)]
 
 
 class Request(BaseModel):
@@ -50,3 +60,27 @@ class Page(Response, Generic[T]):
     total: int
     limit: int
     offset: int
+
+
+PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["customer 42 does not exist"])
+    details: Any = None
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "No key, or an unknown or revoked key"},
+    403: {"model": ErrorOut, "description": "The key's role may not do this"},
+    404: {"model": ErrorOut, "description": "An unknown id"},
+    409: {"model": ErrorOut, "description": "A conflict (duplicate external id, disabled workflow, …)"},
+    422: {"model": ErrorOut, "description": "Invalid input; nothing was written"},
+}

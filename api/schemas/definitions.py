@@ -1,23 +1,26 @@
-"""Workflow definitions, their steps, and message templates."""
+"""Workflow definitions and their steps."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import Email, Request, Response
+from api.schemas.common import Email, Flag, Id, Request, Response, with_example
 from domain.enums import (
     CatchUpPolicy,
-    Channel,
     ConditionMetric,
     ConditionOperator,
+    ContactRole,
     DefinitionKind,
     FrequencyPeriod,
     StepAction,
 )
+
+ParameterName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
+ParameterValue = Annotated[str, Field(max_length=2000)] | Annotated[int, Field(strict=True)] | bool
 
 
 class ConditionIn(Request):
@@ -42,15 +45,19 @@ class FrequencyIn(Request):
 
 class RecipientsIn(Request):
     emails: list[Email] = Field(default_factory=list, max_length=15)
-    contact_roles: list[str] = Field(default_factory=list, max_length=5)
-    user_ids: list[int] = Field(default_factory=list, max_length=15)
+    contact_roles: list[ContactRole] = Field(default_factory=list, max_length=5)
+    user_ids: list[Id] = Field(default_factory=list, max_length=15)
 
 
 class StepIn(Request):
     offset_days: int = Field(ge=-3650, le=3650, description="Days from the anchor; negative = before")
     action: StepAction
-    template_id: int | None = Field(default=None, ge=1)
-    parameters: dict[str, str | int | bool] = Field(default_factory=dict, max_length=10)
+    template_id: Id | None = None
+    parameters: dict[ParameterName, ParameterValue] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="e.g. `template` (a built-in template), `title` (task), `status`, `user_id`",
+    )
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=10)
 
 
@@ -77,13 +84,13 @@ class DefinitionIn(Request):
     name: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
     kind: DefinitionKind
-    enabled: bool = True
+    enabled: Flag = True
     catch_up: CatchUpPolicy = CatchUpPolicy.SKIP
     frequency: FrequencyIn | None = None
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=10)
     additional_recipients: RecipientsIn = Field(default_factory=RecipientsIn)
-    internal_recipients: list[int] = Field(default_factory=list, max_length=15)
-    continue_with_id: int | None = Field(default=None, ge=1)
+    internal_recipients: list[Id] = Field(default_factory=list, max_length=15)
+    continue_with_id: Id | None = None
     steps: list[StepIn] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
@@ -131,55 +138,6 @@ class VersionOut(Response):
 
 
 class CloneIn(Request):
-    model_config = Request.model_config | {
-        "json_schema_extra": {"examples": [{"name": "Net 30 reminders (EU)"}]}
-    }
+    model_config = with_example({"name": "Net 30 reminders (EU)"})
 
     name: str = Field(min_length=1, max_length=200)
-
-
-class TemplateIn(Request):
-    model_config = Request.model_config | {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "name": "Friendly reminder",
-                    "channel": "email",
-                    "subject": "Invoice {{ invoice.number }} is due {{ invoice.due_date_text }}",
-                    "html_body": "<p>Dear {{ customer.name }}, {{ invoice.balance_due_text }} is due.</p>",
-                    "text_body": "Dear {{ customer.name }}, {{ invoice.balance_due_text }} is due.",
-                }
-            ]
-        }
-    }
-
-    name: str = Field(min_length=1, max_length=200)
-    channel: Channel = Channel.EMAIL
-    subject: str | None = Field(default=None, max_length=998)
-    html_body: str | None = Field(default=None, max_length=100_000)
-    text_body: str = Field(min_length=1, max_length=100_000)
-
-
-class TemplateOut(Response):
-    id: int
-    name: str
-    channel: str
-    subject: str | None
-    html_body: str | None
-    text_body: str
-    updated_at: datetime
-
-
-class PreviewIn(Request):
-    model_config = Request.model_config | {
-        "json_schema_extra": {"examples": [{"customer_id": 1, "invoice_id": None}]}
-    }
-
-    customer_id: int = Field(ge=1)
-    invoice_id: int | None = Field(default=None, ge=1)
-
-
-class PreviewOut(Response):
-    subject: str | None
-    html_body: str | None
-    text_body: str

@@ -1,4 +1,4 @@
-"""Enrollments, their status and timeline; tasks; deliveries."""
+"""Enrollments: enrolling, switching, cancelling; their status and timeline; bulk jobs."""
 
 from __future__ import annotations
 
@@ -6,19 +6,19 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from api.schemas.common import Email, Request, Response
+from api.schemas.common import Email, Id, Request, Response, with_example
 
 
 class EnrollIn(Request):
-    model_config = Request.model_config | {"json_schema_extra": {"examples": [{"definition_id": 1}]}}
+    model_config = with_example({"definition_id": 1})
 
-    definition_id: int = Field(ge=1)
+    definition_id: Id
 
 
 class DefinitionRef(Request):
-    model_config = Request.model_config | {"json_schema_extra": {"examples": [{"definition_id": 2}]}}
+    model_config = with_example({"definition_id": 2})
 
-    definition_id: int = Field(ge=1)
+    definition_id: Id
 
 
 class BulkEnrollIn(Request):
@@ -60,7 +60,7 @@ class BulkProgressOut(Response):
 
 
 class CancelIn(Request):
-    model_config = Request.model_config | {"json_schema_extra": {"examples": [{"reason": "Customer closed"}]}}
+    model_config = with_example({"reason": "Customer closed"})
 
     reason: str = Field(default="cancelled", min_length=1, max_length=500)
 
@@ -101,50 +101,23 @@ class EnrollmentStatusOut(Response):
 
 
 class TimelineItem(Response):
-    at: datetime
+    at: datetime = Field(description="When it fires (the organization's send time on that date)")
     local_date: date
-    step_position: int
+    step_id: int
+    step_position: int = Field(description="1 for the first step")
     action: str
     invoice_id: int | None
     invoice_number: str | None
-    recipients: list[str]
-    recipients_note: str | None
+    recipients: list[str] = Field(description="Who would receive it if it were sent today")
+    recipients_note: str | None = Field(description="Why nobody, or who was cut")
     conditions_hold_today: bool
-    conditions: str
+    conditions: str = Field(description="The conditions with today's values")
 
 
 class TimelineOut(Response):
     enrollment_id: int
+    definition_id: int
+    definition_name: str
     time_zone: str
+    paused: bool = Field(description="The customer is paused: nothing is sent until resumed")
     items: list[TimelineItem]
-
-
-class TaskOut(Response):
-    id: int
-    customer_id: int
-    invoice_id: int | None
-    assignee_id: int | None
-    title: str
-    description: str
-    due_date: date | None
-    status: str
-    created_at: datetime
-    completed_at: datetime | None
-    completed_by: str | None
-
-
-class DeliveryOut(Response):
-    id: int
-    customer_id: int
-    enrollment_id: int | None
-    invoice_id: int | None
-    channel: str
-    recipients: list[dict[str, object]]
-    subject: str | None
-    status: str
-    provider: str | None
-    provider_message_id: str | None
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None

@@ -6,16 +6,14 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas.common import Email, Request, Response
+from api.schemas.common import Email, Flag, Request, Response, with_example
 from domain.enums import Role
 
 
 class UserCreate(Request):
-    model_config = Request.model_config | {
-        "json_schema_extra": {
-            "examples": [{"name": "Sam Specialist", "email": "sam@acme.example", "role": "ar_specialist"}]
-        }
-    }
+    model_config = with_example(
+        {"name": "Sam Specialist", "email": "sam@acme.example", "role": "ar_specialist"}
+    )
 
     name: str = Field(min_length=1, max_length=200)
     email: Email
@@ -23,11 +21,11 @@ class UserCreate(Request):
 
 
 class UserUpdate(Request):
-    model_config = Request.model_config | {"json_schema_extra": {"examples": [{"active": False}]}}
+    model_config = with_example({"active": False})
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
-    active: bool | None = None
+    active: Flag | None = None
 
 
 class UserOut(Response):
@@ -40,7 +38,7 @@ class UserOut(Response):
 
 
 class KeyCreate(Request):
-    model_config = Request.model_config | {"json_schema_extra": {"examples": [{"name": "accounting sync"}]}}
+    model_config = with_example({"name": "accounting sync"})
 
     name: str = Field(default="default", min_length=1, max_length=100)
 

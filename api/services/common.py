@@ -6,18 +6,20 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.deps import UnitOfWork
 from api.errors import NotFound
+from domain.enums import EnrollmentState
 from models import Enrollment
 from models.repository import load_organization
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import RefreshSignal
 
 T = TypeVar("T")
-LIVE = ("active", "paused")
+LIVE = (EnrollmentState.ACTIVE.value, EnrollmentState.PAUSED.value)
 
 
 async def get_or_404(session: AsyncSession, model: type[T], row_id: int, what: str) -> T:
@@ -32,6 +34,7 @@ def now() -> datetime:
 
 
 async def org_today(session: AsyncSession) -> date:
+    """Today in the organization's time zone: what "enrolled today" means to the AR team."""
     org = await load_organization(session)
     return now().astimezone(ZoneInfo(org.time_zone)).date()
 
@@ -53,12 +56,17 @@ def signal_after_commit(uow: UnitOfWork, workflow_id: str, signal: Any, payload:
     async def send() -> None:
         await uow.state.temporal.get_workflow_handle(workflow_id).signal(signal, payload)
 
-    uow.after_commit(send)
+    uow.after_commit(send, key=workflow_id)
 
 
 def refresh_after_commit(uow: UnitOfWork, enrollment: Enrollment, reason: str) -> None:
     signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.refresh, RefreshSignal(reason=reason))
 
 
-def page_bounds(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, 500)), max(0, offset)
+async def paged(
+    session: AsyncSession, query: SelectOfScalar[T], limit: int, offset: int
+) -> tuple[list[T], int]:
+    """One page of `query` (already ordered) and the total it pages through."""
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    rows = (await session.exec(query.limit(limit).offset(offset))).all()
+    return list(rows), int(total)

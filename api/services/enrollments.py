@@ -1,31 +1,25 @@
-"""Enrolling customers, switching and ending enrollments, and what an enrollment does next."""
+"""Enrolling customers, switching and ending enrollments, and their live status.
+
+Every change is written to Postgres first; the workflow is started or signalled after the
+commit (see `api.deps`). A bill-to-parent child enrolled by the defaults (not individually)
+follows its parent: when the parent moves to another workflow, so does the child.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
+import structlog
 from sqlmodel import col, select
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import UnitOfWork
-from api.errors import Conflict, NotFound
-from api.schemas.enrollments import EnrollmentStatusOut, LiveStatus, TimelineItem, TimelineOut
-from api.services.common import get_or_404, live_enrollment, now, org_today, signal_after_commit
-from domain import recipients as rcp
-from domain.conditions import evaluate, parse_conditions
-from domain.enums import DefinitionKind, StepAction
-from domain.schedules import timeline
-from models import Contact, Customer, Enrollment, User, WorkflowDefinition
+from api.errors import Conflict
+from api.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
+from api.services.common import LIVE, get_or_404, live_enrollment, now, org_today, signal_after_commit
+from domain.enums import DefinitionKind, EnrollmentState
+from models import Customer, Enrollment, User, WorkflowDefinition
 from models.history import write_history
-from models.metrics import customer_metrics
-from models.repository import (
-    calendar_of,
-    enrollment_context,
-    load_definition,
-    load_organization,
-    open_invoices,
-    schedule_spec,
-)
 from workflows.client import enroll as start_or_signal
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import (
@@ -36,13 +30,18 @@ from workflows.enrollment_types import (
     enrollment_workflow_id,
 )
 
+log = structlog.get_logger("arcadence.api")
 
-async def _enabled_definition(uow: UnitOfWork, definition_id: int) -> WorkflowDefinition:
-    definition = await uow.session.get(WorkflowDefinition, definition_id)
-    if definition is None:
-        raise NotFound(f"workflow definition {definition_id} does not exist", details={"id": definition_id})
+
+async def enabled_definition(uow: UnitOfWork, definition_id: int) -> WorkflowDefinition:
+    """The definition to enroll in: 404 if unknown, 409 if disabled."""
+    definition = await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
     if not definition.enabled:
-        raise Conflict(f"workflow '{definition.name}' is disabled", code="definition_disabled")
+        raise Conflict(
+            f"workflow '{definition.name}' is disabled",
+            code="definition_disabled",
+            details={"definition_id": definition_id},
+        )
     return definition
 
 
@@ -54,17 +53,21 @@ async def enroll_customer(
     *,
     individually: bool = True,
     refuse_autopay: bool = False,
+    new_customer: bool = False,
 ) -> Enrollment:
-    """Write the enrollment first, then start (or reassign) its workflow after the commit."""
+    """Write the enrollment (a live one is kept and reassigned), then signal-with-start its
+    workflow after the commit. `refuse_autopay` is for bulk enrolment: an auto-pay customer
+    is never swept into a dunning workflow (409)."""
     assert customer.id is not None
-    definition = await _enabled_definition(uow, definition_id)
+    definition = await enabled_definition(uow, definition_id)
     if refuse_autopay and customer.autopay and definition.kind != DefinitionKind.AUTOPAY:
         raise Conflict(
             f"{customer.name} pays automatically: enroll it in an auto-pay workflow",
             code="autopay_customer",
+            details={"customer_id": customer.id, "definition_id": definition_id},
         )
     today = await org_today(uow.session)
-    live = await live_enrollment(uow.session, customer.id, lock=True)
+    live = None if new_customer else await live_enrollment(uow.session, customer.id, lock=True)
     reassign = True
     if live is None:
         enrollment = Enrollment(
@@ -82,12 +85,12 @@ async def enroll_customer(
         action, text = "enrolled", f"Enrolled in '{definition.name}' by {actor}"
     elif live.definition_id == definition_id:
         enrollment, reassign = live, False
+        enrollment.individually_enrolled = individually or enrollment.individually_enrolled
+        uow.session.add(enrollment)
         action, text = "enrollment_confirmed", f"Enrollment in '{definition.name}' confirmed by {actor}"
     else:
         enrollment = live
-        enrollment.definition_id = definition_id
-        enrollment.definition_version = definition.version
-        enrollment.anchor_date = today
+        _point_at(enrollment, definition, today)
         enrollment.individually_enrolled = individually or enrollment.individually_enrolled
         uow.session.add(enrollment)
         action, text = "workflow_reassigned", f"Reassigned to '{definition.name}' by {actor}"
@@ -118,8 +121,67 @@ async def enroll_customer(
             reassign=reassign,
         )
 
-    uow.after_commit(start, required=True)
+    uow.after_commit(start, required=True, key=enrollment.workflow_id)
+    log.info(
+        "enrollment.written",
+        action=action,
+        enrollment_id=enrollment.id,
+        customer_id=customer.id,
+        definition_id=definition_id,
+        actor=actor,
+    )
+    if not new_customer:
+        await _children_follow(uow, customer, definition, actor, today)
     return enrollment
+
+
+def _point_at(enrollment: Enrollment, definition: WorkflowDefinition, today: date) -> None:
+    enrollment.definition_id = definition.id or 0
+    enrollment.definition_version = definition.version
+    enrollment.anchor_date = today
+
+
+async def _children_follow(
+    uow: UnitOfWork, parent: Customer, definition: WorkflowDefinition, actor: str, today: date
+) -> int:
+    """Move the live, not individually enrolled enrollments of bill-to-parent descendants to the
+    parent's new workflow (an auto-pay child stays out of a dunning workflow)."""
+    moved, queue, seen = 0, [parent.id], {parent.id}
+    while queue:
+        parent_id = queue.pop()
+        children = (
+            await uow.session.exec(
+                select(Customer).where(Customer.parent_id == parent_id).where(col(Customer.bill_to_parent))
+            )
+        ).all()
+        for child in children:
+            if child.id in seen or child.id is None:
+                continue
+            seen.add(child.id)
+            enrollment = await live_enrollment(uow.session, child.id, lock=True)
+            if enrollment is None or enrollment.individually_enrolled:
+                continue
+            if child.autopay and definition.kind != DefinitionKind.AUTOPAY:
+                continue
+            queue.append(child.id)
+            if enrollment.definition_id == definition.id:
+                continue
+            _point_at(enrollment, definition, today)
+            uow.session.add(enrollment)
+            await write_history(
+                uow.session,
+                customer_id=child.id,
+                enrollment_id=enrollment.id,
+                action="workflow_reassigned",
+                description=f"Follows its parent {parent.name}: reassigned to '{definition.name}' by {actor}",
+                actor=actor,
+                occurred_at=now(),
+                details={"definition_id": definition.id, "parent_id": parent_id},
+            )
+            signal = ReassignSignal(definition_id=definition.id or 0, actor=actor)
+            signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
+            moved += 1
+    return moved
 
 
 async def enroll_by_id(uow: UnitOfWork, customer_id: int, definition_id: int, actor: User) -> Enrollment:
@@ -129,17 +191,18 @@ async def enroll_by_id(uow: UnitOfWork, customer_id: int, definition_id: int, ac
 
 async def _live(uow: UnitOfWork, enrollment_id: int) -> Enrollment:
     enrollment = await get_or_404(uow.session, Enrollment, enrollment_id, "enrollment")
-    if enrollment.state not in ("active", "paused"):
+    if enrollment.state not in LIVE:
         raise Conflict(f"enrollment {enrollment_id} is {enrollment.state}", code="enrollment_ended")
     return enrollment
 
 
 async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
+    """Switch now, anchored today; the customer is then enrolled individually."""
     enrollment = await _live(uow, enrollment_id)
-    definition = await _enabled_definition(uow, definition_id)
-    enrollment.definition_id = definition_id
-    enrollment.definition_version = definition.version
-    enrollment.anchor_date = await org_today(uow.session)
+    definition = await enabled_definition(uow, definition_id)
+    today = await org_today(uow.session)
+    _point_at(enrollment, definition, today)
+    enrollment.individually_enrolled = True
     uow.session.add(enrollment)
     await write_history(
         uow.session,
@@ -149,15 +212,19 @@ async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, acto
         description=f"Reassigned to '{definition.name}' by {actor.email}",
         actor=actor.email,
         occurred_at=now(),
+        details={"definition_id": definition_id},
     )
     signal = ReassignSignal(definition_id=definition_id, actor=actor.email)
     signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
+    customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
+    await _children_follow(uow, customer, definition, actor.email, today)
     return enrollment
 
 
 async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
+    """Switch when the current workflow's steps are done."""
     enrollment = await _live(uow, enrollment_id)
-    definition = await _enabled_definition(uow, definition_id)
+    definition = await enabled_definition(uow, definition_id)
     enrollment.continue_with_id = definition_id
     uow.session.add(enrollment)
     await write_history(
@@ -168,6 +235,7 @@ async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int,
         description=f"Will continue with '{definition.name}' when the current workflow ends ({actor.email})",
         actor=actor.email,
         occurred_at=now(),
+        details={"definition_id": definition_id},
         last_action=False,
     )
     signal = ContinueWithSignal(definition_id=definition_id, actor=actor.email)
@@ -176,8 +244,9 @@ async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int,
 
 
 async def cancel(uow: UnitOfWork, enrollment_id: int, reason: str, actor: User) -> Enrollment:
+    """Cancelled in Postgres (nothing more is sent even if the signal is lost), then `cancel`."""
     enrollment = await _live(uow, enrollment_id)
-    enrollment.state = "cancelled"
+    enrollment.state = EnrollmentState.CANCELLED.value
     enrollment.ended_at = now()
     enrollment.next_step_at = None
     uow.session.add(enrollment)
@@ -189,110 +258,43 @@ async def cancel(uow: UnitOfWork, enrollment_id: int, reason: str, actor: User) 
         description=f"Enrollment cancelled by {actor.email}: {reason}",
         actor=actor.email,
         occurred_at=now(),
+        details={"reason": reason},
     )
+    log.info("enrollment.cancelled", enrollment_id=enrollment.id, actor=actor.email)
     signal = CancelSignal(actor=actor.email, reason=reason)
     signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.cancel, signal)
     return enrollment
 
 
 async def status(uow: UnitOfWork, enrollment_id: int) -> EnrollmentStatusOut:
-    from api.schemas.enrollments import EnrollmentOut
-
+    """The row, joined with the workflow's `status` query; if the workflow cannot answer (gone,
+    or Temporal unreachable) the row alone, and why."""
     enrollment = await get_or_404(uow.session, Enrollment, enrollment_id, "enrollment")
     out = EnrollmentStatusOut(enrollment=EnrollmentOut.model_validate(enrollment), workflow=None)
+    handle = uow.state.temporal.get_workflow_handle(enrollment.workflow_id)
     try:
-        live = await uow.state.temporal.get_workflow_handle(enrollment.workflow_id).query(
-            EnrollmentWorkflow.status
+        live = await handle.query(EnrollmentWorkflow.status)
+    except RPCError as err:
+        out.workflow_error = (
+            "the workflow does not exist (it never started, or it ended and was removed)"
+            if err.status == RPCStatusCode.NOT_FOUND
+            else "Temporal could not answer; showing the database record only"
         )
-    except Exception as err:  # the workflow may be gone, or Temporal unreachable: say so
-        out.workflow_error = f"workflow status unavailable: {type(err).__name__}: {err}"[:500]
+        return out
+    except Exception:  # a closed run that cannot be queried any more, a worker-side failure
+        out.workflow_error = "the workflow could not be queried; showing the database record only"
+        return out
+    if live.enrollment_id != enrollment.id:
+        # The customer's workflow id now belongs to a newer enrollment of the same customer.
+        out.workflow_error = f"the workflow now runs enrollment {live.enrollment_id}"
         return out
     out.workflow = LiveStatus.model_validate(live, from_attributes=True)
     return out
 
 
 async def list_enrollments(uow: UnitOfWork, customer_id: int) -> list[Enrollment]:
+    await get_or_404(uow.session, Customer, customer_id, "customer")
     query = (
         select(Enrollment).where(Enrollment.customer_id == customer_id).order_by(col(Enrollment.id).desc())
     )
     return list((await uow.session.exec(query)).all())
-
-
-async def upcoming(
-    uow: UnitOfWork, enrollment_id: int, limit: int, after: datetime | None = None
-) -> TimelineOut:
-    """The next occurrences, with who would receive each and whether its conditions hold today."""
-    session = uow.session
-    enrollment = await get_or_404(session, Enrollment, enrollment_id, "enrollment")
-    customer = await get_or_404(session, Customer, enrollment.customer_id, "customer")
-    org = await load_organization(session)
-    definition, steps = await load_definition(session, enrollment.definition_id)
-    invoices = await open_invoices(session, customer.id or 0)
-    numbers = {i.id: i.number for i in invoices}
-    spec = schedule_spec(definition, steps)
-    found = timeline(
-        spec,
-        enrollment_context(enrollment, customer, invoices),
-        calendar_of(org),
-        after=after or now(),
-        limit=limit,
-    )
-    today = now().astimezone(ZoneInfo(org.time_zone)).date()
-    metrics = await customer_metrics(session, customer.id or 0, customer.currency, today)
-    contacts = [
-        rcp.ContactInfo(c.id or 0, c.name, c.email, c.phone, tuple(c.roles), c.suppressed_at is not None)
-        for c in (await session.exec(select(Contact).where(Contact.customer_id == customer.id))).all()
-    ]
-    extra = definition.additional_recipients or {}
-    additional = rcp.AdditionalRecipients(
-        emails=tuple(extra.get("emails", [])),
-        contact_roles=tuple(extra.get("contact_roles", [])),
-        user_ids=tuple(int(u) for u in extra.get("user_ids", [])),
-    )
-    user_ids = [*additional.user_ids, *definition.internal_recipients]
-    if customer.specialist_id:
-        user_ids.append(customer.specialist_id)
-    users = {
-        u.id: rcp.InternalUser(u.id, u.name, u.email)
-        for u in (await session.exec(select(User).where(col(User.id).in_(user_ids)))).all()
-        if u.id is not None
-    }
-    by_id = {s.id: s for s in steps}
-    items = []
-    for occurrence in found:
-        step = by_id[occurrence.step_id]
-        action = StepAction(step.action)
-        if action == StepAction.SMS:
-            resolution = rcp.resolve_sms_recipients(contacts)
-        elif action in (StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST):
-            ids = ([customer.specialist_id] if customer.specialist_id else []) + list(
-                definition.internal_recipients
-            )
-            resolution = rcp.resolve_internal_recipients(ids, users)
-        elif action in (StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL):
-            resolution = rcp.resolve_email_recipients(contacts, additional, users)
-        else:
-            resolution = None
-        evaluation = evaluate(
-            parse_conditions(definition.conditions) + parse_conditions(step.conditions), metrics
-        )
-        note = None
-        if resolution is not None and resolution.skip_reason:
-            note = resolution.skip_reason
-        elif resolution is not None and resolution.cut:
-            note = f"{len(resolution.cut)} more cut (at most {rcp.MAX_RECIPIENTS})"
-        items.append(
-            TimelineItem(
-                at=occurrence.at,
-                local_date=occurrence.local_date,
-                step_position=occurrence.step_position + 1,
-                action=step.action,
-                invoice_id=occurrence.invoice_id,
-                invoice_number=numbers.get(occurrence.invoice_id) if occurrence.invoice_id else None,
-                recipients=[r.address for r in resolution.recipients] if resolution else [],
-                recipients_note=note,
-                conditions_hold_today=evaluation.held,
-                conditions=evaluation.explanation,
-            )
-        )
-    return TimelineOut(enrollment_id=enrollment_id, time_zone=org.time_zone, items=items)
