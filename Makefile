@@ -39,6 +39,7 @@ dev: $(STAMP)
 
 # Not part of `make test`: needs Debian's chromium (apt-get install chromium).
 screenshots: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[screenshots]'
 	$(BIN)/python scripts/screenshots.py
 
 clean:

@@ -1,8 +1,9 @@
 """Screenshots of the Temporal UI for the README: the enrollment list filtered by a search
-attribute.
+attribute, and one enrollment's page with its summary and details.
 
-Starts the dev stack on spare ports in a temporary directory (demo data included), then drives
-Debian's headless Chromium (`apt-get install chromium`). Run with `make screenshots`.
+Starts the dev stack on spare ports in a temporary directory (demo data included) and drives
+Debian's Chromium (`apt-get install chromium`) with Playwright, never downloading a browser.
+Run with `make screenshots`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+from playwright.sync_api import Page, sync_playwright
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img"
 PORTS = {"API": 18400, "POSTGRES": 18401, "TEMPORAL": 18402, "TEMPORAL_UI": 18403}
@@ -27,37 +30,22 @@ def _chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    sys.exit("headless Chromium is needed: apt-get install chromium")
+    sys.exit("Chromium is needed: apt-get install chromium")
 
 
-def _shoot(browser: str, url: str, target: Path) -> None:
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}",
-            "--window-size=1440,900",
-            "--timeout=25000",
-            f"--screenshot={target}",
-            url,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+def _shoot(page: Page, url: str, wait_for: str, target: Path) -> None:
+    page.goto(url)
+    try:
+        page.get_by_text(wait_for).first.wait_for(timeout=20_000)
+    except Exception:  # the page still renders; take what is there and say so
+        print(f"note: '{wait_for}' not seen on {url}")
+    time.sleep(4)  # let the remaining panels finish rendering
+    page.screenshot(path=str(target))
     print(f"wrote {target.relative_to(ROOT)}")
 
 
 def main() -> None:
-    browser = _chromium()
+    browser_path = _chromium()
     OUT.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARCADENCE_")}
     env.update({f"ARCADENCE_{name}_PORT": str(port) for name, port in PORTS.items()})
@@ -76,10 +64,18 @@ def main() -> None:
                     break
             time.sleep(5)  # let every demo enrollment plan its first step
             ui = f"http://127.0.0.1:{PORTS['TEMPORAL_UI']}/namespaces/default"
-            query = quote('CustomerId="1"')
-            _shoot(browser, f"{ui}/workflows?query={query}", OUT / "enrollments-by-customer.png")
-            # The workflow's own page long-polls its history, so Chromium's plain --screenshot
-            # never sees it settle; it needs a DevTools-driven capture (left for later).
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=browser_path,
+                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                )
+                page = browser.new_page(viewport={"width": 1440, "height": 900})
+                query = quote('CustomerId="1"')
+                _shoot(
+                    page, f"{ui}/workflows?query={query}", "enrollment-1", OUT / "enrollments-by-customer.png"
+                )
+                _shoot(page, f"{ui}/workflows/enrollment-1", "Wait until", OUT / "enrollment-details.png")
+                browser.close()
         finally:
             stack.send_signal(signal.SIGINT)
             stack.wait(timeout=60)
