@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.exceptions import ApplicationError
 
@@ -17,7 +16,6 @@ from domain import recipients as rcp
 from domain import templates as tpl
 from domain.enums import Channel, StepAction
 from models import (
-    Contact,
     Customer,
     Invoice,
     OrganizationSettings,
@@ -26,6 +24,7 @@ from models import (
     WorkflowDefinition,
     WorkflowStep,
 )
+from models.repository import active_internal_users, contact_infos
 
 INTERNAL = {StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST}
 
@@ -83,34 +82,6 @@ async def _template_source(
     if source is None:
         raise ApplicationError(f"unknown default template '{slug}'", type="NonRetryable", non_retryable=True)
     return source
-
-
-async def _users(session: AsyncSession, ids: list[int]) -> dict[int, rcp.InternalUser]:
-    if not ids:
-        return {}
-    rows = (
-        await session.exec(select(User).where(col(User.id).in_(ids)).where(col(User.active).is_(True)))
-    ).all()
-    return {u.id: rcp.InternalUser(id=u.id, name=u.name, email=u.email) for u in rows if u.id is not None}
-
-
-async def _contacts(session: AsyncSession, customer_id: int) -> list[rcp.ContactInfo]:
-    rows = (
-        await session.exec(
-            select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
-        )
-    ).all()
-    return [
-        rcp.ContactInfo(
-            id=c.id or 0,
-            name=c.name,
-            email=c.email,
-            phone=c.phone,
-            roles=tuple(c.roles),
-            suppressed=c.suppressed_at is not None,
-        )
-        for c in rows
-    ]
 
 
 async def draft_message(
@@ -178,9 +149,9 @@ async def _resolve(
         ids = [int(i) for i in definition.internal_recipients or []]
         if specialist is not None and specialist.id is not None:
             ids.insert(0, specialist.id)
-        users = await _users(session, ids)
+        users = await active_internal_users(session, ids)
         return rcp.resolve_internal_recipients(ids, users)
-    contacts = await _contacts(session, customer.id or 0)
+    contacts = await contact_infos(session, customer.id or 0)
     if action == StepAction.SMS:
         return rcp.resolve_sms_recipients(contacts)
     extra = definition.additional_recipients or {}
@@ -189,5 +160,5 @@ async def _resolve(
         contact_roles=tuple(str(r) for r in extra.get("contact_roles", [])),
         user_ids=tuple(int(u) for u in extra.get("user_ids", [])),
     )
-    users = await _users(session, list(additional.user_ids))
+    users = await active_internal_users(session, list(additional.user_ids))
     return rcp.resolve_email_recipients(contacts, additional, users)

@@ -17,6 +17,7 @@ from domain.enums import (
     InvoiceStatus,
     StepAction,
 )
+from domain.recipients import ContactInfo, InternalUser
 from domain.schedules import (
     EnrollmentContext,
     Frequency,
@@ -26,10 +27,12 @@ from domain.schedules import (
     StepSpec,
 )
 from models import (
+    Contact,
     Customer,
     Enrollment,
     Invoice,
     OrganizationSettings,
+    User,
     WorkflowDefinition,
     WorkflowStep,
 )
@@ -178,3 +181,35 @@ def step_label(position: int, action: str, invoice_number: str | None) -> str:
     words = ACTION_WORDS.get(StepAction(action), action)
     target = f" for {invoice_number}" if invoice_number else ""
     return f"step {position + 1} ({words}){target}"
+
+
+async def contact_infos(session: AsyncSession, customer_id: int) -> list[ContactInfo]:
+    """A customer's contacts as the recipient rules see them (suppressed ones flagged)."""
+    rows = (
+        await session.exec(
+            select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
+        )
+    ).all()
+    return [
+        ContactInfo(
+            id=c.id or 0,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            roles=tuple(c.roles),
+            suppressed=c.suppressed_at is not None,
+        )
+        for c in rows
+    ]
+
+
+async def active_internal_users(session: AsyncSession, ids: list[int]) -> dict[int, InternalUser]:
+    """The active users among `ids`, as internal recipients."""
+    if not ids:
+        return {}
+    query = select(User).where(col(User.id).in_(ids)).where(col(User.active).is_(True))
+    return {
+        u.id: InternalUser(id=u.id, name=u.name, email=u.email)
+        for u in (await session.exec(query)).all()
+        if u.id is not None
+    }

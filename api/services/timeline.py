@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from api.deps import UnitOfWork
 from api.schemas.enrollments import TimelineItem, TimelineOut
 from api.services.common import get_or_404, now
@@ -19,10 +17,12 @@ from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import StepAction
 from domain.schedules import timeline
-from models import Contact, Customer, Enrollment, User, WorkflowDefinition
+from models import Customer, Enrollment, WorkflowDefinition
 from models.metrics import customer_metrics
 from models.repository import (
+    active_internal_users,
     calendar_of,
+    contact_infos,
     enrollment_context,
     load_definition,
     load_organization,
@@ -32,36 +32,6 @@ from models.repository import (
 
 INTERNAL = {StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST}
 EMAIL = {StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL}
-
-
-async def _contacts(uow: UnitOfWork, customer_id: int) -> list[rcp.ContactInfo]:
-    rows = (
-        await uow.session.exec(
-            select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
-        )
-    ).all()
-    return [
-        rcp.ContactInfo(
-            id=c.id or 0,
-            name=c.name,
-            email=c.email,
-            phone=c.phone,
-            roles=tuple(c.roles),
-            suppressed=c.suppressed_at is not None,
-        )
-        for c in rows
-    ]
-
-
-async def _active_users(uow: UnitOfWork, ids: list[int]) -> dict[int, rcp.InternalUser]:
-    if not ids:
-        return {}
-    query = select(User).where(col(User.id).in_(ids)).where(col(User.active).is_(True))
-    return {
-        u.id: rcp.InternalUser(id=u.id, name=u.name, email=u.email)
-        for u in (await uow.session.exec(query)).all()
-        if u.id is not None
-    }
 
 
 class _Recipients:
@@ -132,8 +102,10 @@ async def upcoming(
     )
     today = now().astimezone(ZoneInfo(org.time_zone)).date()
     metrics = await customer_metrics(session, enrollment.customer_id, customer.currency, today)
-    users = await _active_users(uow, _Recipients.user_ids(definition, customer))
-    recipients = _Recipients(await _contacts(uow, enrollment.customer_id), definition, customer, users)
+    users = await active_internal_users(uow.session, _Recipients.user_ids(definition, customer))
+    recipients = _Recipients(
+        await contact_infos(uow.session, enrollment.customer_id), definition, customer, users
+    )
     numbers = {i.id: i.number for i in invoices}
     by_id = {s.id: s for s in steps}
     items = []
