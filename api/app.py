@@ -20,6 +20,7 @@ from api.routers import (
     organization,
     templates,
     users,
+    webhooks,
     work,
 )
 from api.schemas.common import ERROR_RESPONSES
@@ -43,6 +44,7 @@ TAGS = [
     {"name": "users", "description": "Users and API keys."},
     {"name": "settings", "description": "Organization settings."},
     {"name": "health", "description": "Liveness."},
+    {"name": "webhooks", "description": "Provider events, authenticated by the provider's signature."},
 ]
 
 
@@ -96,6 +98,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(webhooks.router)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     return app
