@@ -7,10 +7,12 @@ risking a duplicate; the provider's webhook settles it later.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 import httpx
 import structlog
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
@@ -62,6 +64,9 @@ async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
 
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
+# How long a send keeps trying to record a provider's acceptance while Postgres is unreachable
+# (the attempt itself may run 45 s: workflows.enrollment.SEND_ATTEMPT).
+MARK_PATIENCE_S = 30.0
 
 
 async def _invoice_pdf(invoice: Invoice) -> tuple[Attachment, ...]:
@@ -116,7 +121,7 @@ class SendingActivities:
             # Failed before the request left (e.g. building the message): the claim is released.
             await self._settle(delivery_id, DeliveryStatus.PENDING, error=repr(err))
             raise
-        await self._settle(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=request.as_of)
+        await self._settle_after_acceptance(delivery_id, outcome, request.as_of)
         log.info("delivery.sent", delivery_id=delivery_id, provider=outcome.provider)
         return SendResult(
             delivery_id=delivery_id,
@@ -221,6 +226,26 @@ class SendingActivities:
                 delivery.provider_message_id = outcome.message_id
                 delivery.sent_at = at
             session.add(delivery)
+
+    async def _settle_after_acceptance(self, delivery_id: int, outcome: SendOutcome, at: datetime) -> None:
+        """Mark a message the provider accepted as sent, holding on through a short database outage.
+
+        Giving up here turns the delivery `unknown` on the next attempt (a person then checks it),
+        so the mark is retried in place for as long as the attempt allows.
+        """
+        delay = 0.25
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MARK_PATIENCE_S
+        while True:
+            try:
+                await self._settle(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=at)
+                return
+            except (DBAPIError, OSError) as err:
+                if loop.time() + delay > deadline:
+                    raise
+                log.warning("delivery.mark_retry", delivery_id=delivery_id, error=repr(err)[:300])
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
 
     async def _mark_unknown(self, delivery_id: int, as_of: datetime, note: str) -> None:
         """Record the ambiguity and ask a person to check, rather than risk a duplicate."""

@@ -63,6 +63,13 @@ DB_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     non_retryable_error_types=["NonRetryable"],
 )
+# How long one attempt may run before Temporal gives it to another worker (a crashed worker's
+# attempts are retried after this). Postgres statements time out at 15 s by default; a send
+# fetches the PDF (15 s) and calls the provider (10 s).
+DB_ATTEMPT = timedelta(seconds=30)
+PREPARE_ATTEMPT = timedelta(seconds=60)
+SEND_ATTEMPT = timedelta(seconds=45)
+
 SEND_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=15),
     backoff_coefficient=2.0,
@@ -223,7 +230,7 @@ class EnrollmentWorkflow:
         plan = await workflow.execute_activity_method(
             PlanningActivities.plan,
             PlanInput(enrollment_id=self._input.enrollment_id, cursor=self._carried.cursor, as_of=as_of),
-            start_to_close_timeout=timedelta(seconds=60),
+            start_to_close_timeout=DB_ATTEMPT,
             retry_policy=DB_RETRY,
             summary="Plan the next step",
         )
@@ -238,7 +245,7 @@ class EnrollmentWorkflow:
             prepared: PrepareResult = await workflow.execute_activity_method(
                 PreparationActivities.prepare,
                 PrepareInput(enrollment_id=self._input.enrollment_id, occurrence=occurrence, as_of=as_of),
-                start_to_close_timeout=timedelta(seconds=120),
+                start_to_close_timeout=PREPARE_ATTEMPT,
                 retry_policy=DB_RETRY,
                 summary=f"Prepare {occurrence.label}",
             )
@@ -272,7 +279,7 @@ class EnrollmentWorkflow:
                 SendingActivities.send,
                 SendInput(delivery_id=delivery_id, as_of=workflow.now()),
                 schedule_to_close_timeout=SEND_WINDOW,
-                start_to_close_timeout=timedelta(minutes=2),
+                start_to_close_timeout=SEND_ATTEMPT,
                 retry_policy=SEND_RETRY,
                 summary=f"Send delivery {delivery_id}",
             )
@@ -289,7 +296,7 @@ class EnrollmentWorkflow:
             await workflow.execute_activity_method(
                 SendingActivities.close_delivery,
                 closing,
-                start_to_close_timeout=timedelta(seconds=60),
+                start_to_close_timeout=DB_ATTEMPT,
                 retry_policy=DB_RETRY,
                 summary=f"Mark delivery {delivery_id} {status}",
             )
@@ -350,7 +357,7 @@ class EnrollmentWorkflow:
                 key=key,
                 last_action=last_action,
             ),
-            start_to_close_timeout=timedelta(seconds=60),
+            start_to_close_timeout=DB_ATTEMPT,
             retry_policy=DB_RETRY,
             summary=f"Record: {action}",
         )
@@ -380,7 +387,7 @@ class EnrollmentWorkflow:
                 actor=actor,
                 as_of=workflow.now(),
             ),
-            start_to_close_timeout=timedelta(seconds=60),
+            start_to_close_timeout=DB_ATTEMPT,
             retry_policy=DB_RETRY,
             summary=f"Switch to definition {definition_id} ({reason})",
         )
@@ -401,7 +408,7 @@ class EnrollmentWorkflow:
                 actor=actor,
                 as_of=workflow.now(),
             ),
-            start_to_close_timeout=timedelta(seconds=60),
+            start_to_close_timeout=DB_ATTEMPT,
             retry_policy=DB_RETRY,
             summary=f"Mark the enrollment {state}",
         )
@@ -466,7 +473,7 @@ class EnrollmentWorkflow:
                 state=self._state,
                 next_step_at=self._next_at,
             ),
-            start_to_close_timeout=timedelta(seconds=30),
+            start_to_close_timeout=DB_ATTEMPT,
             retry_policy=DB_RETRY,
             summary="Save the next step date",
         )
