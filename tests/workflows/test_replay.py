@@ -15,6 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import EnrollmentInput
 
@@ -28,7 +29,9 @@ def test_there_are_saved_histories_to_replay() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=[EnrollmentWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[EnrollmentWorkflow, BulkEnrollWorkflow], data_converter=pydantic_data_converter
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 
@@ -43,8 +46,25 @@ class EnrollmentWorkflowWithAnUnguardedChange(EnrollmentWorkflow):
         return await super().run(input)
 
 
+def test_every_path_of_the_workflows_has_a_saved_history() -> None:
+    """Pause, reassign, continue-with, continue-as-new, a failed step, a refused send, bulk."""
+    names = " ".join(p.stem for p in HISTORIES)
+    for path in (
+        "paused",
+        "reassign",
+        "continues_with_another",
+        "continue_as_new",
+        "template_error_fails_that_step",
+        "refused_message",
+        "interrupted_send_is_marked_unknown",
+        "pause_in_postgres_whose_signal_was_lost",
+        "bulk_enroll",
+    ):
+        assert path in names, f"no saved history for the {path!r} path"
+
+
 async def test_an_unguarded_change_to_the_workflow_is_caught_by_replay() -> None:
-    path = HISTORIES[0]
+    path = next(p for p in HISTORIES if p.stem.startswith("test_"))
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
         workflows=[EnrollmentWorkflowWithAnUnguardedChange], data_converter=pydantic_data_converter
