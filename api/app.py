@@ -11,6 +11,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.deps import AppState
 from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
 from api.routers import (
     customers,
     definitions,
@@ -97,6 +98,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(webhooks.router)
     for router in ROUTERS:

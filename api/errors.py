@@ -68,11 +68,13 @@ def _respond(status: int, code: str, message: str, details: Any = None) -> JSONR
 
 
 HTTP_CODES = {
+    # FastAPI's answer to a body it cannot even decode (not UTF-8).
+    400: "malformed_body",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
-    413: "too_large",
+    413: "body_too_large",
     415: "unsupported_media_type",
 }
 
@@ -94,7 +96,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        return _respond(exc.status_code, code, str(exc.detail))
+        return _respond(exc.status_code, code, str(exc.detail), getattr(exc, "details", None))
 
     @app.exception_handler(IntegrityError)
     async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:

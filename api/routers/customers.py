@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
-from api.schemas.common import Limit, Offset, Page, PathId
+from api.schemas.common import NO_NUL, Limit, Offset, Page, PathId
 from api.schemas.customers import (
     ContactIn,
     ContactOut,
@@ -55,7 +55,9 @@ async def list_customers(
     user: Reader,
     limit: Limit = 50,
     offset: Offset = 0,
-    search: Annotated[str | None, Query(max_length=100, description="In name or external id")] = None,
+    search: Annotated[
+        str | None, Query(max_length=100, pattern=NO_NUL, description="In name or external id")
+    ] = None,
     paused: bool | None = None,
 ) -> Page[CustomerOut]:
     rows, total = await service.list_customers(uow, limit, offset, search, paused)

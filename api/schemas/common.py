@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from domain.money import check_currency
 
@@ -35,6 +35,9 @@ BusinessDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))
 Id = Annotated[int, Field(ge=1, le=2_147_483_647, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 
+# Postgres refuses NUL in text; a search for one is a 422 at the edge, not a database error.
+NO_NUL = r"^[^\x00]*$"
+
 # Paging of list endpoints.
 Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many items")]
@@ -42,8 +45,29 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many it
 QueryId = Annotated[int, Query(ge=1, le=2_147_483_647)]
 
 
+def _refuse_nul(value: object) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("NUL characters (\\u0000) are not allowed")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _refuse_nul(item)
+
+
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """Postgres cannot store NUL in text: refused here with the field named, not by the
+        database. Nested request models check their own fields."""
+        _refuse_nul(value)
+        return value
 
 
 def with_example(payload: dict[str, Any]) -> ConfigDict:
@@ -78,9 +102,11 @@ class ErrorOut(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A body that cannot be read (not UTF-8); nothing was written"},
     401: {"model": ErrorOut, "description": "No key, or an unknown or revoked key"},
     403: {"model": ErrorOut, "description": "The key's role may not do this"},
     404: {"model": ErrorOut, "description": "An unknown id"},
     409: {"model": ErrorOut, "description": "A conflict (duplicate external id, disabled workflow, …)"},
+    413: {"model": ErrorOut, "description": "The body is larger than this operation accepts"},
     422: {"model": ErrorOut, "description": "Invalid input; nothing was written"},
 }

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import Field
 
 from api.schemas.common import Email, Id, Request, Response, with_example
+
+MAX_BULK_CUSTOMERS = 10_000
+# JSON object keys are strings: "3" names customer 3, so the key is not strict like `Id`.
+IdKey = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class EnrollIn(Request):
@@ -30,10 +35,12 @@ class BulkEnrollIn(Request):
         }
     }
 
-    definition_id: int = Field(ge=1)
-    customer_ids: list[int] = Field(min_length=1, max_length=10_000)
-    emails: dict[int, Email] = Field(
-        default_factory=dict, max_length=10_000, description="Saved for customers without an address"
+    definition_id: Id
+    customer_ids: list[Id] = Field(min_length=1, max_length=MAX_BULK_CUSTOMERS)
+    emails: dict[IdKey, Email] = Field(
+        default_factory=dict,
+        max_length=MAX_BULK_CUSTOMERS,
+        description="Saved for customers without an address",
     )
 
 

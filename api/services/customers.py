@@ -86,8 +86,11 @@ async def list_customers(
 ) -> tuple[list[Customer], int]:
     query = select(Customer)
     if search:
-        like = f"%{search.replace('%', '').replace('_', '')}%"
-        query = query.where(col(Customer.name).ilike(like) | col(Customer.external_id).ilike(like))
+        # Escaped, so "50%" or "a_b" are looked for as typed, not as wildcards.
+        query = query.where(
+            col(Customer.name).icontains(search, autoescape=True)
+            | col(Customer.external_id).icontains(search, autoescape=True)
+        )
     if paused is not None:
         query = query.where(Customer.paused == paused)
     return await paged(uow.session, query.order_by(col(Customer.id)), limit, offset)

@@ -16,7 +16,8 @@ from models import User
 from models.settings import Settings
 from tests.api.conftest import Api
 
-PUBLIC = {"/health"}
+# Reachable without a key: liveness, and the webhook that proves itself with its signature.
+PUBLIC = {"/health", "/webhooks/sendgrid"}
 
 
 def _allowed_roles(route: APIRoute) -> frozenset[Role] | None:
@@ -206,3 +207,31 @@ async def test_a_conflict_found_only_at_commit_is_a_409_and_nothing_is_signalled
             response = await http.post("/race")
     assert response.status_code == 409 and response.json()["error"]["code"] == "conflict"
     assert nudged == []
+
+
+# Served to anyone: liveness, the provider webhooks (each request proves itself with the
+# provider's signature), and the API's own description, which /docs loads in a browser that
+# has no key to send. None of them reads or writes organization data.
+OPEN_PREFIXES = ("/health", "/webhooks/")
+DOCUMENTATION = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+async def test_no_route_of_the_app_answers_without_a_key_but_health_webhooks_and_docs(api: Api) -> None:
+    """Walks every route the app serves (its own and the included routers'), not only the API
+    routers, so nothing added later slips by."""
+    checked = []
+    for context in iter_route_contexts(api.app.routes):
+        route = context.original_route
+        path, methods = context.path or getattr(route, "path", None), getattr(route, "methods", None)
+        assert path is not None and methods, f"a route that cannot be checked: {route!r}"
+        if path.startswith(OPEN_PREFIXES) or path in DOCUMENTATION:
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        for method in sorted(methods):
+            response = await api.http.request(method, concrete, json={})
+            assert response.status_code == 401, (method, path, response.text)
+            assert response.json()["error"]["code"] == "unauthorized"
+            assert response.headers["www-authenticate"] == "Bearer"
+            checked.append((method, path))
+    assert len(checked) > 40
+    assert (await api.http.get("/health")).status_code == 200
