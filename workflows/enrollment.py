@@ -63,6 +63,11 @@ DB_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     non_retryable_error_types=["NonRetryable"],
 )
+# A run continues as new once its history reaches either budget (checked once per wake-up,
+# and a wake-up adds at most a few dozen events): no run nears 2,000 events or 1 MB.
+HISTORY_EVENTS_BUDGET = 1_000
+HISTORY_BYTES_BUDGET = 512 * 1024
+
 # How long one attempt may run before Temporal gives it to another worker (a crashed worker's
 # attempts are retried after this). Postgres statements time out at 15 s by default; a send
 # fetches the PDF (15 s) and calls the provider (10 s).
@@ -509,8 +514,16 @@ class EnrollmentWorkflow:
         self._steps_this_run += 1
 
     def _should_continue_as_new(self) -> bool:
+        """A run ends while its history is still small, whatever the enrollment's age: a cache
+        miss replays at most this much, and Temporal's own limits (50 MB, 51,200 events) stay far."""
+        info = workflow.info()
         limit = self._input.max_steps_per_run if self._input else 100
-        return workflow.info().is_continue_as_new_suggested() or self._steps_this_run >= limit
+        return (
+            info.is_continue_as_new_suggested()
+            or self._steps_this_run >= limit
+            or info.get_current_history_length() >= HISTORY_EVENTS_BUDGET
+            or info.get_current_history_size() >= HISTORY_BYTES_BUDGET
+        )
 
 
 def _failure_message(err: ActivityError) -> str:
