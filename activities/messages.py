@@ -94,6 +94,7 @@ async def draft_message(
     invoice: Invoice | None,
     invoices: list[Invoice],
     as_of: datetime,
+    balance: tpl.OpenBalance | None = None,
     today: date,
 ) -> MessageDraft:
     action = StepAction(step.action)
@@ -117,8 +118,9 @@ async def draft_message(
     context = tpl.build_context(
         org,
         customer,
-        invoices,  # all open ones: paused invoices are not listed but still count in totals
+        invoices,  # the ones to list; `balance` sums all of them (paused ones count, unlisted)
         invoice=invoice,
+        balance=balance,
         contact=None,
         specialist=specialist,
         as_of=today,

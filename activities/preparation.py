@@ -24,14 +24,17 @@ from activities.errors import missing_rows_are_final
 from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import InvoiceStatus, StepAction
+from domain.templates import MAX_LISTED_INVOICES
 from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
 from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
 from models.repository import (
+    listed_invoices,
     load_customer,
     load_definition,
     load_enrollment,
     load_organization,
+    open_balance,
     open_invoices,
     pause_in_force,
 )
@@ -109,7 +112,8 @@ class PreparationActivities:
 
         action = StepAction(step.action)
         if action in MESSAGE_ACTIONS:
-            invoices = await open_invoices(session, customer.id or 0)
+            invoices = await listed_invoices(session, customer.id or 0, MAX_LISTED_INVOICES)
+            balance = await open_balance(session, customer.id or 0, customer.currency, today)
             draft = await draft_message(
                 session,
                 org=org,
@@ -118,6 +122,7 @@ class PreparationActivities:
                 step=step,
                 invoice=invoice,
                 invoices=invoices,
+                balance=balance,
                 as_of=request.as_of,
                 today=today,
             )

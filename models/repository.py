@@ -4,8 +4,11 @@ pure `domain` types the rules work on."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
+from sqlalchemy import and_, func, literal
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +29,7 @@ from domain.schedules import (
     ScheduleSpec,
     StepSpec,
 )
+from domain.templates import OpenBalance
 from models import (
     Contact,
     Customer,
@@ -36,6 +40,8 @@ from models import (
     WorkflowDefinition,
     WorkflowStep,
 )
+
+CLOSED_INVOICE_STATUSES = [InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF]
 
 ACTION_WORDS = {
     StepAction.CUSTOMER_EMAIL: "email",
@@ -138,12 +144,51 @@ async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice
         select(Invoice)
         .where(Invoice.customer_id == customer_id)
         .where(
-            col(Invoice.status).not_in([InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF])
+            col(Invoice.status).not_in(CLOSED_INVOICE_STATUSES)
         )
         .where(col(Invoice.balance_due) > 0)
         .order_by(col(Invoice.due_date), col(Invoice.id))
     )
     return list((await session.exec(query)).all())
+
+
+async def listed_invoices(session: AsyncSession, customer_id: int, limit: int) -> list[Invoice]:
+    """The open, unpaused invoices a message lists: the `limit` oldest due."""
+    query = (
+        select(Invoice)
+        .where(Invoice.customer_id == customer_id, col(Invoice.paused).is_(False))
+        .where(col(Invoice.status).not_in(CLOSED_INVOICE_STATUSES))
+        .where(col(Invoice.balance_due) > 0)
+        .order_by(col(Invoice.due_date), col(Invoice.number))
+        .limit(limit)
+    )
+    return list((await session.exec(query)).all())
+
+
+async def open_balance(session: AsyncSession, customer_id: int, currency: str, today: date) -> OpenBalance:
+    """The customer's own open invoices in its home currency, summed in one statement."""
+    is_open = and_(
+        col(Invoice.customer_id) == customer_id,
+        col(Invoice.status).not_in(CLOSED_INVOICE_STATUSES),
+        col(Invoice.balance_due) > 0,
+        col(Invoice.currency) == currency,
+    )
+    zero = literal(Decimal(0))
+    query = sa_select(
+        func.count(),
+        func.coalesce(func.sum(Invoice.balance_due), zero),
+        func.coalesce(func.sum(Invoice.balance_due).filter(col(Invoice.due_date) < today), zero),
+        func.count().filter(col(Invoice.paused).is_(True)),
+        func.coalesce(func.sum(Invoice.balance_due).filter(col(Invoice.paused).is_(True)), zero),
+    ).where(is_open)
+    count, outstanding, overdue, held_count, held = (await session.execute(query)).one()
+    return OpenBalance(
+        count=int(count),
+        outstanding=Decimal(outstanding),
+        overdue=Decimal(overdue),
+        held_count=int(held_count),
+        held=Decimal(held),
+    )
 
 
 def invoice_spec(invoice: Invoice) -> InvoiceSpec:

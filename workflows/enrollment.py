@@ -232,7 +232,7 @@ class EnrollmentWorkflow:
 
     async def _plan(self, as_of: datetime) -> PlanResult:
         assert self._input is not None
-        plan = await workflow.execute_activity_method(
+        plan = await workflow.execute_local_activity_method(
             PlanningActivities.plan,
             PlanInput(enrollment_id=self._input.enrollment_id, cursor=self._carried.cursor, as_of=as_of),
             start_to_close_timeout=DB_ATTEMPT,
@@ -247,14 +247,15 @@ class EnrollmentWorkflow:
         assert self._input is not None
         self._details = f"Working on {occurrence.label}"
         try:
-            prepared: PrepareResult = await workflow.execute_activity_method(
+            prepared: PrepareResult = await workflow.execute_local_activity_method(
                 PreparationActivities.prepare,
                 PrepareInput(enrollment_id=self._input.enrollment_id, occurrence=occurrence, as_of=as_of),
                 start_to_close_timeout=PREPARE_ATTEMPT,
                 retry_policy=DB_RETRY,
                 summary=f"Prepare {occurrence.label}",
             )
-        except ActivityError as err:
+        except (ActivityError, ApplicationError) as err:
+            # A local activity's failure arrives as the activity's own error, unwrapped.
             reason = _failure_message(err)
             self._carried.last_skip_reason = reason
             await self._record(
@@ -298,7 +299,7 @@ class EnrollmentWorkflow:
                 as_of=workflow.now(),
             )
             status = closing.status
-            await workflow.execute_activity_method(
+            await workflow.execute_local_activity_method(
                 SendingActivities.close_delivery,
                 closing,
                 start_to_close_timeout=DB_ATTEMPT,
@@ -349,7 +350,7 @@ class EnrollmentWorkflow:
         assert self._input is not None
         if key is None and occurrence is not None:
             key = f"{occurrence.key}:{action}"
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             RecordingActivities.record,
             RecordInput(
                 enrollment_id=self._input.enrollment_id,
@@ -383,7 +384,7 @@ class EnrollmentWorkflow:
 
     async def _switch(self, definition_id: int, reason: str, actor: str) -> None:
         assert self._input is not None
-        result: SwitchResult = await workflow.execute_activity_method(
+        result: SwitchResult = await workflow.execute_local_activity_method(
             RecordingActivities.switch_definition,
             SwitchInput(
                 enrollment_id=self._input.enrollment_id,
@@ -404,7 +405,7 @@ class EnrollmentWorkflow:
 
     async def _finish(self, state: str, reason: str, actor: str) -> str:
         assert self._input is not None
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             RecordingActivities.finish,
             FinishInput(
                 enrollment_id=self._input.enrollment_id,
@@ -471,7 +472,7 @@ class EnrollmentWorkflow:
 
     async def _save_next_step(self) -> None:
         assert self._input is not None
-        await workflow.execute_activity_method(
+        await workflow.execute_local_activity_method(
             RecordingActivities.save_next_step,
             NextStepInput(
                 enrollment_id=self._input.enrollment_id,
@@ -526,8 +527,8 @@ class EnrollmentWorkflow:
         )
 
 
-def _failure_message(err: ActivityError) -> str:
-    cause = err.cause
+def _failure_message(err: ActivityError | ApplicationError) -> str:
+    cause = err.cause if isinstance(err, ActivityError) else err
     if isinstance(cause, ApplicationError):
         return cause.message
     if isinstance(cause, TimeoutError):

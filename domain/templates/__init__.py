@@ -1,6 +1,12 @@
 """Message templates: sandboxed rendering, the typed context templates see, default templates."""
 
-from domain.templates.context import RenderContext, build_context
+from domain.templates.context import (
+    MAX_LISTED_INVOICES,
+    OpenBalance,
+    RenderContext,
+    balance_of,
+    build_context,
+)
 from domain.templates.defaults import DEFAULT_TEMPLATES
 from domain.templates.errors import (
     TemplateError,
@@ -24,10 +30,12 @@ from domain.templates.samples import sample_context
 
 __all__ = [
     "DEFAULT_TEMPLATES",
+    "MAX_LISTED_INVOICES",
     "MAX_OUTPUT_CHARS",
     "MAX_SMS_CHARS",
     "MAX_SOURCE_CHARS",
     "MAX_SUBJECT_CHARS",
+    "OpenBalance",
     "RenderContext",
     "RenderedMessage",
     "TemplateError",
@@ -36,6 +44,7 @@ __all__ = [
     "TemplateSource",
     "TemplateSyntaxError",
     "TemplateTooLargeError",
+    "balance_of",
     "build_context",
     "clean_subject",
     "render_message",

@@ -96,6 +96,10 @@ class PersonView:
     email: str | None
 
 
+# A message lists at most this many invoices (oldest due first); the others are summed up.
+MAX_LISTED_INVOICES = 100
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceView:
     number: str
@@ -128,6 +132,10 @@ class TotalsView:
     unlisted: Decimal
     unlisted_count: int
     unlisted_text: str
+    # Open and not paused, but past the first MAX_LISTED_INVOICES: counted, not listed.
+    more: Decimal = Decimal(0)
+    more_count: int = 0
+    more_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,28 +183,61 @@ def _person(person: PersonLike | None) -> PersonView | None:
     return PersonView(name=person.name, email=person.email) if person is not None else None
 
 
-def _totals(
-    invoices: Sequence[InvoiceLike], metrics: Metrics | None, currency: str, as_of: date, locale: str
-) -> TotalsView:
+@dataclass(frozen=True, slots=True)
+class OpenBalance:
+    """The customer's own open invoices in its home currency, summed by the database, so that a
+    customer with thousands of invoices needs only the listed ones loaded."""
+
+    count: int
+    outstanding: Decimal
+    overdue: Decimal
+    held_count: int  # paused: counted, never listed
+    held: Decimal
+
+
+def balance_of(invoices: Sequence[InvoiceLike], currency: str, as_of: date) -> OpenBalance:
+    """The same figures summed from the invoices themselves (all of them must be given)."""
     # Other currencies are listed with their own amounts but never added into the home total.
     counted = [i for i in invoices if _is_open(i) and i.currency == currency]
-    listed = [i for i in counted if not i.paused]
+    held = [i for i in counted if i.paused]
+    return OpenBalance(
+        count=len(counted),
+        outstanding=sum((i.balance_due for i in counted), Decimal(0)),
+        overdue=sum((i.balance_due for i in counted if i.due_date < as_of), Decimal(0)),
+        held_count=len(held),
+        held=sum((i.balance_due for i in held), Decimal(0)),
+    )
+
+
+def _totals(
+    listed: Sequence[InvoiceLike],
+    balance: OpenBalance,
+    metrics: Metrics | None,
+    currency: str,
+    locale: str,
+) -> TotalsView:
+    outstanding, overdue = balance.outstanding, balance.overdue
     if metrics is not None:
         outstanding, overdue = metrics.outstanding, metrics.overdue
-    else:
-        outstanding = sum((i.balance_due for i in counted), Decimal(0))
-        overdue = sum((i.balance_due for i in counted if i.due_date < as_of), Decimal(0))
-    unlisted = max(outstanding - sum((i.balance_due for i in listed), Decimal(0)), Decimal(0))
+    listed_home = [i for i in listed if i.currency == currency]
+    listed_sum = sum((i.balance_due for i in listed_home), Decimal(0))
+    more_count = max(balance.count - balance.held_count - len(listed_home), 0)
+    more = max(balance.outstanding - balance.held - listed_sum, Decimal(0)) if more_count else Decimal(0)
+    # What the total holds beyond the listed and the "more" lines: the paused invoices.
+    held = max(outstanding - listed_sum - more, Decimal(0))
     return TotalsView(
         outstanding=quantize(outstanding, currency),
         overdue=quantize(overdue, currency),
         currency=currency,
-        count=len(counted),
+        count=balance.count,
         outstanding_text=format_money(outstanding, currency, locale),
         overdue_text=format_money(overdue, currency, locale),
-        unlisted=quantize(unlisted, currency),
-        unlisted_count=len(counted) - len(listed),
-        unlisted_text=format_money(unlisted, currency, locale),
+        unlisted=quantize(held, currency),
+        unlisted_count=balance.held_count,
+        unlisted_text=format_money(held, currency, locale),
+        more=quantize(more, currency),
+        more_count=more_count,
+        more_text=format_money(more, currency, locale),
     )
 
 
@@ -210,17 +251,24 @@ def build_context(
     contact: PersonLike | None = None,
     specialist: PersonLike | None = None,
     totals: Metrics | None = None,
+    balance: OpenBalance | None = None,
 ) -> RenderContext:
     """The context of one message on `as_of` (the organization's local date).
 
     `invoices` lists only open, non-paused ones (oldest due first); `totals` are the figures the
     engine computed at wake time when given, else summed from `invoices` (paused ones included,
     so pass them all). `invoice` is the invoice an invoice step is about, shown even if paused.
+
+    At most MAX_LISTED_INVOICES are listed (oldest due first); the rest are counted in `totals`
+    (`more_count`, `more_text`). With `balance` (summed by the database) `invoices` need only
+    hold the ones to list.
     """
     locale = check_locale(customer.locale or "en_US")
     shown = sorted(
         (i for i in invoices if _is_open(i) and not i.paused), key=lambda i: (i.due_date, i.number)
-    )
+    )[:MAX_LISTED_INVOICES]
+    if balance is None:
+        balance = balance_of(invoices, customer.currency, as_of)
     return RenderContext(
         organization=OrganizationView(
             name=organization.name,
@@ -239,7 +287,7 @@ def build_context(
         contact=_person(contact),
         invoices=tuple(_invoice_view(i, as_of, locale) for i in shown),
         invoice=_invoice_view(invoice, as_of, locale) if invoice is not None else None,
-        totals=_totals(invoices, totals, customer.currency, as_of, locale),
+        totals=_totals(shown, balance, totals, customer.currency, locale),
         specialist=_person(specialist),
         as_of=as_of,
         as_of_text=str(format_date(as_of, "long", locale=locale)),

@@ -31,6 +31,7 @@ _INVOICE_TABLE_HTML = (
     + _ROW_OVERDUE
     + '</td><td align="right">{{ i.balance_due_text }}</td></tr>\n'
     "  {%- endfor %}\n"
+    '  {%- if totals.more_count %}\n  <tr><td colspan="3">{{ totals.more_count }} more open invoices, not listed</td><td align="right">{{ totals.more_text }}</td></tr>\n  {%- endif %}\n'
     '  {%- if totals.unlisted_count %}\n  <tr><td colspan="3">Invoices on hold, not listed</td><td align="right">{{ totals.unlisted_text }}</td></tr>\n  {%- endif %}\n'
     '  <tr><td colspan="3"><strong>Total outstanding</strong></td><td align="right"><strong>{{ totals.outstanding_text }}</strong></td></tr>\n'
     "</table>"
@@ -40,6 +41,7 @@ _INVOICE_LINES_TEXT = (
     "{% for i in invoices %}- {{ i.number }}, issued {{ i.issue_date_text }}, due {{ i.due_date_text }}"
     + _ROW_OVERDUE
     + ": {{ i.balance_due_text }}\n{% endfor %}"
+    "{% if totals.more_count %}- {{ totals.more_count }} more open invoices, not listed: {{ totals.more_text }}\n{% endif %}"
     "{% if totals.unlisted_count %}- Invoices on hold, not listed: {{ totals.unlisted_text }}\n{% endif %}"
     "\nTotal outstanding: {{ totals.outstanding_text }}"
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -453,3 +453,32 @@ def test_any_customer_name_keeps_every_default_template_safe(name: str, slug: st
         assert str(escape(name)) in rendered.html_body or "Jane Payables" in rendered.html_body
         assert "<script" not in rendered.html_body.lower() or "<script" not in name.lower()
     assert rendered.subject is None or not any(c in rendered.subject for c in LINE_BREAKS)
+
+
+def test_a_statement_lists_the_oldest_hundred_invoices_and_sums_up_the_rest() -> None:
+    from domain.templates import MAX_LISTED_INVOICES, balance_of
+    from domain.templates.samples import _Customer, _Invoice, _Org
+
+    as_of, issued, first_due = date(2026, 12, 2), date(2026, 10, 1), date(2026, 11, 1)
+    invoices = [
+        _Invoice(f"INV-{n:05d}", Decimal(10), Decimal(10), issued, first_due + timedelta(n))
+        for n in range(MAX_LISTED_INVOICES + 25)
+    ]
+    held = _Invoice("INV-HELD", Decimal("7"), Decimal("7"), date(2026, 10, 1), date(2026, 11, 1), paused=True)
+    everything = [*invoices, held]
+    context = build_context(_Org(), _Customer(), everything, as_of=as_of)
+    assert [i.number for i in context.invoices] == [f"INV-{n:05d}" for n in range(MAX_LISTED_INVOICES)]
+    totals = context.totals
+    assert (totals.count, totals.more_count, totals.more) == (126, 25, Decimal("250.00"))
+    assert (totals.unlisted_count, totals.unlisted) == (1, Decimal("7.00"))
+    assert totals.outstanding == Decimal("1257.00")
+    # The database's sums give the same totals without loading the invoices beyond the list.
+    summed = build_context(
+        _Org(), _Customer(), invoices[:MAX_LISTED_INVOICES], as_of=as_of,
+        balance=balance_of(everything, "USD", as_of),
+    )  # fmt: skip
+    assert summed.totals == totals and summed.invoices == context.invoices
+    text = render_message(DEFAULT_TEMPLATES["customer_statement"], context).text_body
+    assert "25 more open invoices, not listed: $250.00" in text
+    assert "Invoices on hold, not listed: $7.00" in text
+    assert text.count("INV-") == MAX_LISTED_INVOICES
