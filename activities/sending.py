@@ -105,7 +105,7 @@ class SendingActivities:
         try:
             outcome = await self._call_channel(claimed)
         except ProviderRejected as err:
-            await self._settle(delivery_id, DeliveryStatus.FAILED, error=str(err))
+            await self._settle_patiently(delivery_id, DeliveryStatus.FAILED, error=str(err))
             log.warning("delivery.rejected", delivery_id=delivery_id, error=str(err))
             raise ApplicationError(
                 f"provider refused the message: {err}", type="ProviderRejected", non_retryable=True
@@ -114,14 +114,14 @@ class SendingActivities:
             await self._mark_unknown(delivery_id, request.as_of, str(err))
             return SendResult(delivery_id=delivery_id, status=DeliveryStatus.UNKNOWN, note=str(err))
         except ProviderUnavailable as err:
-            await self._settle(delivery_id, DeliveryStatus.PENDING, error=str(err))
+            await self._settle_patiently(delivery_id, DeliveryStatus.PENDING, error=str(err))
             log.warning("delivery.retry", delivery_id=delivery_id, error=str(err))
             raise ApplicationError(f"provider unavailable: {err}", type="ProviderUnavailable") from err
         except Exception as err:
             # Failed before the request left (e.g. building the message): the claim is released.
-            await self._settle(delivery_id, DeliveryStatus.PENDING, error=repr(err))
+            await self._settle_patiently(delivery_id, DeliveryStatus.PENDING, error=repr(err))
             raise
-        await self._settle_after_acceptance(delivery_id, outcome, request.as_of)
+        await self._settle_patiently(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=request.as_of)
         log.info("delivery.sent", delivery_id=delivery_id, provider=outcome.provider)
         return SendResult(
             delivery_id=delivery_id,
@@ -227,18 +227,27 @@ class SendingActivities:
                 delivery.sent_at = at
             session.add(delivery)
 
-    async def _settle_after_acceptance(self, delivery_id: int, outcome: SendOutcome, at: datetime) -> None:
-        """Mark a message the provider accepted as sent, holding on through a short database outage.
+    async def _settle_patiently(
+        self,
+        delivery_id: int,
+        status: DeliveryStatus,
+        *,
+        error: str | None = None,
+        outcome: SendOutcome | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Record what happened after the claim, holding on through a short database outage.
 
-        Giving up here turns the delivery `unknown` on the next attempt (a person then checks it),
-        so the mark is retried in place for as long as the attempt allows.
+        Giving up would leave the row `sending`, and the next attempt would then have to call it
+        `unknown` (a person checks) although we know the outcome: the provider accepted it, or
+        refused it, or nothing left. So the write is retried in place while the attempt allows.
         """
         delay = 0.25
         loop = asyncio.get_running_loop()
         deadline = loop.time() + MARK_PATIENCE_S
         while True:
             try:
-                await self._settle(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=at)
+                await self._settle(delivery_id, status, error=error, outcome=outcome, at=at)
                 return
             except (DBAPIError, OSError) as err:
                 if loop.time() + delay > deadline:

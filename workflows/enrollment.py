@@ -57,10 +57,11 @@ IDLE_REPLAN = timedelta(days=1)
 # A send that cannot get through within this window is stale: it expires instead of arriving late.
 SEND_WINDOW = timedelta(hours=6)
 
+# Database work retries soon and often: an outage of Postgres is over within seconds of its end.
 DB_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=1),
+    maximum_interval=timedelta(seconds=10),
     non_retryable_error_types=["NonRetryable"],
 )
 # A run continues as new once its history reaches either budget (checked once per wake-up,
