@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: install lint typecheck test test-fast dev migrate screenshots clean
+.PHONY: install lint typecheck test test-fast dev migrate screenshots bench bench-quick clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required" >&2; exit 1; }
@@ -41,6 +41,15 @@ dev: $(STAMP)
 screenshots: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[screenshots]'
 	$(BIN)/python scripts/screenshots.py
+
+# Not part of `make test`: each benchmark starts its own Postgres and Temporal (BENCHMARKS.md).
+bench: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.run_all
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m bench.run_all --quick
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

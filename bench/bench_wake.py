@@ -1,0 +1,130 @@
+"""Wake: N enrollments whose step falls on the same send time (plan, conditions, render, outbox
+send, history, next step saved) against N trivial workflows that wake and run one no-op
+activity. Both are started with no worker running, then a worker with the same tuning starts and
+the clock runs until every one has done its step. Steps per second; target ratio >= 0.5."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from activities.channels.outbox import OutboxChannel
+from bench._baseline import WakerWorkflow
+from bench._harness import (
+    NY,
+    CpuMeter,
+    Services,
+    baseline_worker,
+    figure,
+    local_today,
+    machine,
+    parse_args,
+    ratio_line,
+    run_concurrently,
+    say,
+    seed_customers,
+    seed_definition,
+    seed_enrollments,
+    seed_org,
+    services,
+    start_enrollments,
+    wait_until,
+)
+from workers.worker import build_worker
+
+BASELINE_QUEUE = "bench-baseline"
+ARCADENCE_QUEUE = "arcadence-bench"
+
+
+async def baseline(svc: Services, n: int) -> float:
+    client = svc.client
+    due = datetime.now(UTC)
+
+    def start(i: int) -> Callable[[], Awaitable[object]]:
+        return lambda: client.start_workflow(
+            WakerWorkflow.run, due, id=f"waker-{i}", task_queue=BASELINE_QUEUE
+        )
+
+    await run_concurrently([start(i) for i in range(n)])
+    query = 'WorkflowType = "BenchWaker" AND ExecutionStatus = "Completed"'
+
+    async def all_done() -> bool:
+        return (await client.count_workflows(query)).count >= n
+
+    cpu = CpuMeter()
+    cpu.start()
+    began = time.monotonic()
+    async with baseline_worker(client, BASELINE_QUEUE, svc.settings(BASELINE_QUEUE)):
+        ended = await wait_until(all_done, limit_s=900, interval=0.1, what="baseline wakes")
+    cpu.stop(ended - began, "baseline")
+    return ended - began
+
+
+async def arcadence(svc: Services, n: int) -> float:
+    local_now = datetime.now(UTC).astimezone(NY)
+    if local_now.hour == 0 and local_now.minute < 5:
+        raise RuntimeError("run this benchmark after 00:05 New York time (the send time is 'now')")
+    # The step falls two minutes ago: inside the on-time grace (15 min), so every enrollment
+    # finds it due on its first plan, exactly as a timer firing at the send time would.
+    send_at = (local_now - timedelta(minutes=2)).time().replace(second=0, microsecond=0)
+    await seed_org(svc.sessions, send_time=send_at)
+    customer_ids = await seed_customers(svc.sessions, n, invoices_each=1)
+    definition_id = await seed_definition(
+        svc.sessions,
+        kind="assignment",
+        conditions=[{"metric": "outstanding", "operator": "gte", "value": "1"}],
+        steps=[
+            {"offset_days": 0, "action": "customer_email"},
+            {"offset_days": 30, "action": "customer_email"},
+        ],
+    )
+    enrollment_ids = await seed_enrollments(svc.sessions, customer_ids, definition_id, local_today())
+    await start_enrollments(
+        svc.client, ARCADENCE_QUEUE, list(zip(enrollment_ids, customer_ids, strict=True)), definition_id
+    )
+    outbox = OutboxChannel(svc.sessions)
+    worker = build_worker(
+        svc.client,
+        task_queue=ARCADENCE_QUEUE,
+        sessions=svc.sessions,
+        email=outbox,
+        sms=outbox,
+        settings=svc.settings(ARCADENCE_QUEUE),
+    )
+
+    async def all_asleep_again() -> bool:
+        done = await svc.scalar("SELECT count(*) FROM enrollment WHERE next_step_at IS NOT NULL")
+        return done >= n
+
+    cpu = CpuMeter()
+    cpu.start()
+    began = time.monotonic()
+    async with worker:
+        ended = await wait_until(all_asleep_again, limit_s=900, interval=0.1, what="arcadence wakes")
+    cpu.stop(ended - began, "arcadence")
+    sent = await svc.scalar("SELECT count(*) FROM delivery WHERE status = 'sent'")
+    recorded = await svc.scalar("SELECT count(*) FROM history_entry WHERE action = 'message_sent'")
+    figure("arcadence deliveries sent / history entries", f"{sent} / {recorded}")
+    if sent != n or recorded != n:
+        raise RuntimeError(f"expected {n} sends and history entries, got {sent} and {recorded}")
+    return ended - began
+
+
+async def main() -> None:
+    args = parse_args(__doc__ or "")
+    n = 300 if args.quick else 1_000
+    say(f"bench wake: N = {n} ({machine()})")
+    async with services("dev") as svc:
+        base = await baseline(svc, n)
+        ours = await arcadence(svc, n)
+    figure("baseline: worker start until every waker ran its activity", base, "s")
+    figure("baseline rate", n / base, "steps/s")
+    figure("arcadence: worker start until every step sent, recorded, next step saved", ours, "s")
+    figure("arcadence rate", n / ours, "steps/s")
+    ratio_line("wake", (n / ours) / (n / base), ">=", 0.5)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
