@@ -65,7 +65,7 @@ async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 # How long a send keeps trying to record a provider's acceptance while Postgres is unreachable
-# (the attempt itself may run 45 s: workflows.enrollment.SEND_ATTEMPT).
+# (the attempt itself may run 2 min: workflows.enrollment.SEND_ATTEMPT).
 MARK_PATIENCE_S = 30.0
 
 

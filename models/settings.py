@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     max_concurrent_workflow_tasks: int = Field(default=100, ge=1, le=10_000)
     # Sleeping enrollments wake at most daily: keeping them all in memory (~250 KiB each) buys
     # nothing. The cache holds the ones at work; an evicted one replays its (bounded) history.
-    max_cached_workflows: int = Field(default=200, ge=0, le=1_000_000)
+    max_cached_workflows: int = Field(default=150, ge=0, le=1_000_000)
 
     # Channels: "outbox" stores messages in Postgres and sends nothing.
     email_channel: Literal["outbox", "sendgrid"] = "outbox"
