@@ -105,7 +105,7 @@ class SendingActivities:
         try:
             outcome = await self._call_channel(claimed)
         except ProviderRejected as err:
-            await self._settle_patiently(delivery_id, DeliveryStatus.FAILED, error=str(err))
+            await self._settle(delivery_id, DeliveryStatus.FAILED, error=str(err))
             log.warning("delivery.rejected", delivery_id=delivery_id, error=str(err))
             raise ApplicationError(
                 f"provider refused the message: {err}", type="ProviderRejected", non_retryable=True
@@ -114,14 +114,14 @@ class SendingActivities:
             await self._mark_unknown(delivery_id, request.as_of, str(err))
             return SendResult(delivery_id=delivery_id, status=DeliveryStatus.UNKNOWN, note=str(err))
         except ProviderUnavailable as err:
-            await self._settle_patiently(delivery_id, DeliveryStatus.PENDING, error=str(err))
+            await self._settle(delivery_id, DeliveryStatus.PENDING, error=str(err))
             log.warning("delivery.retry", delivery_id=delivery_id, error=str(err))
             raise ApplicationError(f"provider unavailable: {err}", type="ProviderUnavailable") from err
         except Exception as err:
             # Failed before the request left (e.g. building the message): the claim is released.
-            await self._settle_patiently(delivery_id, DeliveryStatus.PENDING, error=repr(err))
+            await self._settle(delivery_id, DeliveryStatus.PENDING, error=repr(err))
             raise
-        await self._settle_patiently(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=request.as_of)
+        await self._settle(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=request.as_of)
         log.info("delivery.sent", delivery_id=delivery_id, provider=outcome.provider)
         return SendResult(
             delivery_id=delivery_id,
@@ -216,26 +216,6 @@ class SendingActivities:
         outcome: SendOutcome | None = None,
         at: datetime | None = None,
     ) -> None:
-        async with unit_of_work(self._sessions) as session:
-            delivery = await _locked_delivery(session, delivery_id)
-            delivery.status = status
-            if error is not None:
-                delivery.last_error = error[:4000]
-            if outcome is not None:
-                delivery.provider = outcome.provider
-                delivery.provider_message_id = outcome.message_id
-                delivery.sent_at = at
-            session.add(delivery)
-
-    async def _settle_patiently(
-        self,
-        delivery_id: int,
-        status: DeliveryStatus,
-        *,
-        error: str | None = None,
-        outcome: SendOutcome | None = None,
-        at: datetime | None = None,
-    ) -> None:
         """Record what happened after the claim, holding on through a short database outage.
 
         Giving up would leave the row `sending`, and the next attempt would then have to call it
@@ -247,7 +227,16 @@ class SendingActivities:
         deadline = loop.time() + MARK_PATIENCE_S
         while True:
             try:
-                await self._settle(delivery_id, status, error=error, outcome=outcome, at=at)
+                async with unit_of_work(self._sessions) as session:
+                    delivery = await _locked_delivery(session, delivery_id)
+                    delivery.status = status
+                    if error is not None:
+                        delivery.last_error = error[:4000]
+                    if outcome is not None:
+                        delivery.provider = outcome.provider
+                        delivery.provider_message_id = outcome.message_id
+                        delivery.sent_at = at
+                    session.add(delivery)
                 return
             except (DBAPIError, OSError) as err:
                 if loop.time() + delay > deadline:
