@@ -57,3 +57,15 @@ def enum_check(column: str, values: Iterable[StrEnum] | type[StrEnum], name: str
 
 def non_negative(column: str) -> CheckConstraint:
     return CheckConstraint(f"{column} >= 0", name=f"{column}_non_negative")
+
+
+class UnsavedRowError(RuntimeError):
+    """A row's id was needed before the row was flushed: a bug, never a value to default."""
+
+
+def require_id(row: SQLModel) -> int:
+    """The row's primary key; fails loudly instead of turning a missing id into 0."""
+    value = getattr(row, "id", None)
+    if not isinstance(value, int):
+        raise UnsavedRowError(f"{type(row).__name__} has no id yet: flush it before using its id")
+    return value

@@ -143,9 +143,7 @@ async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice
     query = (
         select(Invoice)
         .where(Invoice.customer_id == customer_id)
-        .where(
-            col(Invoice.status).not_in(CLOSED_INVOICE_STATUSES)
-        )
+        .where(col(Invoice.status).not_in(CLOSED_INVOICE_STATUSES))
         .where(col(Invoice.balance_due) > 0)
         .order_by(col(Invoice.due_date), col(Invoice.id))
     )
