@@ -27,6 +27,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("ARCADENCE_DATABASE_URL", "DATABASE_URL"),
         description="Postgres URL; unset in `arcadence dev` starts an embedded server.",
     )
+    # Resolved to an absolute path here, once: the children given it run in other folders.
     data_dir: Path = Field(default=Path(".arcadence"), description="Embedded data (Postgres, Temporal).")
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_statement_timeout_ms: int = Field(default=15_000, ge=100, le=600_000)
@@ -80,6 +81,11 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return absolute_path(value)
+
     @field_validator("default_time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -105,6 +111,11 @@ class Settings(BaseSettings):
         if self.database_url is None:
             raise RuntimeError("ARCADENCE_DATABASE_URL is not set")
         return to_sqlalchemy_url(self.database_url)
+
+
+def absolute_path(path: Path) -> Path:
+    """`path` made absolute against the current directory (and `~` expanded), once, up front."""
+    return path.expanduser().resolve()
 
 
 def to_sqlalchemy_url(url: str) -> str:

@@ -3,23 +3,51 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import structlog
 import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 
 from models.migrate import upgrade
-from models.settings import Settings, get_settings
+from models.settings import Settings, absolute_path, get_settings
 from workers.logs import configure_logging
+from workers.startup import StartupError, check_database, settings_error
 
-app = typer.Typer(help="arcadence: collections cadences as durable Temporal workflows.", no_args_is_help=True)
+
+class _Cli(typer.Typer):
+    """The `arcadence` command: a failure to start is one line on stderr and exit code 1."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except StartupError as err:
+            sys.stderr.write(err.render() + "\n")
+            sys.exit(1)
+        except OperationalError as err:  # Postgres went away under a command
+            reason = str(err.orig or err).strip().splitlines()[0]
+            sys.stderr.write(f"arcadence: Postgres refused the command: {reason}\n")
+            sys.exit(1)
+
+
+# No pretty tracebacks: they print local variables, settings and secrets among them.
+app = _Cli(
+    help="arcadence: collections cadences as durable Temporal workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 log = structlog.get_logger("arcadence.cli")
 
 
 @app.callback()
 def main() -> None:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as err:
+        raise settings_error(err) from None
     configure_logging(settings.log_level, json=settings.log_json)
 
 
@@ -30,6 +58,7 @@ def migrate() -> None:
     if settings.database_url is None:
         typer.echo("ARCADENCE_DATABASE_URL is not set", err=True)
         raise typer.Exit(2)
+    asyncio.run(check_database(settings))
     upgrade(settings.database_url)
     typer.echo("database is at the latest migration")
 
@@ -50,14 +79,12 @@ def dev(
     seed: Annotated[bool, typer.Option(help="Seed a demo organization on first start.")] = True,
 ) -> None:
     """Run the whole stack locally: Postgres, Temporal (+ UI), the worker and the API."""
-    from workers.dev import PortTaken, run_dev
+    from workers.dev import run_dev
 
     settings = get_settings()
-    try:
-        asyncio.run(run_dev(settings, data_dir or settings.data_dir, seed=seed))
-    except PortTaken as err:
-        typer.echo(str(err), err=True)
-        raise typer.Exit(1) from err
+    if settings.database_url is not None:
+        asyncio.run(check_database(settings))
+    asyncio.run(run_dev(settings, absolute_path(data_dir) if data_dir else settings.data_dir, seed=seed))
 
 
 @app.command()
@@ -68,6 +95,7 @@ def api() -> None:
     from api.app import create_app
 
     settings = _require_services()
+    asyncio.run(_preflight(settings))
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
 
 
@@ -179,6 +207,14 @@ def status(enrollment_id: int) -> None:
             return out.model_dump_json(indent=2)
 
     typer.echo(asyncio.run(run()))
+
+
+async def _preflight(settings: Settings) -> None:
+    """Reach Postgres and Temporal before serving, so a wrong address is a start-up error."""
+    from workers.startup import connect_temporal
+
+    await check_database(settings)
+    await connect_temporal(settings)
 
 
 def _require_services(*, temporal: bool = True) -> Settings:

@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import signal
 import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,9 +28,10 @@ from models.repository import load_organization
 from models.settings import Settings
 from workers.bootstrap import has_users
 from workers.demo import seed_demo
-from workers.embedded.ports import port_is_free, wait_for_port
-from workers.embedded.postgres import EmbeddedPostgres
+from workers.embedded.ports import accepts_connections, port_is_free, wait_for_port
+from workers.embedded.postgres import SYSTEM_USER, EmbeddedPostgres
 from workers.embedded.temporal import temporal_cli_path
+from workers.startup import StartupError, log_tail
 from workers.temporal_setup import register_search_attributes
 from workers.worker import build_worker
 
@@ -37,7 +40,7 @@ log = structlog.get_logger("arcadence.dev")
 DEMO_KEY_FILE = "demo-api-key.txt"
 
 
-class PortTaken(RuntimeError):
+class PortTaken(StartupError):
     pass
 
 
@@ -57,6 +60,15 @@ class DevStack:
     postgres: EmbeddedPostgres | None = None
     temporal_process: subprocess.Popen[bytes] | None = None
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        # Children (Postgres, the Temporal CLI) run elsewhere than here: relative paths would move.
+        if not self.data_dir.is_absolute():
+            raise ValueError(f"the data directory must be absolute, not {self.data_dir}")
+
+    @property
+    def temporal_log(self) -> Path:
+        return self.data_dir / "temporal.log"
 
     def check_ports(self) -> None:
         wanted = {"api": self.settings.api_port}
@@ -82,31 +94,52 @@ class DevStack:
     def start_temporal(self) -> str:
         if self.settings.temporal_address is not None:
             return self.settings.temporal_address
-        log_file = (self.data_dir / "temporal.log").open("ab")
-        self.temporal_process = subprocess.Popen(
-            [
-                str(temporal_cli_path()),
-                "server",
-                "start-dev",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                str(self.settings.temporal_port),
-                "--ui-port",
-                str(self.settings.temporal_ui_port),
-                "--db-filename",
-                str(self.data_dir / "temporal.db"),
-                "--namespace",
-                self.settings.temporal_namespace,
-                "--log-level",
-                "warn",
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        wait_for_port(self.settings.temporal_port, timeout=60)
+        with self.temporal_log.open("ab") as log_file:
+            self.temporal_process = subprocess.Popen(
+                [
+                    str(temporal_cli_path()),
+                    "server",
+                    "start-dev",
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.settings.temporal_port),
+                    "--ui-port",
+                    str(self.settings.temporal_ui_port),
+                    "--db-filename",
+                    str(self.data_dir / "temporal.db"),
+                    "--namespace",
+                    self.settings.temporal_namespace,
+                    "--log-level",
+                    "warn",
+                ],
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                cwd=self.data_dir,
+                start_new_session=True,
+            )
+        self._wait_for_temporal(timeout=60)
         return f"127.0.0.1:{self.settings.temporal_port}"
+
+    def _wait_for_temporal(self, timeout: float) -> None:
+        assert self.temporal_process is not None
+        deadline = time.monotonic() + timeout
+        while not accepts_connections(self.settings.temporal_port):
+            code = self.temporal_process.poll()
+            if code is not None:
+                raise StartupError(
+                    f"the Temporal dev server exited at start-up (exit code {code})",
+                    log=self.temporal_log,
+                    details=log_tail(self.temporal_log),
+                )
+            if time.monotonic() > deadline:
+                raise StartupError(
+                    f"the Temporal dev server did not listen on port {self.settings.temporal_port} "
+                    f"within {timeout:.0f} s",
+                    log=self.temporal_log,
+                    details=log_tail(self.temporal_log),
+                )
+            time.sleep(0.1)
 
     def shutdown_children(self) -> None:
         if self.temporal_process is not None and self.temporal_process.poll() is None:
@@ -164,7 +197,7 @@ class DevStack:
                 server.should_exit = True
                 await serving
                 stopping.cancel()
-            print("arcadence stopped.", flush=True)
+            _say("arcadence stopped.")
         finally:
             await engine.dispose()
 
@@ -195,17 +228,28 @@ class DevStack:
             f"  API            {api}",
             f"  API docs       {api}/docs",
             f"  Temporal UI    {ui}",
-            f"  Data           {self.data_dir.resolve()}",
+            f"  Data           {self.data_dir}",
         ]
+        if self.postgres is not None and self.postgres.moved_to is not None:
+            lines.append(
+                f"  Postgres data  {self.postgres.moved_to} (the {SYSTEM_USER} system user that runs "
+                f"Postgres cannot reach {self.data_dir}; {self.postgres.data_dir} links there)"
+            )
         if key:
             lines += [
                 f"  Demo API key   {key}",
                 "",
                 "Try:",
-                f"  curl -s -H 'Authorization: Bearer {key}' {api}/customers?limit=5",
+                f"  curl -s -H 'Authorization: Bearer {key}' '{api}/customers?limit=5'",
             ]
         lines += ["", "Press Ctrl-C to stop.", ""]
-        print("\n".join(lines), flush=True)
+        _say("\n".join(lines))
+
+
+def _say(text: str) -> None:
+    """The dev stack's own output for the person at the terminal (logs go to stderr)."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
 
 
 async def _connect(address: str, namespace: str) -> Client:
@@ -216,7 +260,7 @@ async def _connect(address: str, namespace: str) -> Client:
         except Exception as err:  # the dev server takes a moment to accept clients
             last = err
             await asyncio.sleep(0.5)
-    raise RuntimeError(f"cannot reach Temporal at {address}: {last}")
+    raise StartupError(f"cannot reach Temporal at {address}: {last}")
 
 
 async def run_dev(settings: Settings, data_dir: Path, *, seed: bool = True) -> None:

@@ -10,7 +10,6 @@ from typing import Any
 
 import structlog
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
@@ -23,6 +22,7 @@ from activities.recording import RecordingActivities
 from activities.sending import SendingActivities
 from models.db import SessionFactory, engine_from_settings, session_factory
 from models.settings import Settings
+from workers.startup import check_database, connect_temporal
 from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -84,8 +84,6 @@ def build_worker(
 
 
 async def connect(settings: Settings, *, metrics: bool = False) -> Client:
-    if settings.temporal_address is None:
-        raise RuntimeError("ARCADENCE_TEMPORAL_ADDRESS is not set")
     runtime = None
     if metrics and settings.metrics_port is not None:
         runtime = Runtime(
@@ -93,16 +91,12 @@ async def connect(settings: Settings, *, metrics: bool = False) -> Client:
                 metrics=PrometheusConfig(bind_address=f"0.0.0.0:{settings.metrics_port}")
             )
         )
-    return await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-        runtime=runtime,
-    )
+    return await connect_temporal(settings, runtime=runtime)
 
 
 async def run_worker(settings: Settings) -> None:
     """Run until SIGTERM or SIGINT, then finish in-flight work and stop."""
+    await check_database(settings)
     client = await connect(settings, metrics=True)
     engine = engine_from_settings(settings)
     sessions = session_factory(engine)

@@ -23,6 +23,14 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
         return True
 
 
+def accepts_connections(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:
     """Block until something accepts connections on host:port, or raise TimeoutError."""
     deadline = time.monotonic() + timeout

