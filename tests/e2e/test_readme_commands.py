@@ -115,6 +115,7 @@ def _ordinary_person(home_base: Path) -> Person:
             ["useradd", "--system", "--shell", "/bin/bash", TESTER], check=True, capture_output=True
         )
         entry = pwd.getpwnam(TESTER)
+    home_base.chmod(0o755)  # as /home is; the home itself is the user's alone
     home = home_base / "home"
     home.mkdir(mode=0o700)
     os.chown(home, entry.pw_uid, entry.pw_gid)
