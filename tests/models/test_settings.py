@@ -67,3 +67,22 @@ def test_nothing_but_settings_reads_the_environment() -> None:
             if "os.environ" in source or "os.getenv" in source:
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_the_relative_default_data_dir_is_made_absolute_in_the_folder_the_command_runs_in(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ARCADENCE_DATA_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert Settings().data_dir == tmp_path.resolve() / ".arcadence"
+
+
+def test_a_relative_or_home_data_dir_setting_is_made_absolute_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARCADENCE_DATA_DIR", "state/../data")
+    assert Settings().data_dir == tmp_path.resolve() / "data"
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ARCADENCE_DATA_DIR", "~/arcadence")
+    assert Settings().data_dir == tmp_path.resolve() / "home" / "arcadence"
