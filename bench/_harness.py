@@ -15,7 +15,6 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -50,7 +49,7 @@ from models.db import SessionFactory, create_engine, session_factory
 from models.migrate import upgrade
 from models.settings import Settings
 from workers.bootstrap import create_user_with_key
-from workers.embedded.postgres import EmbeddedPostgres
+from workers.embedded.postgres import throwaway_cluster
 from workers.embedded.temporal import temporal_cli_path, test_server_path
 from workers.logs import configure_logging
 from workers.temporal_setup import register_search_attributes
@@ -193,8 +192,7 @@ class Services:
 @asynccontextmanager
 async def services(temporal: TemporalKind = "dev", *, pool_size: int = 20) -> AsyncIterator[Services]:
     """A fresh, migrated Postgres and (unless `none`) a fresh Temporal, stopped afterwards."""
-    with tempfile.TemporaryDirectory(prefix="arcadence-bench-") as tmp:
-        postgres = EmbeddedPostgres(Path(tmp) / "pg")
+    with throwaway_cluster("arcadence-bench-") as postgres:
         url = await asyncio.to_thread(postgres.start)
         CpuMeter.pgdata = str(postgres.pgdata)
         env: WorkflowEnvironment | None = None
@@ -222,7 +220,6 @@ async def services(temporal: TemporalKind = "dev", *, pool_size: int = 20) -> As
                 await env.shutdown()
             if engine is not None:
                 await engine.dispose()
-            await asyncio.to_thread(postgres.stop, "immediate")
 
 
 def baseline_worker(client: Client, task_queue: str, settings: Settings) -> Worker:

@@ -7,10 +7,8 @@ downloaded at run time.
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -24,7 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from models.db import create_engine, session_factory
 from models.migrate import upgrade
 from models.settings import Settings
-from workers.embedded.postgres import EmbeddedPostgres
+from workers.embedded.postgres import throwaway_cluster
 from workers.embedded.temporal import temporal_cli_path, test_server_path
 from workers.temporal_setup import register_search_attributes
 from workflows.search_attributes import ALL_KEYS
@@ -55,13 +53,9 @@ def postgres_server_url() -> Iterator[str]:
     if external:
         yield _plain(external)
         return
-    with tempfile.TemporaryDirectory(prefix="arcadence-pg-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg")
+    with throwaway_cluster("arcadence-pg-") as server:
         server.start()
-        try:
-            yield server.url
-        finally:
-            server.stop("immediate")
+        yield server.url
 
 
 def _create_database(server_url: str, name: str, template: str | None = None) -> str:

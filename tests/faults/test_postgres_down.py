@@ -4,7 +4,6 @@ step completes, each reminder sent once."""
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from tests.faults.conftest import (
     worker_env,
 )
 from tests.faults.provider_stub import provider_stub
-from workers.embedded.postgres import EmbeddedPostgres
+from workers.embedded.postgres import EmbeddedPostgres, throwaway_cluster
 
 COUNT = 60
 OUTAGE_S = 15
@@ -38,14 +37,10 @@ OUTAGE_S = 15
 @pytest.fixture
 def own_postgres() -> Iterator[EmbeddedPostgres]:
     """A Postgres of this test's own: stopping it must not touch the rest of the suite."""
-    with tempfile.TemporaryDirectory(prefix="arcadence-pg-fault-") as tmp:
-        server = EmbeddedPostgres(Path(tmp) / "pg")
+    with throwaway_cluster("arcadence-pg-fault-") as server:
         server.start()
         upgrade(server.url)
-        try:
-            yield server
-        finally:
-            server.stop("immediate")
+        yield server
 
 
 @pytest_asyncio.fixture

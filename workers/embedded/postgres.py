@@ -19,7 +19,10 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -269,3 +272,22 @@ class EmbeddedPostgres:
                 log=self.log_file if self.log_file.exists() else None,
                 details=[*said[:-1][-3:], *log_tail(self.log_file)],
             )
+
+
+@contextmanager
+def throwaway_cluster(prefix: str) -> Iterator[EmbeddedPostgres]:
+    """An embedded Postgres (not yet started) in a temporary folder, stopped and deleted after.
+
+    The folder is this process's own, so it is opened for traversal (0711) rather than having
+    the cluster moved under /var/lib/arcadence; if it moves anyway, the moved data goes too.
+    """
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        Path(tmp).chmod(0o711)
+        server = EmbeddedPostgres(Path(tmp) / "pg")
+        try:
+            yield server
+        finally:
+            if server.port:
+                server.stop("immediate")
+            if server.moved_to is not None:
+                shutil.rmtree(server.moved_to, ignore_errors=True)
