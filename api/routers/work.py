@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import Reader, TaskWorker, UnitOfWorkDep
 from api.schemas.common import Limit, Offset, Page, PathId, QueryId
-from api.schemas.work import DeliveryOut, TaskOut
+from api.schemas.work import DeliveryDetailOut, DeliveryOut, TaskOut
 from api.services import work as service
 from domain.enums import DeliveryStatus, TaskStatus
 
@@ -48,3 +48,11 @@ async def list_deliveries(
     return Page[DeliveryOut](
         items=[DeliveryOut.model_validate(d) for d in rows], total=total, limit=limit, offset=offset
     )
+
+
+@router.get(
+    "/deliveries/{delivery_id}",
+    summary="One delivery: exactly what was sent, to whom, by which provider, and its status history",
+)
+async def read_delivery(delivery_id: PathId, uow: UnitOfWorkDep, user: Reader) -> DeliveryDetailOut:
+    return await service.read_delivery(uow, delivery_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from api.schemas.common import Response
 
@@ -36,3 +37,30 @@ class DeliveryOut(Response):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+class DeliveryStatusChange(Response):
+    """One stored fact about a delivery's status, and when it happened."""
+
+    # None: a provider event that changes no status (e.g. an event arcadence does not track).
+    status: str | None
+    at: datetime
+    # Where the fact is stored: the delivery row itself, a provider (webhook) event, or a
+    # customer history entry that names the delivery.
+    source: Literal["delivery", "provider_event", "history"]
+    # The provider's event name ("processed", "open", ...) or the history entry's action.
+    event: str | None = None
+    note: str | None = None
+
+
+class DeliveryDetailOut(DeliveryOut):
+    """Exactly what was sent: the rendered message as stored, and everything that became of it."""
+
+    step_id: int | None
+    html_body: str | None
+    text_body: str
+    # File names only, as recorded on the delivery; the bytes are never returned.
+    attachments: list[str]
+    updated_at: datetime
+    # Oldest first; the row's creation (status pending) always comes first.
+    status_history: list[DeliveryStatusChange]

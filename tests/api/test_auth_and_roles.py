@@ -95,6 +95,7 @@ def test_the_role_matrix_says_who_manages_what() -> None:
     assert by_path[("POST", "/enrollments/{enrollment_id}/reassign")] == managers | {Role.SUPPORT}
     assert by_path[("POST", "/tasks/{task_id}/complete")] == managers | {Role.AR_SPECIALIST}
     assert by_path[("GET", "/customers/{customer_id}/history")] == frozenset(Role)
+    assert by_path[("GET", "/deliveries/{delivery_id}")] == by_path[("GET", "/deliveries")]
     assert by_path[("PUT", "/settings")] == frozenset({Role.OWNER, Role.ADMIN})
 
 

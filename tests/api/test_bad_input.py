@@ -341,6 +341,8 @@ async def test_template_code_in_a_customer_name_is_shown_not_run_in_a_preview(ap
         "/customers/1/history?limit=501",
         "/tasks?customer_id=2147483648",
         "/deliveries?enrollment_id=-5",
+        "/deliveries/2147483648",
+        "/deliveries/0",
         "/enrollments/1/timeline?limit=201",
     ],
 )
