@@ -8,6 +8,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from domain.enums import ConditionMetric, ConditionOperator, InvoiceStatus
+from domain.invoices import is_owed
 from domain.money import check_currency, format_amount
 
 PERCENT_METRICS = frozenset({ConditionMetric.OVERDUE_PCT, ConditionMetric.CONSOLIDATED_OVERDUE_PCT})
@@ -20,7 +21,6 @@ LABELS = {
     ConditionMetric.CONSOLIDATED_OVERDUE_PCT: "Consolidated overdue %",
 }
 SYMBOLS = {ConditionOperator.GTE: ">=", ConditionOperator.LT: "<"}
-OUT_OF_CADENCE = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF})
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +183,7 @@ def compute_metrics(
         live = [
             i
             for i in items
-            if i.status not in OUT_OF_CADENCE
-            and i.balance_due > 0
-            and (i.currency is None or i.currency == currency)
+            if is_owed(i.status, i.balance_due) and (i.currency is None or i.currency == currency)
         ]
         return (
             sum((i.balance_due for i in live), Decimal(0)),

@@ -13,9 +13,10 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.conditions import Metrics
+from domain.invoices import CLOSED_STATUSES, sql_list
 
 METRICS_SQL = text(
-    """
+    f"""
     WITH RECURSIVE tree(id) AS (
         SELECT id FROM customer WHERE id = :customer_id
         UNION
@@ -28,7 +29,7 @@ METRICS_SQL = text(
         COALESCE(SUM(i.balance_due) FILTER (WHERE i.due_date < :today), 0)
     FROM invoice i
     JOIN tree t ON i.customer_id = t.id
-    WHERE i.status NOT IN ('paid', 'void', 'written_off')
+    WHERE i.status NOT IN ({sql_list(CLOSED_STATUSES)})
       AND i.balance_due > 0
       AND i.currency = :currency
     """

@@ -14,11 +14,11 @@ from domain.enums import (
     InvoiceStatus,
     StepAction,
 )
+from domain.invoices import is_dunnable
 
 MAX_STEPS = 100
 MAX_OFFSET_DAYS = 3650
 WEEKS_OF_MONTH = (1, 2, 3, 4, -1)
-OUT_OF_CADENCE = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class InvoiceSpec:
     @property
     def in_cadence(self) -> bool:
         """Paid, void or written-off invoices, and those with nothing left to pay, leave."""
-        return self.status not in OUT_OF_CADENCE and self.balance_due > 0
+        return is_dunnable(self.status, self.balance_due)
 
     def autopay_date(self, anchor: AutopayAnchor) -> date:
         """The day the auto-payment is taken: the scheduled date if known, else the customer's anchor."""

@@ -14,7 +14,8 @@ from typing import Protocol
 
 from babel.dates import format_date
 
-from domain.conditions import OUT_OF_CADENCE, Metrics
+from domain.conditions import Metrics
+from domain.invoices import is_owed
 from domain.money import check_locale, format_money, quantize
 
 
@@ -156,7 +157,7 @@ class RenderContext:
 
 
 def _is_open(invoice: InvoiceLike) -> bool:
-    return invoice.status not in OUT_OF_CADENCE and invoice.balance_due > 0
+    return is_owed(invoice.status, invoice.balance_due)
 
 
 def _invoice_view(invoice: InvoiceLike, as_of: date, locale: str) -> InvoiceView:
