@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from domain.enums import ContactRole
+from domain.enums import ContactRole, StepAction
 
 MAX_RECIPIENTS = 15
 MAX_EMAIL_LENGTH = 254
@@ -224,3 +225,63 @@ def resolve_sms_recipients(
         for c in _with_role(contacts, role):
             out.offer(c.phone, c.name, f"role:{role}", suppressed=c.suppressed)
     return out.result("No recipient: no communication contact has a phone number")
+
+
+# Who receives each kind of step: the one rule the engine sends by and the timeline shows.
+INTERNAL_ACTIONS = frozenset({StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST})
+EMAIL_ACTIONS = frozenset({StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL})
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientRules:
+    """A workflow's recipient settings, read once from its definition and the customer."""
+
+    additional: AdditionalRecipients
+    internal_ids: tuple[int, ...]
+    specialist_id: int | None
+
+    @classmethod
+    def of(
+        cls,
+        additional_recipients: Mapping[str, Any] | None,
+        internal_recipients: Iterable[Any] | None,
+        specialist_id: int | None,
+    ) -> RecipientRules:
+        extra = additional_recipients or {}
+        return cls(
+            additional=AdditionalRecipients(
+                emails=tuple(str(e) for e in extra.get("emails", [])),
+                contact_roles=tuple(str(r) for r in extra.get("contact_roles", [])),
+                user_ids=tuple(int(u) for u in extra.get("user_ids", [])),
+            ),
+            internal_ids=tuple(int(i) for i in internal_recipients or []),
+            specialist_id=specialist_id,
+        )
+
+    def user_ids(self, action: StepAction | None = None) -> list[int]:
+        """The internal users a step of `action` may address (every kind's when None)."""
+        internal = [*([self.specialist_id] if self.specialist_id is not None else []), *self.internal_ids]
+        if action is None:
+            return [*self.additional.user_ids, *internal]
+        if action in INTERNAL_ACTIONS:
+            return internal
+        return list(self.additional.user_ids) if action in EMAIL_ACTIONS else []
+
+
+def recipients_for(
+    action: StepAction,
+    rules: RecipientRules,
+    contacts: Sequence[ContactInfo],
+    users: Mapping[int, InternalUser],
+) -> RecipientResolution | None:
+    """Who a step of `action` writes to; None for steps that send no message (tasks, notes…).
+
+    `users` holds the active internal users among `rules.user_ids(action)`.
+    """
+    if action in INTERNAL_ACTIONS:
+        return resolve_internal_recipients(rules.internal_ids, users, specialist_id=rules.specialist_id)
+    if action == StepAction.SMS:
+        return resolve_sms_recipients(contacts)
+    if action in EMAIL_ACTIONS:
+        return resolve_email_recipients(contacts, rules.additional, users)
+    return None

@@ -6,11 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.enums import StepAction
 from domain.recipients import (
     MAX_RECIPIENTS,
     AdditionalRecipients,
     ContactInfo,
     InternalUser,
+    RecipientRules,
+    recipients_for,
     resolve_email_recipients,
     resolve_internal_recipients,
     resolve_sms_recipients,
@@ -215,3 +218,54 @@ def test_never_more_than_fifteen_never_twice_and_nothing_lost(addresses: list[st
     distinct = {e.casefold() for e in given_emails if e}  # blank addresses are no address at all
     assert len(kept) + len(result.rejected) == len(distinct)
     assert (result.skip_reason is None) == bool(result.recipients)
+
+
+# --- recipients_for: one rule per kind of step, for the engine and the timeline alike -------
+
+_CONTACTS = [
+    ContactInfo(id=1, name="AP", email="ap@acme.example", phone="+12125550100", roles=("communication",)),
+    ContactInfo(id=2, name="CFO", email="cfo@acme.example", phone=None, roles=("billing",)),
+]
+_USERS = {
+    7: InternalUser(id=7, name="Sam Specialist", email="sam@ar.example"),
+    8: InternalUser(id=8, name="Mia Manager", email="mia@ar.example"),
+    9: InternalUser(id=9, name="Cc", email="cc@ar.example"),
+}
+_RULES = RecipientRules.of(
+    {"emails": ["audit@acme.example"], "contact_roles": ["billing"], "user_ids": [9]}, [8], specialist_id=7
+)
+
+
+def _addresses(action: StepAction) -> list[str] | None:
+    resolution = recipients_for(action, _RULES, _CONTACTS, _USERS)
+    return None if resolution is None else [r.address for r in resolution.recipients]
+
+
+def test_customer_emails_and_statements_go_to_communication_contacts_then_the_workflows_extras() -> None:
+    expected = ["ap@acme.example", "audit@acme.example", "cfo@acme.example", "cc@ar.example"]
+    assert _addresses(StepAction.CUSTOMER_EMAIL) == expected
+    assert _addresses(StepAction.STATEMENT_EMAIL) == expected
+
+
+def test_internal_notifications_go_to_the_specialist_first_then_the_workflows_internal_users() -> None:
+    assert _addresses(StepAction.INTERNAL_NOTIFICATION) == ["sam@ar.example", "mia@ar.example"]
+    assert _addresses(StepAction.NOTIFY_SPECIALIST) == ["sam@ar.example", "mia@ar.example"]
+
+
+def test_sms_goes_to_the_communication_contacts_phones() -> None:
+    assert _addresses(StepAction.SMS) == ["+12125550100"]
+
+
+@pytest.mark.parametrize(
+    "action",
+    [StepAction.TASK, StepAction.NOTE, StepAction.SET_INVOICE_STATUS, StepAction.ASSIGN_SPECIALIST],
+)
+def test_steps_that_send_no_message_have_no_recipients(action: StepAction) -> None:
+    assert _addresses(action) is None
+
+
+def test_the_users_a_step_needs_loaded_are_exactly_those_it_may_address() -> None:
+    assert _RULES.user_ids(StepAction.CUSTOMER_EMAIL) == [9]
+    assert _RULES.user_ids(StepAction.INTERNAL_NOTIFICATION) == [7, 8]
+    assert _RULES.user_ids(StepAction.SMS) == []
+    assert sorted(_RULES.user_ids()) == [7, 8, 9]
