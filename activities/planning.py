@@ -74,7 +74,9 @@ class PlanningActivities:
             spec = schedule_spec(definition, steps)
             ctx = enrollment_context(enrollment, customer, invoices)
             cursor = request.cursor or _fresh_cursor(spec.kind, enrollment.anchor_date, zone)
-            planned = plan_next(spec, ctx, calendar, cursor=cursor, as_of=request.as_of)
+            planned = plan_next(
+                spec, ctx, calendar, cursor=cursor, as_of=request.as_of, fresh=request.cursor is None
+            )
             numbers = {i.id: i.number for i in invoices}
 
             def ref(o: Occurrence) -> OccurrenceRef:

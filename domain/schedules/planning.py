@@ -102,6 +102,7 @@ def plan_next(
     as_of: datetime,
     horizon_days: int = 800,
     grace: timedelta = ON_TIME_GRACE,
+    fresh: bool = False,
 ) -> Plan:
     """What to do at `as_of`, given that every occurrence at or before `cursor` was handled.
 
@@ -111,14 +112,25 @@ def plan_next(
     with `skip` none is sent; with `latest` the occurrences of the most recent missed instant
     are sent once, and only if nothing is on time. Everything passed and not due is `missed`.
 
+    `fresh` says nothing was handled yet (a new enrollment, or its first plan after a reassign
+    or a switch): occurrences of today (the local date of `as_of`) that passed before this
+    first plan were not missed while enrolled, so they are due now, whatever the policy. A
+    customer enrolled at 16:00 gets its 09:00 step at once; steps of earlier days still meet
+    the catch-up policy.
+
     `horizon_days` bounds the search for the next date of a customer series; it is widened to
     a full period plus the largest step offset, so `next_at` is None only when nothing comes.
     Invoice, autopay and assignment cadences are finite and searched whole.
     """
     require_aware(cursor, as_of)
     past = occurrences(spec, ctx, cal, after=cursor, until=as_of) if cursor < as_of else []
-    on_time = [o for o in past if o.at > as_of - grace]
-    late = [o for o in past if o.at <= as_of - grace]
+    today = cal.local_date_of(as_of)
+
+    def on_time_now(o: Occurrence) -> bool:
+        return o.at > as_of - grace or (fresh and cal.local_date_of(o.at) == today)
+
+    on_time = [o for o in past if on_time_now(o)]
+    late = [o for o in past if not on_time_now(o)]
     caught_up = _catch_up(late, on_time, spec.catch_up)
     sent_late = {o.key for o in caught_up}
     upcoming = _next_group(spec, ctx, cal, as_of, timedelta(days=horizon_days))

@@ -291,3 +291,46 @@ def test_a_workflow_without_steps_is_exhausted_at_once() -> None:
     spec = ScheduleSpec(definition_id=1, kind=DefinitionKind.ASSIGNMENT, steps=(), continue_with_id=5)
     plan = plan_next(spec, context(), CAL, cursor=ny(2026, 1, 1), as_of=ny(2026, 1, 2))
     assert plan.exhausted and plan.continue_with_id == 5 and plan.next_at is None
+
+
+# --- a late enrollment keeps its first step ------------------------------------------------
+
+
+def _assignment(policy: CatchUpPolicy) -> ScheduleSpec:
+    return ScheduleSpec(
+        definition_id=4,
+        kind=DefinitionKind.ASSIGNMENT,
+        steps=steps(0, 3, action=StepAction.TASK),
+        catch_up=policy,
+    )
+
+
+@pytest.mark.parametrize("policy", [CatchUpPolicy.SKIP, CatchUpPolicy.LATEST])
+def test_a_customer_enrolled_after_todays_send_time_gets_its_day_0_step_at_once(
+    policy: CatchUpPolicy,
+) -> None:
+    enrolled = ny(2026, 11, 26, 16, 45)  # the send time, 14:30, passed two hours ago
+    fresh_cursor = datetime(2026, 11, 26, tzinfo=NY).astimezone(UTC) - timedelta(seconds=1)
+    ctx = context(anchor=date(2026, 11, 26))
+    plan = plan_next(_assignment(policy), ctx, CAL, cursor=fresh_cursor, as_of=enrolled, fresh=True)
+    assert days(plan.due) == [date(2026, 11, 26)]
+    assert plan.missed == ()
+    assert days(plan.upcoming) == [date(2026, 11, 29)]
+
+
+def test_a_step_that_passed_while_enrolled_is_still_missed_under_skip() -> None:
+    """Only the first plan is fresh: later on, today's passed step was missed while enrolled."""
+    cursor = ny(2026, 11, 26, 8, 0)
+    spec, ctx = _assignment(CatchUpPolicy.SKIP), context(anchor=date(2026, 11, 26))
+    plan = plan_next(spec, ctx, CAL, cursor=cursor, as_of=ny(2026, 11, 26, 16, 45))
+    assert plan.due == ()
+    assert days(plan.missed) == [date(2026, 11, 26)]
+
+
+def test_an_invoice_enrolled_late_gets_todays_reminder_but_earlier_days_meet_the_catch_up_policy() -> None:
+    spec = invoice_spec(-3, 0, catch_up=CatchUpPolicy.SKIP)
+    ctx = context(invoice(1, due=date(2026, 11, 26)), anchor=date(2026, 11, 26))
+    cursor = datetime(2026, 11, 26, tzinfo=NY).astimezone(UTC) - timedelta(days=30)
+    plan = plan_next(spec, ctx, CAL, cursor=cursor, as_of=ny(2026, 11, 26, 18, 0), fresh=True)
+    assert days(plan.due) == [date(2026, 11, 26)]
+    assert days(plan.missed) == [date(2026, 11, 23)]
