@@ -56,7 +56,13 @@ class BulkEnrollWorkflow:
                 emails = {c: e for c, e in input.emails.items() if c in set(customer_ids)}
                 results = await workflow.execute_activity_method(
                     BulkActivities.enroll_batch,
-                    BulkBatch(input.job_id, input.definition_id, customer_ids, input.actor, emails),
+                    BulkBatch(
+                        job_id=input.job_id,
+                        definition_id=input.definition_id,
+                        customer_ids=customer_ids,
+                        actor=input.actor,
+                        emails=emails,
+                    ),
                     start_to_close_timeout=timedelta(minutes=5),
                     retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
                     summary=f"Batch {number + 1} of {len(batches)} ({len(customer_ids)} customers)",

@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from api.deps import UnitOfWork
 from api.errors import Conflict, Forbidden
 from api.services.common import get_or_404, now, paged
-from domain.enums import DeliveryStatus, Role, TaskStatus
+from domain.enums import DeliveryStatus, HistoryAction, Role, TaskStatus
 from models import Delivery, Task, User
 from models.history import write_history
 
@@ -45,7 +45,7 @@ async def complete_task(uow: UnitOfWork, task_id: int, actor: User) -> Task:
         uow.session,
         customer_id=task.customer_id,
         invoice_id=task.invoice_id,
-        action="task_completed",
+        action=HistoryAction.TASK_COMPLETED,
         description=f"Task '{task.title}' completed by {actor.email}",
         actor=actor.email,
         occurred_at=now(),
