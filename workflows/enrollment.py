@@ -8,31 +8,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from temporalio import exceptions, workflow
+from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
-        CloseDeliveryInput,
         FinishInput,
         NextStepInput,
-        OccurrenceRef,
         PlanInput,
         PlanResult,
-        PrepareInput,
-        PrepareResult,
-        RecordInput,
-        SendInput,
-        SendResult,
         SwitchInput,
         SwitchReason,
         SwitchResult,
     )
     from activities.planning import PlanningActivities
-    from activities.preparation import PreparationActivities
     from activities.recording import RecordingActivities
-    from activities.sending import SendingActivities
-    from domain.enums import DefinitionKind, DeliveryStatus, EnrollmentState, HistoryAction
-    from workflows import wording
+    from domain.enums import DefinitionKind, EnrollmentState
+    from workflows import policies, steps, wording
     from workflows.enrollment_types import (
         CancelSignal,
         ContinueWithSignal,
@@ -44,20 +35,8 @@ with workflow.unsafe.imports_passed_through():
         RefreshSignal,
         ResumeSignal,
     )
-    from workflows.policies import (
-        DB_ATTEMPT,
-        DB_RETRY,
-        HISTORY_BYTES_BUDGET,
-        HISTORY_EVENTS_BUDGET,
-        PREPARE_ATTEMPT,
-        SEND_ATTEMPT,
-        SEND_RETRY,
-        SEND_WINDOW,
-    )
     from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE, NEXT_STEP_AT
     from workflows.timer import InterruptibleTimer
-
-ENGINE = "arcadence"  # the actor of what the engine does by itself
 
 
 @workflow.defn(name="Enrollment")
@@ -172,19 +151,23 @@ class EnrollmentWorkflow:
                 continue
 
             if plan.missed:
-                await self._record_missed(plan)
+                await steps.record_missed(self._input.enrollment_id, plan)
             for occurrence in plan.due:
-                await self._perform(occurrence, as_of)
+                self._details = f"Working on {occurrence.label}"
+                not_sent = await steps.perform(self._input.enrollment_id, occurrence, as_of)
+                if not_sent is not None:
+                    self._carried.last_skip_reason = not_sent
+                self._count_step()
             self._carried.cursor = as_of
 
             if plan.exhausted and not plan.due:
                 successor = self._carried.continue_with_id or plan.continue_with_id
                 if successor is not None:
                     self._carried.continue_with_id = None
-                    await self._switch(successor, SwitchReason.CONTINUE_WITH, ENGINE)
+                    await self._switch(successor, SwitchReason.CONTINUE_WITH, steps.ENGINE)
                     continue
                 if plan.kind == DefinitionKind.ASSIGNMENT:
-                    return await self._finish(EnrollmentState.COMPLETED, "All steps are done", ENGINE)
+                    return await self._finish(EnrollmentState.COMPLETED, "All steps are done", steps.ENGINE)
 
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -202,131 +185,20 @@ class EnrollmentWorkflow:
 
             await self._sleep_until_next(plan)
 
-    # --- steps ---------------------------------------------------------------------------
+    # --- plan, switch, finish ------------------------------------------------------------
 
     async def _plan(self, as_of: datetime) -> PlanResult:
-        plan = await workflow.execute_local_activity_method(
+        plan = await policies.in_postgres(
             PlanningActivities.plan,
             PlanInput(enrollment_id=self._input.enrollment_id, cursor=self._carried.cursor, as_of=as_of),
-            start_to_close_timeout=DB_ATTEMPT,
-            retry_policy=DB_RETRY,
-            summary="Plan the next step",
+            "Plan the next step",
         )
         self._definition_id = plan.definition_id
         self._definition_name = plan.definition_name
         return plan
 
-    async def _perform(self, occurrence: OccurrenceRef, as_of: datetime) -> None:
-        self._details = f"Working on {occurrence.label}"
-        try:
-            prepared: PrepareResult = await workflow.execute_local_activity_method(
-                PreparationActivities.prepare,
-                PrepareInput(enrollment_id=self._input.enrollment_id, occurrence=occurrence, as_of=as_of),
-                start_to_close_timeout=PREPARE_ATTEMPT,
-                retry_policy=DB_RETRY,
-                summary=f"Prepare {occurrence.label}",
-            )
-        except (exceptions.ActivityError, exceptions.ApplicationError) as err:
-            reason = wording.failure_message(err)
-            workflow.logger.warning("%s failed: %s", occurrence.label, reason)
-            self._carried.last_skip_reason = reason
-            description = f"{occurrence.label} failed: {reason}"
-            await self._record(HistoryAction.STEP_FAILED, description, occurrence, {"error": reason})
-            self._count_step()
-            return
-
-        if prepared.outcome == "skipped":
-            self._carried.last_skip_reason = prepared.reason
-            description = f"{occurrence.label} not sent: {prepared.reason}"
-            details = {"conditions": prepared.conditions, **prepared.details}
-            await self._record(HistoryAction.STEP_SKIPPED, description, occurrence, details)
-        elif prepared.outcome == "performed":
-            await self._record(HistoryAction.STEP_PERFORMED, prepared.reason, occurrence, prepared.details)
-        else:
-            results = [await self._send(delivery_id) for delivery_id in prepared.delivery_ids]
-            await self._record_sends(occurrence, prepared, results)
-        self._count_step()
-
-    async def _send(self, delivery_id: int) -> SendResult:
-        try:
-            return await workflow.execute_activity_method(
-                SendingActivities.send,
-                SendInput(delivery_id=delivery_id, as_of=workflow.now()),
-                schedule_to_close_timeout=SEND_WINDOW,
-                start_to_close_timeout=SEND_ATTEMPT,
-                retry_policy=SEND_RETRY,
-                summary=f"Send delivery {delivery_id}",
-            )
-        except exceptions.ActivityError as err:
-            expired = isinstance(err.cause, exceptions.TimeoutError)
-            status = DeliveryStatus.EXPIRED if expired else DeliveryStatus.FAILED
-            message = wording.failure_message(err)
-            await workflow.execute_local_activity_method(
-                SendingActivities.close_delivery,
-                CloseDeliveryInput(
-                    delivery_id=delivery_id, status=status, error=message, as_of=workflow.now()
-                ),
-                start_to_close_timeout=DB_ATTEMPT,
-                retry_policy=DB_RETRY,
-                summary=f"Mark delivery {delivery_id} {status}",
-            )
-            return SendResult(delivery_id=delivery_id, status=status, note=message)
-
-    async def _record_sends(
-        self, occurrence: OccurrenceRef, prepared: PrepareResult, results: list[SendResult]
-    ) -> None:
-        action, summary = wording.sends_outcome(occurrence, prepared, results)
-        if action == HistoryAction.MESSAGE_NOT_SENT:
-            self._carried.last_skip_reason = summary
-        deliveries = [
-            {"id": r.delivery_id, "status": r.status, "provider_message_id": r.provider_message_id}
-            for r in results
-        ]
-        details = {"conditions": prepared.conditions, "deliveries": deliveries, **prepared.details}
-        await self._record(action, summary, occurrence, details)
-
-    async def _record(
-        self,
-        action: HistoryAction,
-        description: str,
-        occurrence: OccurrenceRef | None,
-        details: dict[str, object],
-        *,
-        key: str | None = None,
-        last_action: bool = True,
-    ) -> None:
-        if key is None and occurrence is not None:
-            key = f"{occurrence.key}:{action}"
-        await workflow.execute_local_activity_method(
-            RecordingActivities.record,
-            RecordInput(
-                enrollment_id=self._input.enrollment_id,
-                action=action,
-                description=description,
-                as_of=workflow.now(),
-                occurrence=occurrence,
-                actor=ENGINE,
-                details=dict(details),
-                key=key,
-                last_action=last_action,
-            ),
-            start_to_close_timeout=DB_ATTEMPT,
-            retry_policy=DB_RETRY,
-            summary=f"Record: {action}",
-        )
-
-    async def _record_missed(self, plan: PlanResult) -> None:
-        await self._record(
-            HistoryAction.STEPS_MISSED,
-            wording.missed(plan),
-            None,
-            {"missed": [o.key for o in plan.missed]},
-            key=f"{plan.missed[0].key}:missed:{len(plan.missed)}",
-            last_action=False,
-        )
-
     async def _switch(self, definition_id: int, reason: SwitchReason, actor: str) -> None:
-        result: SwitchResult = await workflow.execute_local_activity_method(
+        result: SwitchResult = await policies.in_postgres(
             RecordingActivities.switch_definition,
             SwitchInput(
                 enrollment_id=self._input.enrollment_id,
@@ -335,9 +207,7 @@ class EnrollmentWorkflow:
                 actor=actor,
                 as_of=workflow.now(),
             ),
-            start_to_close_timeout=DB_ATTEMPT,
-            retry_policy=DB_RETRY,
-            summary=f"Switch to definition {definition_id} ({reason})",
+            f"Switch to definition {definition_id} ({reason})",
         )
         self._definition_id = result.definition_id
         self._definition_name = result.definition_name
@@ -346,7 +216,7 @@ class EnrollmentWorkflow:
         workflow.upsert_search_attributes([DEFINITION_ID.value_set(str(result.definition_id))])
 
     async def _finish(self, state: EnrollmentState, reason: str, actor: str) -> str:
-        await workflow.execute_local_activity_method(
+        await policies.in_postgres(
             RecordingActivities.finish,
             FinishInput(
                 enrollment_id=self._input.enrollment_id,
@@ -355,9 +225,7 @@ class EnrollmentWorkflow:
                 actor=actor,
                 as_of=workflow.now(),
             ),
-            start_to_close_timeout=DB_ATTEMPT,
-            retry_policy=DB_RETRY,
-            summary=f"Mark the enrollment {state}",
+            f"Mark the enrollment {state}",
         )
         workflow.logger.info("Enrollment %s: %s", state, reason)
         self._set_state(state)
@@ -405,14 +273,12 @@ class EnrollmentWorkflow:
         await self._timer.sleep_until(plan.next_at, wording.waiting_summary(plan))
 
     async def _save_next_step(self) -> None:
-        await workflow.execute_local_activity_method(
+        await policies.in_postgres(
             RecordingActivities.save_next_step,
             NextStepInput(
                 enrollment_id=self._input.enrollment_id, state=self._state, next_step_at=self._next_at
             ),
-            start_to_close_timeout=DB_ATTEMPT,
-            retry_policy=DB_RETRY,
-            summary="Save the next step date",
+            "Save the next step date",
         )
 
     # --- bookkeeping ---------------------------------------------------------------------
@@ -433,6 +299,6 @@ class EnrollmentWorkflow:
         return (
             info.is_continue_as_new_suggested()
             or self._steps_this_run >= self._input.max_steps_per_run
-            or info.get_current_history_length() >= HISTORY_EVENTS_BUDGET
-            or info.get_current_history_size() >= HISTORY_BYTES_BUDGET
+            or info.get_current_history_length() >= policies.HISTORY_EVENTS_BUDGET
+            or info.get_current_history_size() >= policies.HISTORY_BYTES_BUDGET
         )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
+from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 # With nothing scheduled, re-plan now and then anyway: a lost signal costs at most this long.
@@ -38,3 +41,18 @@ SEND_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=15),
     non_retryable_error_types=["ProviderRejected", "NonRetryable"],
 )
+
+ParamT = TypeVar("ParamT")
+ResultT = TypeVar("ResultT")
+
+
+async def in_postgres(
+    activity: Callable[[Any, ParamT], Awaitable[ResultT]],
+    arg: ParamT,
+    summary: str,
+    attempt: timedelta = DB_ATTEMPT,
+) -> ResultT:
+    """Database work is a local activity: short attempts, retried soon and often."""
+    return await workflow.execute_local_activity_method(
+        activity, arg, start_to_close_timeout=attempt, retry_policy=DB_RETRY, summary=summary
+    )
