@@ -42,6 +42,10 @@ SEND_RETRY = RetryPolicy(
     non_retryable_error_types=["ProviderRejected", "NonRetryable"],
 )
 
+# A bulk-enroll batch: 50 customers, each a short transaction and a signal-with-start.
+BATCH_ATTEMPT = timedelta(minutes=5)
+BATCH_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+
 ParamT = TypeVar("ParamT")
 ResultT = TypeVar("ResultT")
 
