@@ -1,7 +1,9 @@
 """Inputs and results of the enrollment activities: plain dataclasses, safe to pass to workflows.
 
-Standard library and `domain.enums` only, so the workflow sandbox can import them cheaply. Amounts never cross
-here as floats; instants are aware UTC datetimes from `workflow.now()`.
+Standard library and `domain.enums` only, so the workflow sandbox can import them cheaply.
+Closed sets cross as the enums (the pydantic converter writes their values, as it wrote the
+strings before); amounts never cross as floats; instants are aware UTC datetimes from
+`workflow.now()`.
 """
 
 from __future__ import annotations
