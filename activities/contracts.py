@@ -1,19 +1,24 @@
 """Inputs and results of the enrollment activities: plain dataclasses, safe to pass to workflows.
 
-Standard library only, so the workflow sandbox can import them cheaply. Amounts never cross
-here as floats; instants are aware UTC datetimes from `workflow.now()`.
+Standard library and `domain.enums` only, so the workflow sandbox can import them cheaply.
+Closed sets cross as the enums (the pydantic converter writes their values, as it wrote the
+strings before); amounts never cross as floats; instants are aware UTC datetimes from
+`workflow.now()`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any, Literal
+
+from domain.enums import DefinitionKind, DeliveryStatus, EnrollmentState, HistoryAction, StepAction
 
 PrepareOutcome = Literal["send", "performed", "skipped"]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class OccurrenceRef:
     """One occurrence of a step, as the workflow carries it between activities."""
 
@@ -22,26 +27,26 @@ class OccurrenceRef:
     local_date: date
     step_id: int
     step_position: int
-    action: str
+    action: StepAction
     invoice_id: int | None = None
     invoice_number: str | None = None
     label: str = ""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PlanInput:
     enrollment_id: int
     cursor: datetime | None
     as_of: datetime
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PlanResult:
-    enrollment_state: str
+    enrollment_state: EnrollmentState
     definition_id: int
     definition_name: str
     definition_version: int
-    kind: str
+    kind: DefinitionKind
     time_zone: str
     due: list[OccurrenceRef] = field(default_factory=list)
     missed: list[OccurrenceRef] = field(default_factory=list)
@@ -57,14 +62,14 @@ class PlanResult:
     paused_by: str | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PrepareInput:
     enrollment_id: int
     occurrence: OccurrenceRef
     as_of: datetime
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PrepareResult:
     outcome: PrepareOutcome
     reason: str
@@ -73,35 +78,35 @@ class PrepareResult:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SendInput:
     delivery_id: int
     as_of: datetime
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SendResult:
     delivery_id: int
-    status: str
+    status: DeliveryStatus
     provider: str | None = None
     provider_message_id: str | None = None
     note: str = ""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CloseDeliveryInput:
     """Settle a delivery the workflow gave up on (provider refused, or it expired)."""
 
     delivery_id: int
-    status: Literal["failed", "expired"]
+    status: DeliveryStatus  # failed (the provider refused) or expired
     error: str
     as_of: datetime
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RecordInput:
     enrollment_id: int
-    action: str
+    action: HistoryAction
     description: str
     as_of: datetime
     occurrence: OccurrenceRef | None = None
@@ -113,33 +118,38 @@ class RecordInput:
     last_action: bool = True
 
 
-@dataclass
+class SwitchReason(StrEnum):
+    REASSIGN = "reassign"  # now, re-anchored today
+    CONTINUE_WITH = "continue_with"  # the current definition's steps are done
+
+
+@dataclass(kw_only=True)
 class SwitchInput:
     enrollment_id: int
     definition_id: int
-    reason: Literal["reassign", "continue_with"]
+    reason: SwitchReason
     actor: str
     as_of: datetime
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SwitchResult:
     definition_id: int
     definition_name: str
     anchor_date: date
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FinishInput:
     enrollment_id: int
-    state: Literal["completed", "cancelled"]
+    state: EnrollmentState  # completed or cancelled
     reason: str
     actor: str
     as_of: datetime
 
 
-@dataclass
+@dataclass(kw_only=True)
 class NextStepInput:
     enrollment_id: int
-    state: str
+    state: EnrollmentState
     next_step_at: datetime | None

@@ -24,6 +24,7 @@ from models import (
     WorkflowDefinition,
     WorkflowStep,
 )
+from models.base import require_id
 from models.repository import active_internal_users, contact_infos
 
 INTERNAL = {StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST}
@@ -153,7 +154,7 @@ async def _resolve(
             ids.insert(0, specialist.id)
         users = await active_internal_users(session, ids)
         return rcp.resolve_internal_recipients(ids, users)
-    contacts = await contact_infos(session, customer.id or 0)
+    contacts = await contact_infos(session, require_id(customer))
     if action == StepAction.SMS:
         return rcp.resolve_sms_recipients(contacts)
     extra = definition.additional_recipients or {}

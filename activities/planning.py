@@ -10,9 +10,10 @@ from temporalio import activity
 
 from activities.contracts import OccurrenceRef, PlanInput, PlanResult
 from activities.errors import missing_rows_are_final
-from domain.enums import DefinitionKind
+from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from domain.schedules import Occurrence, plan_next
 from models import HistoryEntry
+from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.repository import (
     calendar_of,
@@ -45,25 +46,24 @@ class PlanningActivities:
             customer = await load_customer(session, enrollment.customer_id)
             org = await load_organization(session)
             definition, steps = await load_definition(session, enrollment.definition_id)
-            invoices = await open_invoices(session, customer.id or 0)
+            invoices = await open_invoices(session, require_id(customer))
             calendar = calendar_of(org)
             zone = ZoneInfo(org.time_zone)
 
             if customer.paused and not pause_in_force(customer, request.as_of):
                 # A pause with an end date ends by itself (e.g. a promise to pay).
-                assert customer.id is not None
                 session.add(
                     HistoryEntry(
-                        customer_id=customer.id,
+                        customer_id=require_id(customer),
                         enrollment_id=enrollment.id,
                         occurred_at=request.as_of,
-                        action="customer_resumed",
+                        action=HistoryAction.CUSTOMER_RESUMED,
                         actor="arcadence",
                         description=f"Pause ended on its end date (was: {customer.pause_reason or '-'})",
                         idempotency_key=f"resume:{customer.id}:{customer.paused_until}",
                     )
                 )
-                enrollment.state = "active"
+                enrollment.state = EnrollmentState.ACTIVE
                 session.add(enrollment)
                 customer.paused = False
                 customer.paused_until = None
@@ -87,7 +87,7 @@ class PlanningActivities:
                     local_date=o.local_date,
                     step_id=o.step_id,
                     step_position=o.step_position,
-                    action=str(o.action),
+                    action=o.action,
                     invoice_id=o.invoice_id,
                     invoice_number=number,
                     label=step_label(o.step_position, str(o.action), number),
@@ -101,11 +101,11 @@ class PlanningActivities:
                 next_label = f"{when}: {upcoming[0].label}{more}"
             paused = pause_in_force(customer, request.as_of)
             result = PlanResult(
-                enrollment_state=enrollment.state,
-                definition_id=definition.id or 0,
+                enrollment_state=EnrollmentState(enrollment.state),
+                definition_id=require_id(definition),
                 definition_name=definition.name,
                 definition_version=definition.version,
-                kind=definition.kind,
+                kind=DefinitionKind(definition.kind),
                 time_zone=org.time_zone,
                 due=[ref(o) for o in planned.due],
                 missed=[ref(o) for o in planned.missed],

@@ -23,9 +23,10 @@ from activities.contracts import PrepareInput, PrepareResult
 from activities.errors import missing_rows_are_final
 from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
-from domain.enums import InvoiceStatus, StepAction
+from domain.enums import DeliveryStatus, EnrollmentState, InvoiceStatus, StepAction, TaskStatus
 from domain.templates import MAX_LISTED_INVOICES
 from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
+from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
 from models.repository import (
@@ -76,7 +77,7 @@ class PreparationActivities:
     async def _prepare(self, session: AsyncSession, request: PrepareInput) -> PrepareResult:
         occurrence = request.occurrence
         enrollment = await load_enrollment(session, request.enrollment_id)
-        if enrollment.state not in ("active", "paused"):
+        if enrollment.state not in (EnrollmentState.ACTIVE, EnrollmentState.PAUSED):
             return skipped(f"the enrollment is {enrollment.state}")
         customer = await load_customer(session, enrollment.customer_id)
         if pause_in_force(customer, request.as_of):
@@ -104,7 +105,7 @@ class PreparationActivities:
                 f"invalid conditions: {err}", type="NonRetryable", non_retryable=True
             ) from err
         evaluation = evaluate(
-            conditions, await customer_metrics(session, customer.id or 0, customer.currency, today)
+            conditions, await customer_metrics(session, require_id(customer), customer.currency, today)
         )
         if not evaluation.held:
             return skipped(f"conditions not met: {evaluation.explanation}", evaluation.explanation)
@@ -112,8 +113,8 @@ class PreparationActivities:
 
         action = StepAction(step.action)
         if action in MESSAGE_ACTIONS:
-            invoices = await listed_invoices(session, customer.id or 0, MAX_LISTED_INVOICES)
-            balance = await open_balance(session, customer.id or 0, customer.currency, today)
+            invoices = await listed_invoices(session, require_id(customer), MAX_LISTED_INVOICES)
+            balance = await open_balance(session, require_id(customer), customer.currency, today)
             draft = await draft_message(
                 session,
                 org=org,
@@ -128,7 +129,9 @@ class PreparationActivities:
             )
             if draft.skip_reason:
                 return skipped(draft.skip_reason, met, **draft.details)
-            delivery_id = await _create_delivery(session, request, enrollment.id or 0, customer, step, draft)
+            delivery_id = await _create_delivery(
+                session, request, require_id(enrollment), customer, step, draft
+            )
             return PrepareResult(
                 outcome="send",
                 reason=draft.summary,
@@ -176,7 +179,7 @@ async def _create_delivery(
             subject=draft.subject,
             html_body=draft.html_body,
             text_body=draft.text_body,
-            status="pending",
+            status=DeliveryStatus.PENDING,
             attempts=0,
             created_at=request.as_of,
             updated_at=request.as_of,
@@ -218,7 +221,7 @@ async def _perform(
                 title=title[:300],
                 description=str(params.get("description") or ""),
                 due_date=today + timedelta(days=int(params.get("due_in_days", 0))),
-                status="open",
+                status=TaskStatus.OPEN,
                 created_at=request.as_of,
             )
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
@@ -230,7 +233,7 @@ async def _perform(
         return f"Note: {params.get('text') or 'reached this step'}"
     if action == StepAction.SET_INVOICE_STATUS:
         status = InvoiceStatus(str(params.get("status", InvoiceStatus.ON_HOLD)))
-        targets = [invoice] if invoice is not None else await open_invoices(session, customer.id or 0)
+        targets = [invoice] if invoice is not None else await open_invoices(session, require_id(customer))
         for target in targets:
             target.status = status
             session.add(target)
@@ -245,7 +248,7 @@ async def _perform(
                 type="NonRetryable",
                 non_retryable=True,
             )
-        locked = await load_customer(session, customer.id or 0, lock=True)
+        locked = await load_customer(session, require_id(customer), lock=True)
         locked.specialist_id = user.id
         session.add(locked)
         return f"AR specialist set to {user.name}"

@@ -8,14 +8,33 @@ import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.contracts import FinishInput, NextStepInput, RecordInput, SwitchInput, SwitchResult
+from activities.contracts import (
+    FinishInput,
+    NextStepInput,
+    RecordInput,
+    SwitchInput,
+    SwitchReason,
+    SwitchResult,
+)
 from activities.errors import missing_rows_are_final
+from domain.enums import EnrollmentState, HistoryAction
 from models import Enrollment, WorkflowDefinition
+from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
 from models.repository import NotFound, load_enrollment, load_organization
 
 log = structlog.get_logger("arcadence.record")
+
+ENDED = {EnrollmentState.COMPLETED, EnrollmentState.CANCELLED}
+SWITCHED = {
+    SwitchReason.REASSIGN: HistoryAction.WORKFLOW_REASSIGNED,
+    SwitchReason.CONTINUE_WITH: HistoryAction.WORKFLOW_CONTINUED,
+}
+FINISHED = {
+    EnrollmentState.COMPLETED: HistoryAction.ENROLLMENT_COMPLETED,
+    EnrollmentState.CANCELLED: HistoryAction.ENROLLMENT_CANCELLED,
+}
 
 
 class RecordingActivities:
@@ -70,18 +89,18 @@ class RecordingActivities:
             org = await load_organization(session)
             today = request.as_of.astimezone(ZoneInfo(org.time_zone)).date()
             already = enrollment.definition_id == target.id and enrollment.anchor_date == today
-            enrollment.definition_id = target.id or request.definition_id
+            enrollment.definition_id = require_id(target)
             enrollment.definition_version = target.version
             enrollment.anchor_date = today
             enrollment.continue_with_id = None
             session.add(enrollment)
             if not already:
-                verb = "Reassigned" if request.reason == "reassign" else "Continued"
+                verb = "Reassigned" if request.reason == SwitchReason.REASSIGN else "Continued"
                 await write_history(
                     session,
                     customer_id=enrollment.customer_id,
                     enrollment_id=enrollment.id,
-                    action="workflow_reassigned" if request.reason == "reassign" else "workflow_continued",
+                    action=SWITCHED[request.reason],
                     description=(
                         f"{verb} from '{previous.name if previous else '?'}' to '{target.name}', "
                         f"anchored on {today.isoformat()}"
@@ -91,14 +110,16 @@ class RecordingActivities:
                     details={"from": previous.id if previous else None, "to": target.id},
                     key=f"switch:{enrollment.id}:{target.id}:{request.as_of.isoformat()}",
                 )
-            return SwitchResult(definition_id=target.id or 0, definition_name=target.name, anchor_date=today)
+            return SwitchResult(
+                definition_id=require_id(target), definition_name=target.name, anchor_date=today
+            )
 
     @activity.defn(name="finish")
     @missing_rows_are_final
     async def finish(self, request: FinishInput) -> None:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id, lock=True)
-            if enrollment.state in ("completed", "cancelled"):
+            if enrollment.state in ENDED:
                 return
             enrollment.state = request.state
             enrollment.ended_at = request.as_of
@@ -108,7 +129,7 @@ class RecordingActivities:
                 session,
                 customer_id=enrollment.customer_id,
                 enrollment_id=enrollment.id,
-                action=f"enrollment_{request.state}",
+                action=FINISHED[request.state],
                 description=f"Enrollment {request.state}: {request.reason}",
                 actor=request.actor,
                 occurred_at=request.as_of,
@@ -123,7 +144,7 @@ class RecordingActivities:
                 enrollment: Enrollment = await load_enrollment(session, request.enrollment_id)
             except NotFound:
                 return
-            if enrollment.state in ("completed", "cancelled"):
+            if enrollment.state in ENDED:
                 return
             # Only the schedule: active/paused is written by whoever changes the pause (the API,
             # or `plan` when a pause ends by itself), never overwritten from a stale view.

@@ -32,7 +32,7 @@ from activities.channels.base import (
 )
 from activities.contracts import CloseDeliveryInput, SendInput, SendResult
 from activities.errors import missing_rows_are_final
-from domain.enums import Channel, DeliveryStatus
+from domain.enums import Channel, DeliveryStatus, HistoryAction
 from models import Delivery, Invoice, Task
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
@@ -65,7 +65,7 @@ async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
 # How long a send keeps trying to record a provider's acceptance while Postgres is unreachable
-# (the attempt itself may run 2 min: workflows.enrollment.SEND_ATTEMPT).
+# (the attempt itself may run 2 min: workflows.policies.SEND_ATTEMPT).
 MARK_PATIENCE_S = 30.0
 
 
@@ -258,7 +258,7 @@ class SendingActivities:
                 customer_id=delivery.customer_id,
                 enrollment_id=delivery.enrollment_id,
                 invoice_id=delivery.invoice_id,
-                action="delivery_unknown",
+                action=HistoryAction.DELIVERY_UNKNOWN,
                 description=f"Delivery {delivery_id} outcome unknown: {note}. Not re-sent (no duplicates).",
                 actor="arcadence",
                 occurred_at=as_of,

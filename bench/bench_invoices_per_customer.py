@@ -31,7 +31,7 @@ from bench._harness import (
     seed_org,
     services,
 )
-from domain.enums import ContactRole
+from domain.enums import ContactRole, StepAction
 from models import Contact, Customer, Invoice, WorkflowStep
 
 REPEATS = 7
@@ -129,7 +129,7 @@ async def measure(
                 local_date=local_today(),
                 step_id=step.id or 0,
                 step_position=0,
-                action=step.action,
+                action=StepAction(step.action),
                 label=f"statement {repeat}",
             )
             statements = 0

@@ -116,3 +116,37 @@ class ContactRole(StrEnum):
     COMMUNICATION = "communication"
     BILLING = "billing"
     PRIMARY = "primary"
+
+
+class HistoryAction(StrEnum):
+    """What a customer history entry records (`history_entry.action`)."""
+
+    # The engine, one step of a cadence.
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_PARTLY_SENT = "message_partly_sent"
+    MESSAGE_NOT_SENT = "message_not_sent"
+    STEP_PERFORMED = "step_performed"
+    STEP_SKIPPED = "step_skipped"
+    STEP_FAILED = "step_failed"
+    STEPS_MISSED = "steps_missed"
+    DELIVERY_UNKNOWN = "delivery_unknown"
+    # The enrollment.
+    ENROLLED = "enrolled"
+    ENROLLMENT_CONFIRMED = "enrollment_confirmed"
+    WORKFLOW_REASSIGNED = "workflow_reassigned"
+    WORKFLOW_CONTINUED = "workflow_continued"
+    CONTINUE_WITH_SET = "continue_with_set"
+    ENROLLMENT_COMPLETED = "enrollment_completed"
+    ENROLLMENT_CANCELLED = "enrollment_cancelled"
+    # People, and what they changed.
+    CUSTOMER_PAUSED = "customer_paused"
+    CUSTOMER_RESUMED = "customer_resumed"
+    INVOICE_PAUSED = "invoice_paused"
+    INVOICE_RESUMED = "invoice_resumed"
+    TASK_COMPLETED = "task_completed"
+    # The provider's webhooks.
+    DELIVERY_CONFIRMED = "delivery_confirmed"
+    EMAIL_BOUNCED = "email_bounced"
+    EMAIL_DROPPED = "email_dropped"
+    EMAIL_SPAM_REPORTED = "email_spam_reported"
+    EMAIL_UNSUBSCRIBED = "email_unsubscribed"

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.enums import HistoryAction
 from models.enrollments import HistoryEntry
 from models.repository import load_customer
 
@@ -17,7 +18,7 @@ async def write_history(
     session: AsyncSession,
     *,
     customer_id: int,
-    action: str,
+    action: HistoryAction,
     description: str,
     actor: str,
     occurred_at: datetime,

@@ -4,13 +4,12 @@ progress visible in the UI and through the API, and an outcome per customer."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.bulk import BulkActivities
+    from workflows import policies
     from workflows.bulk_enroll_types import (
         BATCH_SIZE,
         CONCURRENT_BATCHES,
@@ -23,14 +22,14 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn(name="BulkEnroll")
 class BulkEnrollWorkflow:
-    def __init__(self) -> None:
-        self._input: BulkEnrollInput | None = None
+    @workflow.init
+    def __init__(self, input: BulkEnrollInput) -> None:
+        self._input = input
         self._outcomes: dict[int, CustomerOutcome] = {}
         self._finished = False
 
     @workflow.query
     def progress(self, with_outcomes: bool = False) -> BulkProgress:
-        assert self._input is not None
         counts: dict[str, int] = {}
         for outcome in self._outcomes.values():
             counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
@@ -46,7 +45,6 @@ class BulkEnrollWorkflow:
 
     @workflow.run
     async def run(self, input: BulkEnrollInput) -> BulkProgress:
-        self._input = input
         ids = list(dict.fromkeys(input.customer_ids))
         batches = [ids[i : i + BATCH_SIZE] for i in range(0, len(ids), BATCH_SIZE)]
         slots = asyncio.Semaphore(CONCURRENT_BATCHES)
@@ -56,9 +54,15 @@ class BulkEnrollWorkflow:
                 emails = {c: e for c, e in input.emails.items() if c in set(customer_ids)}
                 results = await workflow.execute_activity_method(
                     BulkActivities.enroll_batch,
-                    BulkBatch(input.job_id, input.definition_id, customer_ids, input.actor, emails),
-                    start_to_close_timeout=timedelta(minutes=5),
-                    retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+                    BulkBatch(
+                        job_id=input.job_id,
+                        definition_id=input.definition_id,
+                        customer_ids=customer_ids,
+                        actor=input.actor,
+                        emails=emails,
+                    ),
+                    start_to_close_timeout=policies.BATCH_ATTEMPT,
+                    retry_policy=policies.BATCH_RETRY,
                     summary=f"Batch {number + 1} of {len(batches)} ({len(customer_ids)} customers)",
                 )
                 for result in results:

@@ -13,7 +13,7 @@ def bulk_job_workflow_id(job_id: str) -> str:
     return f"bulk-enroll-{job_id}"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BulkEnrollInput:
     job_id: str
     definition_id: int
@@ -23,6 +23,7 @@ class BulkEnrollInput:
     emails: dict[int, str] = field(default_factory=dict)
 
 
+# Positional still: activities/bulk.py builds it so (kw_only once that module moves).
 @dataclass
 class CustomerOutcome:
     customer_id: int
@@ -30,7 +31,7 @@ class CustomerOutcome:
     reason: str = ""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BulkBatch:
     job_id: str
     definition_id: int
@@ -39,7 +40,7 @@ class BulkBatch:
     emails: dict[int, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BulkProgress:
     job_id: str
     definition_id: int

@@ -8,6 +8,7 @@ from __future__ import annotations
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
+from domain.enums import EnrollmentState
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import (
     TASK_QUEUE,
@@ -54,7 +55,7 @@ async def enroll(
             [
                 SearchAttributePair(CUSTOMER_ID, str(request.customer_id)),
                 SearchAttributePair(DEFINITION_ID, str(request.definition_id)),
-                SearchAttributePair(ENROLLMENT_STATE, "active"),
+                SearchAttributePair(ENROLLMENT_STATE, EnrollmentState.ACTIVE),
             ]
         ),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.enums import EnrollmentState
+
 TASK_QUEUE = "arcadence"
 
 
@@ -13,14 +15,14 @@ def enrollment_workflow_id(customer_id: int) -> str:
     return f"enrollment-{customer_id}"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PauseState:
     actor: str
     reason: str
     until: datetime | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CarriedState:
     """What survives continue-as-new: where the cadence is, and what was asked of it."""
 
@@ -31,7 +33,7 @@ class CarriedState:
     last_skip_reason: str | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class EnrollmentInput:
     enrollment_id: int
     customer_id: int
@@ -42,48 +44,48 @@ class EnrollmentInput:
     max_steps_per_run: int = 100
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PauseSignal:
     actor: str
     reason: str
     until: datetime | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ResumeSignal:
     actor: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ReassignSignal:
     definition_id: int
     actor: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ContinueWithSignal:
     definition_id: int
     actor: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class RefreshSignal:
     reason: str = "data changed"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CancelSignal:
     actor: str
     reason: str = "cancelled"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class EnrollmentStatus:
     enrollment_id: int
     customer_id: int
     definition_id: int
     definition_name: str
-    state: str
+    state: EnrollmentState
     paused: bool
     pause_reason: str | None
     paused_until: datetime | None

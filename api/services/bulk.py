@@ -28,7 +28,13 @@ async def start_bulk(uow: UnitOfWork, request: BulkEnrollIn, actor: User) -> Bul
     try:
         await uow.state.temporal.start_workflow(
             BulkEnrollWorkflow.run,
-            BulkEnrollInput(job_id, request.definition_id, ids, actor.email, dict(request.emails)),
+            BulkEnrollInput(
+                job_id=job_id,
+                definition_id=request.definition_id,
+                customer_ids=ids,
+                actor=actor.email,
+                emails=dict(request.emails),
+            ),
             id=workflow_id,
             task_queue=uow.state.task_queue,
             static_summary=f"Bulk enroll {len(ids)} customers in '{definition.name}' by {actor.email}"[:200],

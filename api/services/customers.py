@@ -21,7 +21,7 @@ from api.services.customer_sync import (
     set_fields,
     sync_customers,
 )
-from domain.enums import EnrollmentState
+from domain.enums import EnrollmentState, HistoryAction
 from models import Contact, Customer, HistoryEntry, User
 from models.history import write_history
 from workflows.enrollment import EnrollmentWorkflow
@@ -133,7 +133,7 @@ async def pause_customer(uow: UnitOfWork, customer_id: int, request: PauseReques
         uow.session,
         customer_id=customer_id,
         enrollment_id=enrollment.id if enrollment else None,
-        action="customer_paused",
+        action=HistoryAction.CUSTOMER_PAUSED,
         description=f"Paused by {actor.email}{until}: {request.reason}",
         actor=actor.email,
         occurred_at=now(),
@@ -161,7 +161,7 @@ async def resume_customer(uow: UnitOfWork, customer_id: int, actor: User) -> Cus
         uow.session,
         customer_id=customer_id,
         enrollment_id=enrollment.id if enrollment else None,
-        action="customer_resumed",
+        action=HistoryAction.CUSTOMER_RESUMED,
         description=f"Resumed by {actor.email}",
         actor=actor.email,
         occurred_at=now(),

@@ -17,7 +17,7 @@ from api.deps import UnitOfWork
 from api.errors import Conflict
 from api.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
 from api.services.common import LIVE, get_or_404, live_enrollment, now, org_today, signal_after_commit
-from domain.enums import DefinitionKind, EnrollmentState
+from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from models import Customer, Enrollment, User, WorkflowDefinition
 from models.history import write_history
 from workflows.client import enroll as start_or_signal
@@ -82,18 +82,21 @@ async def enroll_customer(
         )
         uow.session.add(enrollment)
         await uow.session.flush()
-        action, text = "enrolled", f"Enrolled in '{definition.name}' by {actor}"
+        action, text = HistoryAction.ENROLLED, f"Enrolled in '{definition.name}' by {actor}"
     elif live.definition_id == definition_id:
         enrollment, reassign = live, False
         enrollment.individually_enrolled = individually or enrollment.individually_enrolled
         uow.session.add(enrollment)
-        action, text = "enrollment_confirmed", f"Enrollment in '{definition.name}' confirmed by {actor}"
+        action, text = (
+            HistoryAction.ENROLLMENT_CONFIRMED,
+            f"Enrollment in '{definition.name}' confirmed by {actor}",
+        )
     else:
         enrollment = live
         _point_at(enrollment, definition, today)
         enrollment.individually_enrolled = individually or enrollment.individually_enrolled
         uow.session.add(enrollment)
-        action, text = "workflow_reassigned", f"Reassigned to '{definition.name}' by {actor}"
+        action, text = HistoryAction.WORKFLOW_REASSIGNED, f"Reassigned to '{definition.name}' by {actor}"
     await write_history(
         uow.session,
         customer_id=customer.id,
@@ -172,7 +175,7 @@ async def _children_follow(
                 uow.session,
                 customer_id=child.id,
                 enrollment_id=enrollment.id,
-                action="workflow_reassigned",
+                action=HistoryAction.WORKFLOW_REASSIGNED,
                 description=f"Follows its parent {parent.name}: reassigned to '{definition.name}' by {actor}",
                 actor=actor,
                 occurred_at=now(),
@@ -208,7 +211,7 @@ async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, acto
         uow.session,
         customer_id=enrollment.customer_id,
         enrollment_id=enrollment.id,
-        action="workflow_reassigned",
+        action=HistoryAction.WORKFLOW_REASSIGNED,
         description=f"Reassigned to '{definition.name}' by {actor.email}",
         actor=actor.email,
         occurred_at=now(),
@@ -231,7 +234,7 @@ async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int,
         uow.session,
         customer_id=enrollment.customer_id,
         enrollment_id=enrollment.id,
-        action="continue_with_set",
+        action=HistoryAction.CONTINUE_WITH_SET,
         description=f"Will continue with '{definition.name}' when the current workflow ends ({actor.email})",
         actor=actor.email,
         occurred_at=now(),
@@ -254,7 +257,7 @@ async def cancel(uow: UnitOfWork, enrollment_id: int, reason: str, actor: User) 
         uow.session,
         customer_id=enrollment.customer_id,
         enrollment_id=enrollment.id,
-        action="enrollment_cancelled",
+        action=HistoryAction.ENROLLMENT_CANCELLED,
         description=f"Enrollment cancelled by {actor.email}: {reason}",
         actor=actor.email,
         occurred_at=now(),

@@ -23,7 +23,7 @@ from api.schemas.invoices import (
 )
 from api.services.common import get_or_404, now, paged
 from api.services.customer_sync import refresh_enrollments_of
-from domain.enums import InvoiceStatus
+from domain.enums import HistoryAction, InvoiceStatus
 from models import Customer, Invoice, User
 from models.history import write_history
 
@@ -161,7 +161,7 @@ async def set_invoice_pause(uow: UnitOfWork, invoice_id: int, paused: bool, acto
         uow.session,
         customer_id=invoice.customer_id,
         invoice_id=invoice.id,
-        action=f"invoice_{verb}",
+        action=HistoryAction.INVOICE_PAUSED if paused else HistoryAction.INVOICE_RESUMED,
         description=f"Invoice {invoice.number} {verb} by {actor.email}",
         actor=actor.email,
         occurred_at=now(),

@@ -29,7 +29,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import ApiError, Unauthorized, Unavailable
-from domain.enums import DeliveryStatus, TaskStatus
+from domain.enums import DeliveryStatus, HistoryAction, TaskStatus
 from models import Contact, Customer, Delivery, DeliveryEvent, Task
 from models.history import write_history
 
@@ -144,11 +144,15 @@ RANK = {
 }
 # Events after which the address gets no more email, and what a person should do about it.
 UNREACHABLE = {
-    "bounce": ("email_bounced", "bounced", "fix the contact"),
-    "dropped": ("email_dropped", "was dropped", "fix the contact"),
-    "spamreport": ("email_spam_reported", "was reported as spam", "reach them another way"),
-    "unsubscribe": ("email_unsubscribed", "was unsubscribed from", "reach them another way"),
-    "group_unsubscribe": ("email_unsubscribed", "was unsubscribed from", "reach them another way"),
+    "bounce": (HistoryAction.EMAIL_BOUNCED, "bounced", "fix the contact"),
+    "dropped": (HistoryAction.EMAIL_DROPPED, "was dropped", "fix the contact"),
+    "spamreport": (HistoryAction.EMAIL_SPAM_REPORTED, "was reported as spam", "reach them another way"),
+    "unsubscribe": (HistoryAction.EMAIL_UNSUBSCRIBED, "was unsubscribed from", "reach them another way"),
+    "group_unsubscribe": (
+        HistoryAction.EMAIL_UNSUBSCRIBED,
+        "was unsubscribed from",
+        "reach them another way",
+    ),
 }
 
 
@@ -338,7 +342,7 @@ async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGr
         customer_id=delivery.customer_id,
         enrollment_id=delivery.enrollment_id,
         invoice_id=delivery.invoice_id,
-        action="delivery_confirmed",
+        action=HistoryAction.DELIVERY_CONFIRMED,
         description=f"SendGrid confirms that message {delivery.id} was accepted; it was not sent twice.",
         actor=ACTOR,
         occurred_at=event.occurred_at,

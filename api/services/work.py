@@ -13,18 +13,18 @@ from api.errors import Conflict, Forbidden
 from api.schemas.work import DeliveryDetailOut, DeliveryOut, DeliveryStatusChange
 from api.services.common import get_or_404, now, paged
 from api.services.webhooks import STATUS_OF_EVENT
-from domain.enums import DeliveryStatus, Role, TaskStatus
+from domain.enums import DeliveryStatus, HistoryAction, Role, TaskStatus
 from models import Delivery, DeliveryEvent, HistoryEntry, Task, User
 from models.history import write_history
 
 # The status a history entry about one delivery reports (a step's own record lists its
 # deliveries with their status instead: `details.deliveries`).
-STATUS_OF_HISTORY_ACTION = {
-    "delivery_unknown": DeliveryStatus.UNKNOWN,
-    "email_bounced": DeliveryStatus.BOUNCED,
-    "email_dropped": DeliveryStatus.DROPPED,
-    "email_spam_reported": DeliveryStatus.SPAM_REPORTED,
-    "email_unsubscribed": DeliveryStatus.UNSUBSCRIBED,
+STATUS_OF_HISTORY_ACTION: dict[str, DeliveryStatus] = {
+    HistoryAction.DELIVERY_UNKNOWN: DeliveryStatus.UNKNOWN,
+    HistoryAction.EMAIL_BOUNCED: DeliveryStatus.BOUNCED,
+    HistoryAction.EMAIL_DROPPED: DeliveryStatus.DROPPED,
+    HistoryAction.EMAIL_SPAM_REPORTED: DeliveryStatus.SPAM_REPORTED,
+    HistoryAction.EMAIL_UNSUBSCRIBED: DeliveryStatus.UNSUBSCRIBED,
 }
 SOURCE_ORDER = {"delivery": 0, "provider_event": 1, "history": 2}
 
@@ -62,7 +62,7 @@ async def complete_task(uow: UnitOfWork, task_id: int, actor: User) -> Task:
         uow.session,
         customer_id=task.customer_id,
         invoice_id=task.invoice_id,
-        action="task_completed",
+        action=HistoryAction.TASK_COMPLETED,
         description=f"Task '{task.title}' completed by {actor.email}",
         actor=actor.email,
         occurred_at=now(),

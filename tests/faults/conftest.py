@@ -223,7 +223,11 @@ async def start_all(client: Client, wake: Wake, task_queue: str) -> None:
         async with semaphore:
             await enroll(
                 client,
-                EnrollmentInput(enrollment.id, enrollment.customer_id, wake.definition.id),
+                EnrollmentInput(
+                    enrollment_id=enrollment.id,
+                    customer_id=enrollment.customer_id,
+                    definition_id=wake.definition.id,
+                ),
                 actor="faults@acme.example",
                 definition_name=wake.definition.name,
                 task_queue=task_queue,

@@ -59,7 +59,12 @@ async def test_the_worker_process_runs_an_enrollment_and_stops_on_sigterm(
     try:
         handle = await enroll(
             client,
-            EnrollmentInput(enrollment.id, customer.id, definition.id, customer_name="Globex Corp"),
+            EnrollmentInput(
+                enrollment_id=enrollment.id,
+                customer_id=customer.id,
+                definition_id=definition.id,
+                customer_name="Globex Corp",
+            ),
             actor="ops@acme.example",
             task_queue=task_queue,
         )

@@ -49,7 +49,12 @@ async def test_enrollment_is_listed_by_customer_with_summary_and_plain_words_det
     async with build_worker(client, task_queue=task_queue, sessions=sessions, email=outbox, sms=outbox):
         handle = await enroll(
             client,
-            EnrollmentInput(enrollment.id, customer.id, definition.id, customer_name="Initech LLC"),
+            EnrollmentInput(
+                enrollment_id=enrollment.id,
+                customer_id=customer.id,
+                definition_id=definition.id,
+                customer_name="Initech LLC",
+            ),
             actor="admin@acme.example",
             definition_name="Net 30 reminders",
             task_queue=task_queue,

@@ -1,0 +1,62 @@
+"""How long the enrollment's activities may run, how they retry, and how big a run may grow."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+# With nothing scheduled, re-plan now and then anyway: a lost signal costs at most this long.
+IDLE_REPLAN = timedelta(days=1)
+# A send that cannot get through within this window is stale: it expires instead of arriving late.
+SEND_WINDOW = timedelta(hours=6)
+
+# Database work retries soon and often: an outage of Postgres is over within seconds of its end.
+DB_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    non_retryable_error_types=["NonRetryable"],
+)
+# A run continues as new once its history reaches either budget (checked once per wake-up,
+# and a wake-up adds at most a few dozen events): no run nears 2,000 events or 1 MB.
+HISTORY_EVENTS_BUDGET = 1_000
+HISTORY_BYTES_BUDGET = 512 * 1024
+
+# How long one attempt may run before Temporal gives it to another worker (a crashed worker's
+# attempts are retried after this). Postgres statements time out at 15 s by default. A send
+# fetches the PDF (15 s) and calls the provider (10 s), but gets more room: in a large wake-up
+# it may wait for the event loop and the connection pool, and a send retried while its first
+# attempt is still running must end `unknown` (benchmark 2 saw 45 s expire under load).
+DB_ATTEMPT = timedelta(seconds=30)
+PREPARE_ATTEMPT = timedelta(seconds=60)
+SEND_ATTEMPT = timedelta(minutes=2)
+
+SEND_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=15),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=15),
+    non_retryable_error_types=["ProviderRejected", "NonRetryable"],
+)
+
+# A bulk-enroll batch: 50 customers, each a short transaction and a signal-with-start.
+BATCH_ATTEMPT = timedelta(minutes=5)
+BATCH_RETRY = RetryPolicy(maximum_interval=timedelta(minutes=1))
+
+ParamT = TypeVar("ParamT")
+ResultT = TypeVar("ResultT")
+
+
+async def in_postgres(
+    activity: Callable[[Any, ParamT], Awaitable[ResultT]],
+    arg: ParamT,
+    summary: str,
+    attempt: timedelta = DB_ATTEMPT,
+) -> ResultT:
+    """Database work is a local activity: short attempts, retried soon and often."""
+    return await workflow.execute_local_activity_method(
+        activity, arg, start_to_close_timeout=attempt, retry_policy=DB_RETRY, summary=summary
+    )
