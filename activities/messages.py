@@ -27,8 +27,6 @@ from models import (
 from models.base import require_id
 from models.repository import active_internal_users, contact_infos
 
-INTERNAL = {StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST}
-
 
 @dataclass
 class MessageDraft:
@@ -47,7 +45,7 @@ def _default_template_slug(action: StepAction, step: WorkflowStep) -> str:
         return "customer_statement"
     if action == StepAction.SMS:
         return "sms_reminder"
-    if action in INTERNAL:
+    if action in rcp.INTERNAL_ACTIONS:
         return "internal_notification"
     if step.offset_days < 0:
         return "reminder_before_due"
@@ -103,7 +101,7 @@ async def draft_message(
     draft = MessageDraft(channel=channel.value)
     specialist = await session.get(User, customer.specialist_id) if customer.specialist_id else None
 
-    resolution = await _resolve(session, action, customer, definition, specialist)
+    resolution = await _resolve(session, action, customer, definition)
     draft.details["recipients_cut"] = [r.email for r in resolution.cut]
     draft.details["recipients_rejected"] = [
         {"address": r.address, "reason": r.reason} for r in resolution.rejected
@@ -142,26 +140,15 @@ async def draft_message(
 
 
 async def _resolve(
-    session: AsyncSession,
-    action: StepAction,
-    customer: Customer,
-    definition: WorkflowDefinition,
-    specialist: User | None,
+    session: AsyncSession, action: StepAction, customer: Customer, definition: WorkflowDefinition
 ) -> rcp.RecipientResolution:
-    if action in INTERNAL:
-        ids = [int(i) for i in definition.internal_recipients or []]
-        if specialist is not None and specialist.id is not None:
-            ids.insert(0, specialist.id)
-        users = await active_internal_users(session, ids)
-        return rcp.resolve_internal_recipients(ids, users)
-    contacts = await contact_infos(session, require_id(customer))
-    if action == StepAction.SMS:
-        return rcp.resolve_sms_recipients(contacts)
-    extra = definition.additional_recipients or {}
-    additional = rcp.AdditionalRecipients(
-        emails=tuple(str(e) for e in extra.get("emails", [])),
-        contact_roles=tuple(str(r) for r in extra.get("contact_roles", [])),
-        user_ids=tuple(int(u) for u in extra.get("user_ids", [])),
+    """The recipients of this step, by the one rule the timeline shows too (`recipients_for`)."""
+    rules = rcp.RecipientRules.of(
+        definition.additional_recipients, definition.internal_recipients, customer.specialist_id
     )
-    users = await active_internal_users(session, list(additional.user_ids))
-    return rcp.resolve_email_recipients(contacts, additional, users)
+    users = await active_internal_users(session, rules.user_ids(action))
+    contacts = [] if action in rcp.INTERNAL_ACTIONS else await contact_infos(session, require_id(customer))
+    resolution = rcp.recipients_for(action, rules, contacts, users)
+    if resolution is None:
+        raise ApplicationError(f"a {action} step sends no message", type="NotAMessage", non_retryable=True)
+    return resolution

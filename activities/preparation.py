@@ -24,6 +24,7 @@ from activities.errors import missing_rows_are_final
 from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import DeliveryStatus, EnrollmentState, InvoiceStatus, StepAction, TaskStatus
+from domain.invoices import out_of_cadence_reason
 from domain.templates import MAX_LISTED_INVOICES
 from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
 from models.base import require_id
@@ -49,7 +50,6 @@ MESSAGE_ACTIONS = {
     StepAction.INTERNAL_NOTIFICATION,
     StepAction.NOTIFY_SPECIALIST,
 }
-OUT_OF_CADENCE = {InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.WRITTEN_OFF}
 
 
 def skipped(reason: str, conditions: str = "", **details: Any) -> PrepareResult:
@@ -146,13 +146,7 @@ class PreparationActivities:
 def _invoice_out_of_cadence(invoice: Invoice | None) -> str | None:
     if invoice is None:
         return "the invoice no longer exists"
-    if invoice.status in OUT_OF_CADENCE:
-        return f"{invoice.number} is {invoice.status}"
-    if invoice.balance_due <= 0:
-        return f"{invoice.number} has no balance due"
-    if invoice.paused:
-        return f"{invoice.number} is paused"
-    return None
+    return out_of_cadence_reason(invoice.number, invoice.status, invoice.balance_due, paused=invoice.paused)
 
 
 async def _create_delivery(

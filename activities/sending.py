@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import httpx
 import structlog
@@ -32,6 +33,7 @@ from activities.channels.base import (
 )
 from activities.contracts import CloseDeliveryInput, SendInput, SendResult
 from activities.errors import missing_rows_are_final
+from domain.deliveries import is_settled
 from domain.enums import Channel, DeliveryStatus, HistoryAction
 from models import Delivery, Invoice, Task
 from models.db import SessionFactory, unit_of_work
@@ -39,21 +41,6 @@ from models.history import write_history
 from models.repository import NotFound, load_customer, load_organization
 
 log = structlog.get_logger("arcadence.send")
-
-FINAL = {
-    DeliveryStatus.SENT,
-    DeliveryStatus.DELIVERED,
-    DeliveryStatus.OPENED,
-    DeliveryStatus.CLICKED,
-    DeliveryStatus.BOUNCED,
-    DeliveryStatus.DROPPED,
-    DeliveryStatus.DEFERRED,
-    DeliveryStatus.SPAM_REPORTED,
-    DeliveryStatus.UNSUBSCRIBED,
-    DeliveryStatus.FAILED,
-    DeliveryStatus.EXPIRED,
-    DeliveryStatus.UNKNOWN,
-}
 
 
 async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
@@ -103,7 +90,7 @@ class SendingActivities:
             return claimed
         delivery_id = request.delivery_id
         try:
-            outcome = await self._call_channel(claimed)
+            outcome, attached = await self._call_channel(claimed)
         except ProviderRejected as err:
             await self._settle(delivery_id, DeliveryStatus.FAILED, error=str(err))
             log.warning("delivery.rejected", delivery_id=delivery_id, error=str(err))
@@ -121,7 +108,9 @@ class SendingActivities:
             # Failed before the request left (e.g. building the message): the claim is released.
             await self._settle(delivery_id, DeliveryStatus.PENDING, error=repr(err))
             raise
-        await self._settle(delivery_id, DeliveryStatus.SENT, outcome=outcome, at=request.as_of)
+        await self._settle(
+            delivery_id, DeliveryStatus.SENT, outcome=outcome, at=request.as_of, attachments=attached
+        )
         log.info("delivery.sent", delivery_id=delivery_id, provider=outcome.provider)
         return SendResult(
             delivery_id=delivery_id,
@@ -145,7 +134,7 @@ class SendingActivities:
         async with unit_of_work(self._sessions) as session:
             delivery = await _locked_delivery(session, request.delivery_id)
             status = DeliveryStatus(delivery.status)
-            if status in FINAL:
+            if is_settled(status):
                 return SendResult(
                     delivery_id=request.delivery_id,
                     status=status,
@@ -169,7 +158,8 @@ class SendingActivities:
             return SendResult(delivery_id=request.delivery_id, status=DeliveryStatus.UNKNOWN, note=note)
         return delivery
 
-    async def _call_channel(self, delivery: Delivery) -> SendOutcome:
+    async def _call_channel(self, delivery: Delivery) -> tuple[SendOutcome, list[dict[str, Any]]]:
+        """Hand the message to its channel; also says which files went with it (names, sizes)."""
         assert delivery.id is not None
         custom_args = {
             "delivery_id": str(delivery.id),
@@ -178,20 +168,23 @@ class SendingActivities:
         }
         recipients = [r for r in delivery.recipients if r.get("address")]
         if delivery.channel == Channel.SMS:
-            return await self._sms.send_sms(
-                SmsMessage(
-                    delivery_id=delivery.id,
-                    idempotency_key=delivery.idempotency_key,
-                    to=tuple(str(r["address"]) for r in recipients),
-                    body=delivery.text_body,
-                    custom_args=custom_args,
-                )
+            sms = SmsMessage(
+                delivery_id=delivery.id,
+                idempotency_key=delivery.idempotency_key,
+                to=tuple(str(r["address"]) for r in recipients),
+                body=delivery.text_body,
+                custom_args=custom_args,
             )
+            return await self._sms.send_sms(sms), []
         async with self._sessions() as session:
             org = await load_organization(session)
             invoice = await session.get(Invoice, delivery.invoice_id) if delivery.invoice_id else None
         attachments = await _invoice_pdf(invoice) if invoice is not None and invoice.pdf_url else ()
-        return await self._email.send_email(
+        attached = [
+            {"filename": a.filename, "content_type": a.content_type, "size": len(a.content or b"")}
+            for a in attachments
+        ]
+        sent = await self._email.send_email(
             EmailMessage(
                 delivery_id=delivery.id,
                 idempotency_key=delivery.idempotency_key,
@@ -206,6 +199,7 @@ class SendingActivities:
                 attachments=attachments,
             )
         )
+        return sent, attached
 
     async def _settle(
         self,
@@ -215,6 +209,7 @@ class SendingActivities:
         error: str | None = None,
         outcome: SendOutcome | None = None,
         at: datetime | None = None,
+        attachments: list[dict[str, Any]] | None = None,
     ) -> None:
         """Record what happened after the claim, holding on through a short database outage.
 
@@ -236,6 +231,8 @@ class SendingActivities:
                         delivery.provider = outcome.provider
                         delivery.provider_message_id = outcome.message_id
                         delivery.sent_at = at
+                    if attachments:
+                        delivery.attachments = attachments
                     session.add(delivery)
                 return
             except (DBAPIError, OSError) as err:

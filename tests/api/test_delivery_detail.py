@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives.asymmetric import ec
 from pytest_httpserver import HTTPServer
@@ -229,11 +228,6 @@ async def test_a_delivery_still_in_flight_ends_its_history_with_its_current_stat
 # Attachments ----------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the send activity attaches the invoice PDF but records no attachment on the delivery "
-    "(activities/sending.py leaves delivery.attachments empty), so it cannot be listed",
-)
 async def test_an_invoice_pdf_that_was_attached_is_listed_by_name(api: Api, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/INV-1042.pdf").respond_with_data(b"%PDF-1.7", content_type="application/pdf")
     definition = await api.workflow()
