@@ -38,6 +38,10 @@ lock:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+typecheck: $(STAMP)
 	$(BIN)/mypy .
 
 test: lint
