@@ -47,8 +47,9 @@ typecheck: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+# The quick tests only: no engine, fault or end-to-end suite (markers in tests/conftest.py).
 test-fast: $(STAMP)
-	$(BIN)/pytest -x -q
+	$(BIN)/pytest -x -q -m "not slow"
 
 migrate: $(STAMP)
 	$(BIN)/arcadence migrate
