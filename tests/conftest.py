@@ -45,8 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Marks each test by its folder (markers registered in pyproject.toml), in this one place."""
     root = Path(__file__).resolve().parent
     for item in items:
-        path = item.path.resolve().relative_to(root)
-        suite = SLOW_SUITES.get(path.parts[0])
+        path = item.path.resolve()
+        suite = SLOW_SUITES.get(path.relative_to(root).parts[0]) if path.is_relative_to(root) else None
         if suite is not None:
             item.add_marker(suite)
             item.add_marker("slow")
