@@ -6,30 +6,50 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+# The exact versions every install uses; `make lock` rewrites it (CPython 3.11, x86_64 Linux).
+CONSTRAINTS := constraints.txt
+UV_VERSION := 0.13.8
 
-.PHONY: install lint typecheck test test-fast dev migrate screenshots bench bench-quick clean
+.PHONY: install lock lint typecheck test test-fast dev migrate screenshots bench bench-quick clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# Reinstalls only when pyproject.toml changes; pip's own check does the rest.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+# Reinstalls only when pyproject.toml or the lock changes; pip's own check does the rest.
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
+# Resolves pyproject.toml (all extras) afresh in a throwaway venv and rewrites the lock.
+# Run it on purpose, then `make test`, then commit constraints.txt.
+lock:
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required" >&2; exit 1; }
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/python" -m pip install -q uv==$(UV_VERSION) && \
+	"$$tmp/venv/bin/uv" pip compile pyproject.toml --extra dev --extra bench --extra screenshots \
+		--upgrade --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
+		--custom-compile-command "make lock" --quiet -o $(CONSTRAINTS)
+	@echo "wrote $(CONSTRAINTS)"
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+typecheck: $(STAMP)
 	$(BIN)/mypy .
 
 test: lint
 	$(BIN)/pytest
 
+# The quick tests only: no engine, fault or end-to-end suite (markers in tests/conftest.py).
 test-fast: $(STAMP)
-	$(BIN)/pytest -x -q
+	$(BIN)/pytest -x -q -m "not slow"
 
 migrate: $(STAMP)
 	$(BIN)/arcadence migrate
@@ -39,16 +59,16 @@ dev: $(STAMP)
 
 # Not part of `make test`: needs Debian's chromium (apt-get install chromium).
 screenshots: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[screenshots]'
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[screenshots]'
 	$(BIN)/python scripts/screenshots.py
 
 # Not part of `make test`: each benchmark starts its own Postgres and Temporal (BENCHMARKS.md).
 bench: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[bench]'
 	$(BIN)/python -m bench.run_all
 
 bench-quick: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[bench]'
 	$(BIN)/python -m bench.run_all --quick
 
 clean:

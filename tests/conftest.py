@@ -27,6 +27,30 @@ from workers.embedded.temporal import temporal_cli_path, test_server_path
 from workers.temporal_setup import register_search_attributes
 from workflows.search_attributes import ALL_KEYS
 
+# `make test-fast` deselects `slow`: these three suites, and the few quick-folder tests that take
+# minutes (the 2,000-customer bulk job, the schema fuzz) or start a Temporal server and a process.
+SLOW_SUITES = {"workflows": "engine", "faults": "faults", "e2e": "e2e"}
+SLOW_TESTS = frozenset(
+    {
+        "tests/api/test_bulk_enroll.py::test_bulk_enroll_of_two_thousand_customers_reports_progress_and_each_outcome",
+        "tests/api/test_schema_fuzz.py::test_every_operation_answers_as_documented_and_never_with_a_server_error",
+        "tests/workers/test_worker_process.py::test_the_worker_process_runs_an_enrollment_and_stops_on_sigterm",
+    }
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks each test by its folder (markers registered in pyproject.toml), in this one place."""
+    root = Path(__file__).resolve().parent
+    for item in items:
+        path = item.path.resolve()
+        suite = SLOW_SUITES.get(path.relative_to(root).parts[0]) if path.is_relative_to(root) else None
+        if suite is not None:
+            item.add_marker(suite)
+            item.add_marker("slow")
+        elif item.nodeid.partition("[")[0] in SLOW_TESTS:
+            item.add_marker("slow")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

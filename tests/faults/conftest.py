@@ -280,4 +280,4 @@ async def wait_for_history(
 def report(name: str, **figures: Any) -> None:
     """Figures the reliability document quotes; shown with `pytest -s` and kept in the log."""
     line = " ".join(f"{key}={value}" for key, value in figures.items())
-    print(f"\nFAULT {name} {line}")
+    sys.stdout.write(f"\nFAULT {name} {line}\n")
