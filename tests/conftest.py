@@ -35,6 +35,8 @@ SLOW_TESTS = frozenset(
         "tests/api/test_bulk_enroll.py::test_bulk_enroll_of_two_thousand_customers_reports_progress_and_each_outcome",
         "tests/api/test_schema_fuzz.py::test_every_operation_answers_as_documented_and_never_with_a_server_error",
         "tests/workers/test_worker_process.py::test_the_worker_process_runs_an_enrollment_and_stops_on_sigterm",
+        "tests/workers/test_startup_errors.py::test_postgres_failing_to_start_names_its_log_and_shows_its_last_lines",
+        "tests/workers/test_startup_errors.py::test_temporal_failing_to_start_names_its_log",
     }
 )
 
