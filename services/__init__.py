@@ -1,1 +1,2 @@
-"""Business operations behind the routes: queries and writes, never a commit (the request owns it)."""
+"""The application layer: one function per use case, called by the API, the CLI and the bulk
+activity alike; services write through the unit of work and never commit (`unit_of_work.py`)."""

@@ -7,11 +7,11 @@ import uuid
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 
-from api.deps import UnitOfWork
-from api.errors import Conflict, NotFound, Unavailable
-from api.schemas.enrollments import BulkEnrollIn, BulkJobOut, BulkProgressOut, OutcomeOut
-from api.services.common import get_or_404
 from models import User, WorkflowDefinition
+from services.common import get_or_404
+from services.errors import Conflict, NotFound, Unavailable
+from services.schemas.enrollments import BulkEnrollIn, BulkJobOut, BulkProgressOut, OutcomeOut
+from services.unit_of_work import UnitOfWork
 from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.bulk_enroll_types import BulkEnrollInput, BulkProgress, bulk_job_workflow_id
 

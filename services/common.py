@@ -10,11 +10,11 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.deps import UnitOfWork
-from api.errors import NotFound
 from domain.enums import EnrollmentState
 from models import Enrollment
 from models.repository import load_organization
+from services.errors import NotFound
+from services.unit_of_work import UnitOfWork
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import RefreshSignal
 

@@ -13,13 +13,14 @@ from typing import Any
 import structlog
 from sqlmodel import col, select
 
-from api.deps import UnitOfWork
-from api.errors import Conflict, Invalid
-from api.schemas.customers import ContactIn, CustomerCreate, SyncItem, SyncResult
-from api.services.common import LIVE, live_enrollment, now, refresh_after_commit
-from api.services.enrollments import enroll_customer
 from models import Contact, Customer, Enrollment, OrganizationSettings, User, WorkflowDefinition
+from models.base import require_id
 from models.repository import load_organization
+from services.common import LIVE, live_enrollment, now, refresh_after_commit
+from services.enrollments import enroll_customer
+from services.errors import Conflict, Invalid
+from services.schemas.customers import ContactIn, CustomerCreate, SyncItem, SyncResult
+from services.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("arcadence.api")
 SYNCED_FIELDS = ("name", "currency", "locale", "bill_to_parent", "autopay", "autopay_anchor", "specialist_id")
@@ -191,7 +192,7 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
             changed = True
         check_bill_to_parent(customer)
         if item.external_id in created:
-            uow.session.add_all(contact_rows(customer.id or 0, item.contacts))
+            uow.session.add_all(contact_rows(require_id(customer), item.contacts))
             outcome = "created"
             result.created += 1
         elif changed:
@@ -202,7 +203,7 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
             outcome = "unchanged"
             result.unchanged += 1
         uow.session.add(customer)
-        result.items.append(SyncItem(external_id=item.external_id, id=customer.id or 0, outcome=outcome))
+        result.items.append(SyncItem(external_id=item.external_id, id=require_id(customer), outcome=outcome))
     await uow.session.flush()
 
     await refresh_enrollments_of(

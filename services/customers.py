@@ -7,11 +7,11 @@ from datetime import timedelta
 import structlog
 from sqlmodel import col, select
 
-from api.deps import UnitOfWork
-from api.errors import Conflict, Invalid, NotFound
-from api.schemas.customers import ContactIn, CustomerCreate, CustomerUpdate, PauseRequest
-from api.services.common import get_or_404, live_enrollment, now, paged, signal_after_commit
-from api.services.customer_sync import (
+from domain.enums import EnrollmentState
+from models import Contact, Customer, HistoryEntry, User
+from models.history import write_history
+from services.common import get_or_404, live_enrollment, now, paged, signal_after_commit
+from services.customer_sync import (
     check_bill_to_parent,
     check_parent,
     check_specialists,
@@ -21,9 +21,9 @@ from api.services.customer_sync import (
     set_fields,
     sync_customers,
 )
-from domain.enums import EnrollmentState
-from models import Contact, Customer, HistoryEntry, User
-from models.history import write_history
+from services.errors import Conflict, Invalid, NotFound
+from services.schemas.customers import ContactIn, CustomerCreate, CustomerUpdate, PauseRequest
+from services.unit_of_work import UnitOfWork
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import PauseSignal, ResumeSignal
 

@@ -7,10 +7,6 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from api.deps import UnitOfWork
-from api.errors import Conflict, Invalid
-from api.schemas.definitions import DefinitionIn, DefinitionOut, StepIn, StepOut
-from api.services.common import LIVE, get_or_404, now, refresh_after_commit
 from domain import templates as tpl
 from domain.enums import Channel, InvoiceStatus, StepAction
 from models import (
@@ -21,6 +17,11 @@ from models import (
     WorkflowDefinitionVersion,
     WorkflowStep,
 )
+from models.base import require_id
+from services.common import LIVE, get_or_404, now, refresh_after_commit
+from services.errors import Conflict, Invalid
+from services.schemas.definitions import DefinitionIn, DefinitionOut, StepIn, StepOut
+from services.unit_of_work import UnitOfWork
 
 MESSAGE_CHANNEL = {
     StepAction.CUSTOMER_EMAIL: Channel.EMAIL,
@@ -113,16 +114,16 @@ async def steps_of(uow: UnitOfWork, definition_id: int) -> list[WorkflowStep]:
 
 
 async def definition_out(uow: UnitOfWork, definition: WorkflowDefinition) -> DefinitionOut:
-    steps = [StepOut.model_validate(s) for s in await steps_of(uow, definition.id or 0)]
+    steps = [StepOut.model_validate(s) for s in await steps_of(uow, require_id(definition))]
     return DefinitionOut.model_validate({**definition.model_dump(), "steps": steps})
 
 
 async def _write_steps(uow: UnitOfWork, definition: WorkflowDefinition, request: DefinitionIn) -> None:
     """Keep step rows (and so occurrence keys) for positions that still exist."""
-    current = {s.position: s for s in await steps_of(uow, definition.id or 0)}
+    current = {s.position: s for s in await steps_of(uow, require_id(definition))}
     for position, step in enumerate(request.steps):
         row = current.pop(position, None) or WorkflowStep(
-            definition_id=definition.id or 0, position=position, offset_days=0, action=step.action.value
+            definition_id=require_id(definition), position=position, offset_days=0, action=step.action.value
         )
         content = _step_content(step)
         for field, value in content.items():
@@ -134,7 +135,7 @@ async def _write_steps(uow: UnitOfWork, definition: WorkflowDefinition, request:
 
 
 async def _snapshot(uow: UnitOfWork, definition: WorkflowDefinition, actor: User) -> None:
-    steps = await steps_of(uow, definition.id or 0)
+    steps = await steps_of(uow, require_id(definition))
     excluded = {"created_at", "updated_at"}
     snapshot = {
         "definition": {k: v for k, v in definition.model_dump(mode="json").items() if k not in excluded},
@@ -142,7 +143,7 @@ async def _snapshot(uow: UnitOfWork, definition: WorkflowDefinition, actor: User
     }
     uow.session.add(
         WorkflowDefinitionVersion(
-            definition_id=definition.id or 0,
+            definition_id=require_id(definition),
             version=definition.version,
             snapshot=snapshot,
             created_by=actor.email,

@@ -1,7 +1,7 @@
 """Enrolling customers, switching and ending enrollments, and their live status.
 
 Every change is written to Postgres first; the workflow is started or signalled after the
-commit (see `api.deps`). A bill-to-parent child enrolled by the defaults (not individually)
+commit (see `services.unit_of_work`). A bill-to-parent child enrolled by the defaults (not individually)
 follows its parent: when the parent moves to another workflow, so does the child.
 """
 
@@ -13,13 +13,14 @@ import structlog
 from sqlmodel import col, select
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import UnitOfWork
-from api.errors import Conflict
-from api.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
-from api.services.common import LIVE, get_or_404, live_enrollment, now, org_today, signal_after_commit
 from domain.enums import DefinitionKind, EnrollmentState
 from models import Customer, Enrollment, User, WorkflowDefinition
+from models.base import require_id
 from models.history import write_history
+from services.common import LIVE, get_or_404, live_enrollment, now, org_today, signal_after_commit
+from services.errors import Conflict
+from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
+from services.unit_of_work import UnitOfWork
 from workflows.client import enroll as start_or_signal
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import (
@@ -105,7 +106,7 @@ async def enroll_customer(
         details={"definition_id": definition_id},
     )
     request = EnrollmentInput(
-        enrollment_id=enrollment.id or 0,
+        enrollment_id=require_id(enrollment),
         customer_id=customer.id,
         definition_id=definition_id,
         customer_name=customer.name,
@@ -136,7 +137,7 @@ async def enroll_customer(
 
 
 def _point_at(enrollment: Enrollment, definition: WorkflowDefinition, today: date) -> None:
-    enrollment.definition_id = definition.id or 0
+    enrollment.definition_id = require_id(definition)
     enrollment.definition_version = definition.version
     enrollment.anchor_date = today
 
@@ -178,7 +179,7 @@ async def _children_follow(
                 occurred_at=now(),
                 details={"definition_id": definition.id, "parent_id": parent_id},
             )
-            signal = ReassignSignal(definition_id=definition.id or 0, actor=actor)
+            signal = ReassignSignal(definition_id=require_id(definition), actor=actor)
             signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
             moved += 1
     return moved

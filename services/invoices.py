@@ -12,20 +12,21 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from api.deps import UnitOfWork
-from api.errors import Conflict, Invalid
-from api.schemas.invoices import (
+from domain.enums import InvoiceStatus
+from models import Customer, Invoice, User
+from models.base import require_id
+from models.history import write_history
+from services.common import get_or_404, now, paged
+from services.customer_sync import refresh_enrollments_of
+from services.errors import Conflict, Invalid
+from services.schemas.invoices import (
     InvoiceCreate,
     InvoiceIn,
     InvoiceSyncItem,
     InvoiceSyncResult,
     InvoiceUpdate,
 )
-from api.services.common import get_or_404, now, paged
-from api.services.customer_sync import refresh_enrollments_of
-from domain.enums import InvoiceStatus
-from models import Customer, Invoice, User
-from models.history import write_history
+from services.unit_of_work import UnitOfWork
 
 # A change to any of these can move, add or end a reminder.
 SCHEDULE_FIELDS = frozenset(
@@ -76,7 +77,7 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
     outcomes: list[tuple[str, Invoice, str]] = []
     touched: set[int] = set()
     for item in batch:
-        customer_id = customers[item.customer_external_id].id or 0
+        customer_id = require_id(customers[item.customer_external_id])
         values = _values(item)
         invoice = existing.get(item.external_id)
         if invoice is None:
@@ -109,7 +110,7 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
         updated=tally["updated"],
         unchanged=tally["unchanged"],
         refreshed_enrollments=await refresh_enrollments_of(uow, sorted(touched), "invoices synced"),
-        items=[InvoiceSyncItem(external_id=x, id=i.id or 0, outcome=o) for x, i, o in outcomes],
+        items=[InvoiceSyncItem(external_id=x, id=require_id(i), outcome=o) for x, i, o in outcomes],
     )
 
 

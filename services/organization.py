@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from api.deps import UnitOfWork
-from api.errors import Invalid
-from api.schemas.organization import SettingsUpdate
-from api.services.common import LIVE, now, refresh_after_commit
 from domain.enums import DefinitionKind
 from models import Enrollment, OrganizationSettings, User, WorkflowDefinition
 from models.repository import calendar_of, load_organization
+from services.common import LIVE, now, refresh_after_commit
+from services.errors import Invalid
+from services.schemas.organization import SettingsUpdate
+from services.unit_of_work import UnitOfWork
 
 
 async def read_settings(uow: UnitOfWork) -> OrganizationSettings:

@@ -7,14 +7,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from api.deps import UnitOfWork
-from api.errors import Conflict, Invalid
-from api.schemas.templates import PreviewIn, TemplateIn
-from api.services.common import get_or_404, now
 from domain import templates as tpl
 from domain.enums import Channel
 from models import Customer, Invoice, Template, User, WorkflowStep
+from models.base import require_id
 from models.repository import load_organization, open_invoices
+from services.common import get_or_404, now
+from services.errors import Conflict, Invalid
+from services.schemas.templates import PreviewIn, TemplateIn
+from services.unit_of_work import UnitOfWork
 
 
 def _source(template: TemplateIn | Template) -> tpl.TemplateSource:
@@ -96,7 +97,7 @@ async def preview(uow: UnitOfWork, template_id: int, request: PreviewIn) -> tpl.
             raise Invalid("the invoice belongs to another customer", code="invoice_of_another_customer")
     org = await load_organization(uow.session)
     specialist = await uow.session.get(User, customer.specialist_id) if customer.specialist_id else None
-    invoices = [i for i in await open_invoices(uow.session, customer.id or 0) if not i.paused]
+    invoices = [i for i in await open_invoices(uow.session, require_id(customer)) if not i.paused]
     today = now().astimezone(ZoneInfo(org.time_zone)).date()
     context = tpl.build_context(org, customer, invoices, invoice=invoice, specialist=specialist, as_of=today)
     try:

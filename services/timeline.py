@@ -10,14 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from api.deps import UnitOfWork
-from api.schemas.enrollments import TimelineItem, TimelineOut
-from api.services.common import get_or_404, now
 from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import StepAction
 from domain.schedules import timeline
 from models import Customer, Enrollment, WorkflowDefinition
+from models.base import require_id
 from models.metrics import customer_metrics
 from models.repository import (
     active_internal_users,
@@ -29,6 +27,9 @@ from models.repository import (
     open_invoices,
     schedule_spec,
 )
+from services.common import get_or_404, now
+from services.schemas.enrollments import TimelineItem, TimelineOut
+from services.unit_of_work import UnitOfWork
 
 INTERNAL = {StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST}
 EMAIL = {StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL}
@@ -119,7 +120,7 @@ async def upcoming(
             TimelineItem(
                 at=occurrence.at,
                 local_date=occurrence.local_date,
-                step_id=step.id or 0,
+                step_id=require_id(step),
                 step_position=occurrence.step_position + 1,
                 action=step.action,
                 invoice_id=occurrence.invoice_id,
@@ -132,7 +133,7 @@ async def upcoming(
         )
     return TimelineOut(
         enrollment_id=enrollment_id,
-        definition_id=definition.id or 0,
+        definition_id=require_id(definition),
         definition_name=definition.name,
         time_zone=org.time_zone,
         paused=customer.paused,

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from api.auth import IssuedKey, issue_key
-from api.deps import UnitOfWork
-from api.errors import Conflict, Forbidden
-from api.schemas.users import UserCreate, UserUpdate
-from api.services.common import get_or_404, now
 from domain.enums import Role
 from models import ApiKey, User
+from services.api_keys import IssuedKey, issue_key
+from services.common import get_or_404, now
+from services.errors import Conflict, Forbidden
+from services.schemas.users import UserCreate, UserUpdate
+from services.unit_of_work import UnitOfWork
 
 RANK = {Role.OWNER: 3, Role.ADMIN: 2, Role.AR_MANAGER: 1}
 

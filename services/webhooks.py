@@ -28,10 +28,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.errors import ApiError, Unauthorized, Unavailable
 from domain.enums import DeliveryStatus, TaskStatus
 from models import Contact, Customer, Delivery, DeliveryEvent, Task
 from models.history import write_history
+from services.errors import ServiceError, Unauthorized, Unavailable
 
 log = structlog.get_logger("arcadence.webhooks")
 
@@ -56,7 +56,7 @@ class WebhookNotConfigured(Unavailable):
     code = "webhook_not_configured"
 
 
-class MalformedEvents(ApiError):
+class MalformedEvents(ServiceError):
     status, code = 400, "malformed_events"
 
 

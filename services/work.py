@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from api.deps import UnitOfWork
-from api.errors import Conflict, Forbidden
-from api.services.common import get_or_404, now, paged
 from domain.enums import DeliveryStatus, Role, TaskStatus
 from models import Delivery, Task, User
 from models.history import write_history
+from services.common import get_or_404, now, paged
+from services.errors import Conflict, Forbidden
+from services.unit_of_work import UnitOfWork
 
 
 async def list_tasks(

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 
 from api.deps import UnitOfWorkDep, app_state
-from api.schemas.common import ErrorOut
-from api.schemas.webhooks import SENDGRID_BATCH_EXAMPLE, WebhookReceipt
-from api.services import webhooks as service
-from api.services.common import now
+from api.errors import ErrorOut
+from services import webhooks as service
+from services.common import now
+from services.schemas.webhooks import SENDGRID_BATCH_EXAMPLE, WebhookReceipt
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 

@@ -1,1 +1,1 @@
-"""Request and response models of the admin API."""
+"""The pydantic models the services take and return: the API's request and response bodies."""

@@ -1,5 +1,6 @@
-"""Base models and field types: requests refuse unknown fields and cap lengths; responses read
-from rows."""
+"""Base models and field types of the services' inputs and outputs: requests refuse unknown
+fields and cap lengths; responses read from rows. No web framework: the API's query and path
+parameters are in `api/params.py`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from domain.money import check_currency
@@ -34,15 +34,6 @@ BusinessDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))
 # Ids and flags are strict: "1" or "yes" in a JSON body is a mistake worth a 422, not a guess.
 Id = Annotated[int, Field(ge=1, le=2_147_483_647, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
-
-# Postgres refuses NUL in text; a search for one is a 422 at the edge, not a database error.
-NO_NUL = r"^[^\x00]*$"
-
-# Paging of list endpoints.
-Limit = Annotated[int, Query(ge=1, le=500, description="At most this many items")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Skip this many items")]
-# A filter or path id that cannot exist in Postgres' `integer` is a 422, not a database error.
-QueryId = Annotated[int, Query(ge=1, le=2_147_483_647)]
 
 
 def _refuse_nul(value: object) -> None:
@@ -84,29 +75,3 @@ class Page(Response, Generic[T]):
     total: int
     limit: int
     offset: int
-
-
-PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(examples=["not_found"])
-    message: str = Field(examples=["customer 42 does not exist"])
-    details: Any = None
-
-
-class ErrorOut(BaseModel):
-    """The body of every error response."""
-
-    error: ErrorDetail
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorOut, "description": "A body that cannot be read (not UTF-8); nothing was written"},
-    401: {"model": ErrorOut, "description": "No key, or an unknown or revoked key"},
-    403: {"model": ErrorOut, "description": "The key's role may not do this"},
-    404: {"model": ErrorOut, "description": "An unknown id"},
-    409: {"model": ErrorOut, "description": "A conflict (duplicate external id, disabled workflow, …)"},
-    413: {"model": ErrorOut, "description": "The body is larger than this operation accepts"},
-    422: {"model": ErrorOut, "description": "Invalid input; nothing was written"},
-}

@@ -7,8 +7,18 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import Currency, Email, ExternalId, Flag, Id, Name, Request, Response, with_example
 from domain.enums import AutopayAnchor, ContactRole
+from services.schemas.common import (
+    Currency,
+    Email,
+    ExternalId,
+    Flag,
+    Id,
+    Name,
+    Request,
+    Response,
+    with_example,
+)
 
 MAX_SYNC_BATCH = 1000
 LOCALE_PATTERN = r"^[a-z]{2,3}(_[A-Z]{2})?$"

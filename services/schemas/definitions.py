@@ -8,7 +8,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import Email, Flag, Id, Request, Response, with_example
 from domain.enums import (
     CatchUpPolicy,
     ConditionMetric,
@@ -18,6 +17,7 @@ from domain.enums import (
     FrequencyPeriod,
     StepAction,
 )
+from services.schemas.common import Email, Flag, Id, Request, Response, with_example
 
 ParameterName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
 ParameterValue = Annotated[str, Field(max_length=2000)] | Annotated[int, Field(strict=True)] | bool

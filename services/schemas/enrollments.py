@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from api.schemas.common import Email, Id, Request, Response, with_example
+from services.schemas.common import Email, Id, Request, Response, with_example
 
 MAX_BULK_CUSTOMERS = 10_000
 # JSON object keys are strings: "3" names customer 3, so the key is not strict like `Id`.

@@ -8,8 +8,8 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from api.schemas.common import BusinessDate, Currency, ExternalId, Money, Request, Response, with_example
 from domain.enums import InvoiceStatus
+from services.schemas.common import BusinessDate, Currency, ExternalId, Money, Request, Response, with_example
 
 MAX_SYNC_BATCH = 1000
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import holidays
 from pydantic import Field, field_serializer, field_validator
 
-from api.schemas.common import Email, Flag, Id, Request, Response, with_example
+from services.schemas.common import Email, Flag, Id, Request, Response, with_example
 
 SEND_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 

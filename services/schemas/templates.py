@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas.common import Id, Request, Response, with_example
 from domain.enums import Channel
+from services.schemas.common import Id, Request, Response, with_example
 
 
 class TemplateIn(Request):

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import Field
 
-from api.schemas.common import Email, Flag, Request, Response, with_example
 from domain.enums import Role
+from services.schemas.common import Email, Flag, Request, Response, with_example
 
 
 class UserCreate(Request):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ConfigDict
 
-from api.schemas.common import Response
+from services.schemas.common import Response
 
 SENDGRID_BATCH_EXAMPLE: list[dict[str, Any]] = [
     {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from api.schemas.common import Response
+from services.schemas.common import Response
 
 
 class TaskOut(Response):
