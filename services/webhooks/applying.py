@@ -1,28 +1,19 @@
-"""SendGrid's Event Webhook: the ECDSA signature checked over the raw body, then each event
-applied once to its delivery (status, suppressed contact, history, a task for the specialist).
+"""SendGrid's Event Webhook, last step: each verified event applied once to its delivery
+(status, suppressed contact, history, a task for the specialist).
 
-Events arrive batched, late, out of order and replayed for up to a day, so every effect is
-idempotent: events are stored once per (message id, event, timestamp), statuses only move
-forward, and the history entry and the task carry keys.
+Every effect is idempotent, because SendGrid replays: events are stored once per (message id,
+event, timestamp), statuses only move forward (`events.RANK`), and the history entry and the task
+carry keys.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any
+from datetime import datetime
 
 import structlog
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
@@ -31,117 +22,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.enums import DeliveryStatus, TaskStatus
 from models import Contact, Customer, Delivery, DeliveryEvent, Task
 from models.history import write_history
-from services.errors import ServiceError, Unauthorized, Unavailable
+from services.webhooks.events import RANK, STATUS_OF_EVENT, SendGridEvent, parse_batch
 
 log = structlog.get_logger("arcadence.webhooks")
 
-SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
-TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
-# A signed request older (or newer) than this is refused: a captured request cannot be replayed
-# later, and five minutes absorbs clock skew and SendGrid's own queueing.
-SIGNATURE_TOLERANCE_S = 300
 ACTOR = "sendgrid"
-MAX_INT4 = 2_147_483_647
 
-
-class BadSignature(Unauthorized):
-    code = "bad_signature"
-
-
-class StaleSignature(Unauthorized):
-    code = "stale_signature"
-
-
-class WebhookNotConfigured(Unavailable):
-    code = "webhook_not_configured"
-
-
-class MalformedEvents(ServiceError):
-    status, code = 400, "malformed_events"
-
-
-# --- the signature ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=4)
-def _public_key(encoded: str) -> ec.EllipticCurvePublicKey:
-    """The key as SendGrid shows it (base64 DER SubjectPublicKeyInfo); PEM is accepted too."""
-    text = encoded.strip()
-    if text.startswith("-----BEGIN"):
-        key = serialization.load_pem_public_key(text.encode("ascii"))
-    else:
-        key = serialization.load_der_public_key(base64.b64decode(text, validate=True))
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise ValueError("not an ECDSA P-256 public key")
-    return key
-
-
-def verify_signature(
-    public_key: str | None, signature: str | None, timestamp: str | None, body: bytes, *, now: float
-) -> None:
-    """Refuse the request unless SendGrid signed `timestamp + body` within the tolerance.
-
-    Without a configured key nothing is accepted: unsigned events could forge bounces.
-    """
-    if not public_key:
-        raise WebhookNotConfigured(
-            "The SendGrid webhook is not configured (ARCADENCE_SENDGRID_WEBHOOK_PUBLIC_KEY)"
-        )
-    try:
-        key = _public_key(public_key)
-    except (ValueError, TypeError, binascii.Error) as err:
-        log.error("webhook.sendgrid_bad_public_key", error=str(err))
-        raise WebhookNotConfigured("The configured SendGrid webhook public key cannot be read") from err
-    if not signature or not timestamp:
-        raise BadSignature(f"Send {SIGNATURE_HEADER} and {TIMESTAMP_HEADER}")
-    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
-        raise BadSignature(f"{TIMESTAMP_HEADER} is not a Unix time")
-    if abs(now - int(timestamp)) > SIGNATURE_TOLERANCE_S:
-        raise StaleSignature(
-            "The signature's timestamp is too far from now",
-            details={"tolerance_seconds": SIGNATURE_TOLERANCE_S},
-        )
-    try:
-        raw_signature = base64.b64decode(signature.strip(), validate=True)
-        key.verify(raw_signature, timestamp.encode("ascii") + body, ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError, binascii.Error) as err:
-        raise BadSignature("The signature does not match the body") from err
-
-
-# --- the events ------------------------------------------------------------------------------
-
-# What each event says about the delivery; events not listed are stored and otherwise ignored.
-STATUS_OF_EVENT = {
-    "processed": DeliveryStatus.SENT,
-    "deferred": DeliveryStatus.DEFERRED,
-    "delivered": DeliveryStatus.DELIVERED,
-    "open": DeliveryStatus.OPENED,
-    "click": DeliveryStatus.CLICKED,
-    "bounce": DeliveryStatus.BOUNCED,
-    "dropped": DeliveryStatus.DROPPED,
-    "spamreport": DeliveryStatus.SPAM_REPORTED,
-    "unsubscribe": DeliveryStatus.UNSUBSCRIBED,
-    "group_unsubscribe": DeliveryStatus.UNSUBSCRIBED,
-}
-# Statuses only move up this ladder, so late or reordered events never undo a later one. A
-# failure outranks delivery and engagement (a bounce after "delivered" is still a bounce), and
-# the recipient's own refusals outrank everything.
-RANK = {
-    DeliveryStatus.PENDING: 0,
-    DeliveryStatus.SENDING: 0,
-    DeliveryStatus.UNKNOWN: 0,
-    DeliveryStatus.SENT: 1,
-    DeliveryStatus.DEFERRED: 2,
-    DeliveryStatus.DELIVERED: 3,
-    DeliveryStatus.OPENED: 4,
-    DeliveryStatus.CLICKED: 5,
-    DeliveryStatus.BOUNCED: 6,
-    DeliveryStatus.DROPPED: 6,
-    DeliveryStatus.FAILED: 6,
-    DeliveryStatus.EXPIRED: 6,
-    DeliveryStatus.UNSUBSCRIBED: 7,
-    DeliveryStatus.SPAM_REPORTED: 8,
-}
 # Events after which the address gets no more email, and what a person should do about it.
 UNREACHABLE = {
     "bounce": ("email_bounced", "bounced", "fix the contact"),
@@ -150,31 +36,6 @@ UNREACHABLE = {
     "unsubscribe": ("email_unsubscribed", "was unsubscribed from", "reach them another way"),
     "group_unsubscribe": ("email_unsubscribed", "was unsubscribed from", "reach them another way"),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class SendGridEvent:
-    event: str
-    sg_message_id: str | None  # "<X-Message-Id>.filter…"
-    occurred_at: datetime
-    email: str | None
-    reason: str | None
-    bounce_type: str | None
-    delivery_id: int | None  # our custom_args, echoed by SendGrid
-    idempotency_key: str | None
-    payload: dict[str, Any]
-
-    @property
-    def message_prefix(self) -> str | None:
-        """The X-Message-Id stored on the delivery: what comes before the first dot."""
-        if not self.sg_message_id:
-            return None
-        return self.sg_message_id.split(".", 1)[0] or None
-
-    @property
-    def message_id(self) -> str:
-        """The message part of the dedupe key (an event without one is keyed by its address)."""
-        return self.sg_message_id or f"no-message-id:{self.email or ''}"[:255]
 
 
 @dataclass(slots=True)
@@ -186,77 +47,6 @@ class BatchReceipt:
     duplicates: int = 0
     unmatched: int = 0
     ignored: int = 0
-
-
-def _clean(value: Any) -> Any:
-    """What jsonb and varchar can store: no NUL, no lone surrogates, no infinite numbers."""
-    if isinstance(value, str):
-        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def _text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
-
-
-def _int_arg(value: Any) -> int | None:
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
-        value = int(value)
-    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT4:
-        return value
-    return None
-
-
-def _event(raw: Any) -> SendGridEvent | None:
-    """One entry of the batch, or None when it is not an event we can store."""
-    if not isinstance(raw, dict):
-        return None
-    try:
-        payload: dict[str, Any] = _clean(raw)
-    except RecursionError:
-        return None
-    name = _text(payload.get("event"), 32)
-    stamp = payload.get("timestamp")
-    if name is None or not isinstance(stamp, int | float) or isinstance(stamp, bool):
-        return None
-    try:
-        occurred_at = datetime.fromtimestamp(stamp, UTC)
-    except (OverflowError, ValueError, OSError):
-        return None
-    email = _text(payload.get("email"), 254)
-    reason = _text(payload.get("reason"), 1000) or _text(payload.get("response"), 1000)
-    return SendGridEvent(
-        event=name,
-        sg_message_id=_text(payload.get("sg_message_id"), 255),
-        occurred_at=occurred_at,
-        email=email,
-        reason=reason,
-        bounce_type=_text(payload.get("type"), 32),
-        delivery_id=_int_arg(payload.get("delivery_id")),
-        idempotency_key=_text(payload.get("idempotency_key"), 300),
-        payload=payload,
-    )
-
-
-def parse_batch(body: bytes) -> list[SendGridEvent | None]:
-    """The batch as events; an entry that is not a usable event is None."""
-
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
-    try:
-        document = json.loads(body, parse_constant=refuse_constant)
-    except (ValueError, RecursionError) as err:
-        raise MalformedEvents("The body is not valid JSON") from err
-    if not isinstance(document, list):
-        raise MalformedEvents("The body must be a JSON array of events")
-    return [_event(raw) for raw in document]
 
 
 async def _deliveries(session: AsyncSession, events: Iterable[SendGridEvent]) -> list[Delivery]:
