@@ -1,6 +1,6 @@
 """The bulk-enroll activity: one batch of customers, each enrolled exactly as the API would.
 
-It reuses the API's enrollment service (so the rules, history and signal-with-start are one
+It reuses the enrollment service (so the rules, history and signal-with-start are one
 implementation), each customer in its own unit of work so one refusal never undoes others.
 """
 
@@ -14,12 +14,13 @@ from temporalio import activity
 from temporalio.client import Client
 
 from activities.errors import missing_rows_are_final
-from api.deps import AppState, UnitOfWork
-from api.errors import ApiError
-from api.services.enrollments import enroll_customer
 from models import Contact, Customer
+from models.base import require_id
 from models.db import SessionFactory
 from models.settings import Settings
+from services.enrollments import enroll_customer
+from services.errors import AfterCommitFailed, ServiceError
+from services.unit_of_work import AppState, UnitOfWork, unit_of_work
 from workflows.bulk_enroll_types import BulkBatch, CustomerOutcome
 
 log = structlog.get_logger("arcadence.bulk")
@@ -52,10 +53,9 @@ class BulkActivities:
         return list(await asyncio.gather(*(one(customer_id) for customer_id in batch.customer_ids)))
 
     async def _enroll_one(self, batch: BulkBatch, customer_id: int) -> CustomerOutcome:
-        async with self._state.sessions() as session:
-            uow = UnitOfWork(session=session, state=self._state)
-            try:
-                customer = await session.get(Customer, customer_id)
+        try:
+            async with unit_of_work(self._state) as uow:
+                customer = await uow.session.get(Customer, customer_id)
                 if customer is None:
                     return CustomerOutcome(customer_id, "refused", "no such customer")
                 email = batch.emails.get(customer_id)
@@ -64,14 +64,12 @@ class BulkActivities:
                 enrollment = await enroll_customer(
                     uow, customer, batch.definition_id, batch.actor, refuse_autopay=True
                 )
-                await session.commit()
-            except ApiError as err:
-                await session.rollback()
-                return CustomerOutcome(customer_id, "refused", err.message)
-        try:
-            await uow.run_after_commit()
-        except ApiError as err:
+        except AfterCommitFailed as err:
+            # Committed, but the workflow could not be started: the job reports it, a retry is safe.
             return CustomerOutcome(customer_id, "failed", err.message)
+        except ServiceError as err:
+            # Refused before anything was committed (rolled back).
+            return CustomerOutcome(customer_id, "refused", err.message)
         return CustomerOutcome(customer_id, "enrolled", f"enrollment {enrollment.id}")
 
 
@@ -79,4 +77,4 @@ async def _save_email_if_none(uow: UnitOfWork, customer: Customer, email: str) -
     existing = (await uow.session.exec(select(Contact).where(Contact.customer_id == customer.id))).all()
     if any(c.email for c in existing):
         return
-    uow.session.add(Contact(customer_id=customer.id or 0, name="", email=email, roles=["communication"]))
+    uow.session.add(Contact(customer_id=require_id(customer), name="", email=email, roles=["communication"]))

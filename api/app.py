@@ -9,8 +9,7 @@ from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from api.deps import AppState
-from api.errors import install_error_handlers
+from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import (
     customers,
@@ -24,9 +23,9 @@ from api.routers import (
     webhooks,
     work,
 )
-from api.schemas.common import ERROR_RESPONSES
 from models.db import SessionFactory, engine_from_settings, session_factory
 from models.settings import Settings
+from services.unit_of_work import AppState
 
 DESCRIPTION = """
 Collections cadences (dunning) as durable Temporal workflows.

@@ -1,7 +1,8 @@
 """One error shape for every failure: `{"error": {"code", "message", "details"}}`, never a traceback.
 
-Services raise the typed errors below; the handlers turn them, validation failures, database
-refusals and anything unexpected into that shape with the right status.
+Services raise the typed errors of `services.errors` (each knows its status and code); the
+handlers installed here turn them, validation failures, database refusals and anything
+unexpected into that shape with the right status.
 """
 
 from __future__ import annotations
@@ -13,49 +14,37 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
+from services.errors import ServiceError
+
 log = structlog.get_logger("arcadence.api")
 
 
-class ApiError(Exception):
-    """A domain error with its HTTP status and a machine-readable code."""
-
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
-        if code is not None:
-            self.code = code
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["customer 42 does not exist"])
+    details: Any = None
 
 
-class Unauthorized(ApiError):
-    status, code = 401, "unauthorized"
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorDetail
 
 
-class Forbidden(ApiError):
-    status, code = 403, "forbidden"
-
-
-class NotFound(ApiError):
-    status, code = 404, "not_found"
-
-
-class Conflict(ApiError):
-    status, code = 409, "conflict"
-
-
-class Invalid(ApiError):
-    status, code = 422, "invalid_input"
-
-
-class Unavailable(ApiError):
-    status, code = 503, "unavailable"
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "A body that cannot be read (not UTF-8); nothing was written"},
+    401: {"model": ErrorOut, "description": "No key, or an unknown or revoked key"},
+    403: {"model": ErrorOut, "description": "The key's role may not do this"},
+    404: {"model": ErrorOut, "description": "An unknown id"},
+    409: {"model": ErrorOut, "description": "A conflict (duplicate external id, disabled workflow, …)"},
+    413: {"model": ErrorOut, "description": "The body is larger than this operation accepts"},
+    422: {"model": ErrorOut, "description": "Invalid input; nothing was written"},
+}
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -80,8 +69,8 @@ HTTP_CODES = {
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         return _respond(exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)

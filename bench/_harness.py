@@ -59,7 +59,7 @@ from workflows.search_attributes import ALL_KEYS
 
 NY = ZoneInfo("America/New_York")
 # Concurrent starts from a client: the API's own choice for starting many workflows at once
-# (api.deps.AFTER_COMMIT_CONCURRENCY), used for every baseline and every seeding of workflows.
+# (services.unit_of_work.AFTER_COMMIT_CONCURRENCY), used for every baseline and every seeding of workflows.
 START_CONCURRENCY = 32
 TemporalKind = Literal["dev", "time_skipping", "none"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from api.auth import issue_key
 from domain.enums import Role
 from models import ApiKey, User
 from models.db import SessionFactory, unit_of_work
+from services.api_keys import issue_key
 
 
 async def create_user_with_key(

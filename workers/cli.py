@@ -138,9 +138,10 @@ def enroll(
     customer_ids: Annotated[list[int], typer.Argument(help="Customer ids")],
 ) -> None:
     """Enroll customers in a workflow (an enrolled customer is reassigned)."""
-    from api.services.common import get_or_404
-    from api.services.enrollments import enroll_customer
     from models import Customer
+    from services.common import get_or_404
+    from services.enrollments import enroll_customer
+    from services.unit_of_work import UnitOfWork
     from workers.operator import in_unit_of_work, operator_state, terminal_user
 
     async def run() -> None:
@@ -149,9 +150,9 @@ def enroll(
             with typer.progressbar(customer_ids, label="Enrolling") as bar:
                 for customer_id in bar:
 
-                    async def one(uow: object, customer_id: int = customer_id) -> None:
-                        customer = await get_or_404(uow.session, Customer, customer_id, "customer")  # type: ignore[attr-defined]
-                        await enroll_customer(uow, customer, definition_id, actor.email)  # type: ignore[arg-type]
+                    async def one(uow: UnitOfWork, customer_id: int = customer_id) -> None:
+                        customer = await get_or_404(uow.session, Customer, customer_id, "customer")
+                        await enroll_customer(uow, customer, definition_id, actor.email)
 
                     await in_unit_of_work(state, one)
 
@@ -165,8 +166,8 @@ def pause(
     """Pause a customer (nothing is sent until resumed, or until the given time)."""
     from datetime import datetime
 
-    from api.schemas.customers import PauseRequest
-    from api.services.customers import pause_customer
+    from services.customers import pause_customer
+    from services.schemas.customers import PauseRequest
     from workers.operator import in_unit_of_work, operator_state, terminal_user
 
     request = PauseRequest(reason=reason, until=datetime.fromisoformat(until) if until else None)
@@ -184,7 +185,7 @@ def pause(
 @app.command()
 def resume(customer_id: int) -> None:
     """Resume a paused customer."""
-    from api.services.customers import resume_customer
+    from services.customers import resume_customer
     from workers.operator import in_unit_of_work, operator_state, terminal_user
 
     async def run() -> None:
@@ -198,7 +199,7 @@ def resume(customer_id: int) -> None:
 @app.command()
 def status(enrollment_id: int) -> None:
     """Show an enrollment: its row and what its workflow is doing now."""
-    from api.services.enrollments import status as enrollment_status
+    from services.enrollments import status as enrollment_status
     from workers.operator import in_unit_of_work, operator_state
 
     async def run() -> str:

@@ -1,4 +1,4 @@
-"""Operator commands at a terminal: the API's own services, run directly against Postgres and
+"""Operator commands at a terminal: the services the API uses, run directly against Postgres and
 Temporal (no key needed: the terminal user is trusted like the database's owner)."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from typing import TypeVar
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from api.deps import AppState, UnitOfWork
 from domain.enums import Role
 from models import User
 from models.db import engine_from_settings, session_factory
 from models.settings import Settings
+from services.unit_of_work import AppState, UnitOfWork, unit_of_work
 
 T = TypeVar("T")
 
@@ -49,13 +49,5 @@ async def operator_state(settings: Settings) -> AsyncIterator[AppState]:
 
 async def in_unit_of_work(state: AppState, action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     """Run one service call the way a request would: one commit, then its signals."""
-    async with state.sessions() as session:
-        uow = UnitOfWork(session=session, state=state)
-        try:
-            result = await action(uow)
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
-    await uow.run_after_commit()
-    return result
+    async with unit_of_work(state) as uow:
+        return await action(uow)

@@ -7,8 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
-from api.schemas.common import NO_NUL, Limit, Offset, Page, PathId
-from api.schemas.customers import (
+from api.params import NO_NUL, Limit, Offset, PathId
+from models import Customer
+from services import customer_sync
+from services import customers as service
+from services import enrollments as enrollment_service
+from services.common import get_or_404
+from services.schemas.common import Page
+from services.schemas.customers import (
     ContactIn,
     ContactOut,
     CustomerBatch,
@@ -19,12 +25,7 @@ from api.schemas.customers import (
     PauseRequest,
     SyncResult,
 )
-from api.schemas.enrollments import EnrollIn, EnrollmentOut
-from api.services import customer_sync
-from api.services import customers as service
-from api.services import enrollments as enrollment_service
-from api.services.common import get_or_404
-from models import Customer
+from services.schemas.enrollments import EnrollIn, EnrollmentOut
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 

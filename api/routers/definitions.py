@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Manager, Reader, UnitOfWorkDep
-from api.schemas.common import PathId
-from api.schemas.definitions import CloneIn, DefinitionIn, DefinitionOut, VersionOut
-from api.services import definitions as service
-from api.services.common import get_or_404
+from api.params import PathId
 from models import WorkflowDefinition
+from services import definitions as service
+from services.common import get_or_404
+from services.schemas.definitions import CloneIn, DefinitionIn, DefinitionOut, VersionOut
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])
 

@@ -7,8 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
-from api.schemas.common import PathId
-from api.schemas.enrollments import (
+from api.params import PathId
+from services import bulk
+from services import enrollments as service
+from services import timeline as timeline_service
+from services.schemas.enrollments import (
     BulkEnrollIn,
     BulkJobOut,
     BulkProgressOut,
@@ -18,9 +21,6 @@ from api.schemas.enrollments import (
     EnrollmentStatusOut,
     TimelineOut,
 )
-from api.services import bulk
-from api.services import enrollments as service
-from api.services import timeline as timeline_service
 
 router = APIRouter(prefix="/enrollments", tags=["enrollments"])
 

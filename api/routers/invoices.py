@@ -5,18 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
-from api.schemas.common import Limit, Offset, Page, PathId
-from api.schemas.invoices import (
+from api.params import Limit, Offset, PathId
+from domain.enums import InvoiceStatus
+from models import Invoice
+from services import invoices as service
+from services.common import get_or_404
+from services.schemas.common import Page
+from services.schemas.invoices import (
     InvoiceBatch,
     InvoiceCreate,
     InvoiceOut,
     InvoiceSyncResult,
     InvoiceUpdate,
 )
-from api.services import invoices as service
-from api.services.common import get_or_404
-from domain.enums import InvoiceStatus
-from models import Invoice
 
 router = APIRouter(tags=["invoices"])
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Admin, Reader, UnitOfWorkDep
-from api.schemas.organization import SettingsOut, SettingsUpdate
-from api.services import organization as service
+from services import organization as service
+from services.schemas.organization import SettingsOut, SettingsUpdate
 
 router = APIRouter(prefix="/settings", tags=["settings"])
 

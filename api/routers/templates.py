@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Manager, Reader, UnitOfWorkDep
-from api.schemas.common import PathId
-from api.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
-from api.services import templates as service
-from api.services.common import get_or_404
+from api.params import PathId
 from models import Template
+from services import templates as service
+from services.common import get_or_404
+from services.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
 
 router = APIRouter(prefix="/templates", tags=["templates"])
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Manager, UnitOfWorkDep
-from api.schemas.common import PathId
-from api.schemas.users import IssuedKeyOut, KeyCreate, KeyOut, UserCreate, UserOut, UserUpdate
-from api.services import users as service
+from api.params import PathId
+from services import users as service
+from services.schemas.users import IssuedKeyOut, KeyCreate, KeyOut, UserCreate, UserOut, UserUpdate
 
 router = APIRouter(tags=["users"])
 

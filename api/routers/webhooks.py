@@ -8,10 +8,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 
 from api.deps import UnitOfWorkDep, app_state
-from api.schemas.common import ErrorOut
-from api.schemas.webhooks import SENDGRID_BATCH_EXAMPLE, WebhookReceipt
-from api.services import webhooks as service
-from api.services.common import now
+from api.errors import ErrorOut
+from services.common import now
+from services.schemas.webhooks import SENDGRID_BATCH_EXAMPLE, WebhookReceipt
+from services.webhooks.applying import apply_batch
+from services.webhooks.signature import (
+    SIGNATURE_HEADER,
+    SIGNATURE_TOLERANCE_S,
+    TIMESTAMP_HEADER,
+    verify_signature,
+)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 
@@ -20,17 +26,17 @@ async def signed_sendgrid_body(
     request: Request,
     signature: Annotated[
         str | None,
-        Header(alias=service.SIGNATURE_HEADER, description="Base64 ECDSA signature of timestamp + body"),
+        Header(alias=SIGNATURE_HEADER, description="Base64 ECDSA signature of timestamp + body"),
     ] = None,
     timestamp: Annotated[
-        str | None, Header(alias=service.TIMESTAMP_HEADER, description="Unix time of the signature")
+        str | None, Header(alias=TIMESTAMP_HEADER, description="Unix time of the signature")
     ] = None,
 ) -> bytes:
     """The raw body, once SendGrid's signature over it is verified (before any parsing, and
     before a database session is opened)."""
     public_key = app_state(request).settings.sendgrid_webhook_public_key
     body = await request.body()
-    service.verify_signature(public_key, signature, timestamp, body, now=time.time())
+    verify_signature(public_key, signature, timestamp, body, now=time.time())
     return body
 
 
@@ -49,8 +55,8 @@ SENDGRID_RESPONSES: dict[int | str, dict[str, Any]] = {
     summary="Receive a batch of SendGrid email events (signed by SendGrid)",
     description=(
         "SendGrid's Event Webhook. No API key: the request must carry SendGrid's ECDSA signature "
-        f"(`{service.SIGNATURE_HEADER}`, `{service.TIMESTAMP_HEADER}`) over the raw body, made "
-        f"within {service.SIGNATURE_TOLERANCE_S // 60} minutes. Each event is stored once; "
+        f"(`{SIGNATURE_HEADER}`, `{TIMESTAMP_HEADER}`) over the raw body, made "
+        f"within {SIGNATURE_TOLERANCE_S // 60} minutes. Each event is stored once; "
         "delivered, open, click, deferred, bounce, dropped, spam report and unsubscribe move the "
         "delivery forward (never back); a bounce, drop, spam report or unsubscribe also suppresses "
         "the contact's address, writes the customer history and gives the AR specialist a task. "
@@ -70,5 +76,5 @@ SENDGRID_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
 )
 async def receive_sendgrid_events(body: SignedSendGridBody, uow: UnitOfWorkDep) -> WebhookReceipt:
-    receipt = await service.apply_batch(uow.session, body, now=now())
+    receipt = await apply_batch(uow.session, body, now=now())
     return WebhookReceipt.model_validate(receipt)

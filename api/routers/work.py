@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import Reader, TaskWorker, UnitOfWorkDep
-from api.schemas.common import Limit, Offset, Page, PathId, QueryId
-from api.schemas.work import DeliveryDetailOut, DeliveryOut, TaskOut
-from api.services import work as service
+from api.params import Limit, Offset, PathId, QueryId
 from domain.enums import DeliveryStatus, TaskStatus
+from services import work as service
+from services.schemas.common import Page
+from services.schemas.work import DeliveryDetailOut, DeliveryOut, TaskOut
 
 router = APIRouter(tags=["work"])
 

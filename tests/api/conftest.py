@@ -22,11 +22,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.channels.outbox import OutboxChannel
 from api.app import create_app
-from api.auth import issue_key
 from domain.enums import Role
 from models import ApiKey, Enrollment, User
 from models.db import SessionFactory, session_factory
 from models.settings import Settings
+from services.api_keys import issue_key
 from workers.worker import build_worker
 
 NY = ZoneInfo("America/New_York")

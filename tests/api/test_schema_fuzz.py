@@ -27,9 +27,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlmodel import select
 
-from api.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from domain.enums import Role
 from models import ApiKey
+from services.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.api.conftest import Api
 
 # Enough to reach the interesting corners of each body; the whole run stays near a minute.

@@ -18,10 +18,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import select
 
 from api.app import create_app
-from api.services.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from domain.enums import Role
 from models import Contact, Customer, Delivery, DeliveryEvent, HistoryEntry, Task
 from models.settings import Settings
+from services.webhooks.signature import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from tests.api.conftest import Api
 
 EVENT_AT = 1_767_225_600  # 2026-01-01T00:00:00Z, when the events happened

@@ -1,0 +1,72 @@
+"""Small helpers every service uses: load by id or 404, the organization's today, signalling."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from domain.enums import EnrollmentState
+from models import Enrollment
+from models.repository import load_organization
+from services.errors import NotFound
+from services.unit_of_work import UnitOfWork
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.enrollment_types import RefreshSignal
+
+T = TypeVar("T")
+LIVE = (EnrollmentState.ACTIVE.value, EnrollmentState.PAUSED.value)
+
+
+async def get_or_404(session: AsyncSession, model: type[T], row_id: int, what: str) -> T:
+    row = await session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"{what} {row_id} does not exist", details={"id": row_id})
+    return row
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def org_today(session: AsyncSession) -> date:
+    """Today in the organization's time zone: what "enrolled today" means to the AR team."""
+    org = await load_organization(session)
+    return now().astimezone(ZoneInfo(org.time_zone)).date()
+
+
+async def live_enrollment(
+    session: AsyncSession, customer_id: int, *, lock: bool = False
+) -> Enrollment | None:
+    query = (
+        select(Enrollment).where(Enrollment.customer_id == customer_id).where(col(Enrollment.state).in_(LIVE))
+    )
+    if lock:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+def signal_after_commit(uow: UnitOfWork, workflow_id: str, signal: Any, payload: Any) -> None:
+    """Nudge a workflow once the truth is committed; losing the nudge is harmless."""
+
+    async def send() -> None:
+        await uow.state.temporal.get_workflow_handle(workflow_id).signal(signal, payload)
+
+    uow.after_commit(send, key=workflow_id)
+
+
+def refresh_after_commit(uow: UnitOfWork, enrollment: Enrollment, reason: str) -> None:
+    signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.refresh, RefreshSignal(reason=reason))
+
+
+async def paged(
+    session: AsyncSession, query: SelectOfScalar[T], limit: int, offset: int
+) -> tuple[list[T], int]:
+    """One page of `query` (already ordered) and the total it pages through."""
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    rows = (await session.exec(query.limit(limit).offset(offset))).all()
+    return list(rows), int(total)

@@ -1,0 +1,189 @@
+"""Customers: create, read, change (hierarchy included), contacts, pause and resume, history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import structlog
+from sqlmodel import col, select
+
+from domain.enums import EnrollmentState, HistoryAction
+from models import Contact, Customer, HistoryEntry, User
+from models.history import write_history
+from services.common import get_or_404, live_enrollment, now, paged, signal_after_commit
+from services.customer_sync import (
+    check_bill_to_parent,
+    check_parent,
+    check_specialists,
+    contact_rows,
+    customers_by_external_id,
+    refresh_enrollments_of,
+    set_fields,
+    sync_customers,
+)
+from services.errors import Conflict, Invalid, NotFound
+from services.schemas.customers import ContactIn, CustomerCreate, CustomerUpdate, PauseRequest
+from services.unit_of_work import UnitOfWork
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.enrollment_types import PauseSignal, ResumeSignal
+
+log = structlog.get_logger("arcadence.api")
+MAX_PAUSE = timedelta(days=3653)
+PLAIN_FIELDS = ("name", "currency", "locale", "bill_to_parent", "autopay", "autopay_anchor", "specialist_id")
+
+
+async def create_customer(uow: UnitOfWork, request: CustomerCreate, actor: User) -> Customer:
+    """One customer, with the same rules (and defaults) as the sync; 409 if the id is taken."""
+    if await customers_by_external_id(uow, [request.external_id]):
+        raise Conflict(
+            f"customer {request.external_id} exists",
+            code="duplicate_external_id",
+            details=[request.external_id],
+        )
+    result = await sync_customers(uow, [request], actor)
+    return await get_or_404(uow.session, Customer, result.items[0].id, "customer")
+
+
+async def update_customer(uow: UnitOfWork, customer_id: int, change: CustomerUpdate) -> Customer:
+    """A partial change; a running enrollment re-plans on it (auto-pay, parent, currency…)."""
+    customer = await get_or_404(uow.session, Customer, customer_id, "customer")
+    sent = change.model_dump(exclude_unset=True)
+    if sent.get("specialist_id") is not None:
+        await check_specialists(uow, {sent["specialist_id"]})
+    changed = set_fields(customer, {k: v for k, v in sent.items() if k in PLAIN_FIELDS})
+    if "parent_id" in sent or "parent_external_id" in sent:
+        parent = await _parent(uow, sent.get("parent_id"), sent.get("parent_external_id"))
+        if customer.parent_id != (parent.id if parent else None):
+            await check_parent(uow, customer, parent)
+            customer.parent_id = parent.id if parent else None
+            changed = True
+    check_bill_to_parent(customer)
+    if changed:
+        customer.updated_at = now()
+        uow.session.add(customer)
+        await refresh_enrollments_of(uow, [customer_id], "customer changed")
+    return customer
+
+
+async def _parent(uow: UnitOfWork, parent_id: int | None, external_id: str | None) -> Customer | None:
+    if parent_id is not None:
+        parent = await uow.session.get(Customer, parent_id)
+    elif external_id is not None:
+        parent = (await customers_by_external_id(uow, [external_id])).get(external_id)
+    else:
+        return None
+    if parent is None:
+        raise Invalid(
+            f"parent {parent_id or external_id} does not exist",
+            code="unknown_parent",
+            details=[parent_id or external_id],
+        )
+    return parent
+
+
+async def list_customers(
+    uow: UnitOfWork, limit: int, offset: int, search: str | None, paused: bool | None
+) -> tuple[list[Customer], int]:
+    query = select(Customer)
+    if search:
+        # Escaped, so "50%" or "a_b" are looked for as typed, not as wildcards.
+        query = query.where(
+            col(Customer.name).icontains(search, autoescape=True)
+            | col(Customer.external_id).icontains(search, autoescape=True)
+        )
+    if paused is not None:
+        query = query.where(Customer.paused == paused)
+    return await paged(uow.session, query.order_by(col(Customer.id)), limit, offset)
+
+
+async def add_contact(uow: UnitOfWork, customer_id: int, contact: ContactIn) -> Contact:
+    await get_or_404(uow.session, Customer, customer_id, "customer")
+    [row] = contact_rows(customer_id, [contact])
+    uow.session.add(row)
+    await uow.session.flush()
+    return row
+
+
+async def list_contacts(uow: UnitOfWork, customer_id: int) -> list[Contact]:
+    await get_or_404(uow.session, Customer, customer_id, "customer")
+    query = select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
+    return list((await uow.session.exec(query)).all())
+
+
+async def delete_contact(uow: UnitOfWork, customer_id: int, contact_id: int) -> None:
+    contact = await uow.session.get(Contact, contact_id)
+    if contact is None or contact.customer_id != customer_id:
+        raise NotFound(f"contact {contact_id} of customer {customer_id} does not exist")
+    await uow.session.delete(contact)
+
+
+async def pause_customer(uow: UnitOfWork, customer_id: int, request: PauseRequest, actor: User) -> Customer:
+    """Postgres first (the truth the workflow re-reads), then a `pause` nudge after the commit."""
+    customer = await get_or_404(uow.session, Customer, customer_id, "customer")
+    if request.until is not None and request.until <= now():
+        raise Invalid("until must be in the future", code="until_in_the_past")
+    if request.until is not None and request.until > now() + MAX_PAUSE:
+        raise Invalid("a pause with an end lasts at most ten years; pause without one instead")
+    customer.paused, customer.paused_until = True, request.until
+    customer.pause_reason, customer.paused_by = request.reason, actor.email
+    uow.session.add(customer)
+    until = f" until {request.until.isoformat()}" if request.until else ""
+    enrollment = await live_enrollment(uow.session, customer_id, lock=True)
+    await write_history(
+        uow.session,
+        customer_id=customer_id,
+        enrollment_id=enrollment.id if enrollment else None,
+        action=HistoryAction.CUSTOMER_PAUSED,
+        description=f"Paused by {actor.email}{until}: {request.reason}",
+        actor=actor.email,
+        occurred_at=now(),
+        details={"until": request.until.isoformat() if request.until else None, "reason": request.reason},
+    )
+    log.info("customer.paused", customer_id=customer_id, actor=actor.email, until=request.until)
+    if enrollment is not None:
+        enrollment.state = EnrollmentState.PAUSED.value
+        uow.session.add(enrollment)
+        signal = PauseSignal(actor=actor.email, reason=request.reason, until=request.until)
+        signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.pause, signal)
+    return customer
+
+
+async def resume_customer(uow: UnitOfWork, customer_id: int, actor: User) -> Customer:
+    """Resuming a customer that is not paused changes nothing."""
+    customer = await get_or_404(uow.session, Customer, customer_id, "customer")
+    if not customer.paused:
+        return customer
+    customer.paused, customer.paused_until = False, None
+    customer.pause_reason, customer.paused_by = None, None
+    uow.session.add(customer)
+    enrollment = await live_enrollment(uow.session, customer_id, lock=True)
+    await write_history(
+        uow.session,
+        customer_id=customer_id,
+        enrollment_id=enrollment.id if enrollment else None,
+        action=HistoryAction.CUSTOMER_RESUMED,
+        description=f"Resumed by {actor.email}",
+        actor=actor.email,
+        occurred_at=now(),
+    )
+    log.info("customer.resumed", customer_id=customer_id, actor=actor.email)
+    if enrollment is not None:
+        enrollment.state = EnrollmentState.ACTIVE.value
+        uow.session.add(enrollment)
+        signal_after_commit(
+            uow, enrollment.workflow_id, EnrollmentWorkflow.resume, ResumeSignal(actor=actor.email)
+        )
+    return customer
+
+
+async def history(
+    uow: UnitOfWork, customer_id: int, limit: int, offset: int
+) -> tuple[list[HistoryEntry], int]:
+    """Newest first."""
+    await get_or_404(uow.session, Customer, customer_id, "customer")
+    query = (
+        select(HistoryEntry)
+        .where(HistoryEntry.customer_id == customer_id)
+        .order_by(col(HistoryEntry.occurred_at).desc(), col(HistoryEntry.id).desc())
+    )
+    return await paged(uow.session, query, limit, offset)

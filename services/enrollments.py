@@ -1,0 +1,304 @@
+"""Enrolling customers, switching and ending enrollments, and their live status.
+
+Every change is written to Postgres first; the workflow is started or signalled after the
+commit (see `services.unit_of_work`). A bill-to-parent child enrolled by the defaults (not individually)
+follows its parent: when the parent moves to another workflow, so does the child.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import structlog
+from sqlmodel import col, select
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
+from models import Customer, Enrollment, User, WorkflowDefinition
+from models.base import require_id
+from models.history import write_history
+from services.common import LIVE, get_or_404, live_enrollment, now, org_today, signal_after_commit
+from services.errors import Conflict
+from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
+from services.unit_of_work import UnitOfWork
+from workflows.client import enroll as start_or_signal
+from workflows.enrollment import EnrollmentWorkflow
+from workflows.enrollment_types import (
+    CancelSignal,
+    ContinueWithSignal,
+    EnrollmentInput,
+    ReassignSignal,
+    enrollment_workflow_id,
+)
+
+log = structlog.get_logger("arcadence.api")
+
+
+async def enabled_definition(uow: UnitOfWork, definition_id: int) -> WorkflowDefinition:
+    """The definition to enroll in: 404 if unknown, 409 if disabled."""
+    definition = await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
+    if not definition.enabled:
+        raise Conflict(
+            f"workflow '{definition.name}' is disabled",
+            code="definition_disabled",
+            details={"definition_id": definition_id},
+        )
+    return definition
+
+
+async def enroll_customer(
+    uow: UnitOfWork,
+    customer: Customer,
+    definition_id: int,
+    actor: str,
+    *,
+    individually: bool = True,
+    refuse_autopay: bool = False,
+    new_customer: bool = False,
+) -> Enrollment:
+    """Write the enrollment (a live one is kept and reassigned), then signal-with-start its
+    workflow after the commit. `refuse_autopay` is for bulk enrolment: an auto-pay customer
+    is never swept into a dunning workflow (409)."""
+    assert customer.id is not None
+    definition = await enabled_definition(uow, definition_id)
+    if refuse_autopay and customer.autopay and definition.kind != DefinitionKind.AUTOPAY:
+        raise Conflict(
+            f"{customer.name} pays automatically: enroll it in an auto-pay workflow",
+            code="autopay_customer",
+            details={"customer_id": customer.id, "definition_id": definition_id},
+        )
+    today = await org_today(uow.session)
+    live = None if new_customer else await live_enrollment(uow.session, customer.id, lock=True)
+    reassign = True
+    if live is None:
+        enrollment = Enrollment(
+            customer_id=customer.id,
+            definition_id=definition_id,
+            definition_version=definition.version,
+            anchor_date=today,
+            enrolled_by=actor,
+            enrolled_at=now(),
+            workflow_id=enrollment_workflow_id(customer.id),
+            individually_enrolled=individually,
+        )
+        uow.session.add(enrollment)
+        await uow.session.flush()
+        action, text = HistoryAction.ENROLLED, f"Enrolled in '{definition.name}' by {actor}"
+    elif live.definition_id == definition_id:
+        enrollment, reassign = live, False
+        enrollment.individually_enrolled = individually or enrollment.individually_enrolled
+        uow.session.add(enrollment)
+        action, text = (
+            HistoryAction.ENROLLMENT_CONFIRMED,
+            f"Enrollment in '{definition.name}' confirmed by {actor}",
+        )
+    else:
+        enrollment = live
+        _point_at(enrollment, definition, today)
+        enrollment.individually_enrolled = individually or enrollment.individually_enrolled
+        uow.session.add(enrollment)
+        action, text = HistoryAction.WORKFLOW_REASSIGNED, f"Reassigned to '{definition.name}' by {actor}"
+    await write_history(
+        uow.session,
+        customer_id=customer.id,
+        enrollment_id=enrollment.id,
+        action=action,
+        description=text,
+        actor=actor,
+        occurred_at=now(),
+        details={"definition_id": definition_id},
+    )
+    request = EnrollmentInput(
+        enrollment_id=require_id(enrollment),
+        customer_id=customer.id,
+        definition_id=definition_id,
+        customer_name=customer.name,
+    )
+
+    async def start() -> None:
+        await start_or_signal(
+            uow.state.temporal,
+            request,
+            actor=actor,
+            definition_name=definition.name,
+            task_queue=uow.state.task_queue,
+            reassign=reassign,
+        )
+
+    uow.after_commit(start, required=True, key=enrollment.workflow_id)
+    log.info(
+        "enrollment.written",
+        action=action,
+        enrollment_id=enrollment.id,
+        customer_id=customer.id,
+        definition_id=definition_id,
+        actor=actor,
+    )
+    if not new_customer:
+        await _children_follow(uow, customer, definition, actor, today)
+    return enrollment
+
+
+def _point_at(enrollment: Enrollment, definition: WorkflowDefinition, today: date) -> None:
+    enrollment.definition_id = require_id(definition)
+    enrollment.definition_version = definition.version
+    enrollment.anchor_date = today
+
+
+async def _children_follow(
+    uow: UnitOfWork, parent: Customer, definition: WorkflowDefinition, actor: str, today: date
+) -> int:
+    """Move the live, not individually enrolled enrollments of bill-to-parent descendants to the
+    parent's new workflow (an auto-pay child stays out of a dunning workflow)."""
+    moved, queue, seen = 0, [parent.id], {parent.id}
+    while queue:
+        parent_id = queue.pop()
+        children = (
+            await uow.session.exec(
+                select(Customer).where(Customer.parent_id == parent_id).where(col(Customer.bill_to_parent))
+            )
+        ).all()
+        for child in children:
+            if child.id in seen or child.id is None:
+                continue
+            seen.add(child.id)
+            enrollment = await live_enrollment(uow.session, child.id, lock=True)
+            if enrollment is None or enrollment.individually_enrolled:
+                continue
+            if child.autopay and definition.kind != DefinitionKind.AUTOPAY:
+                continue
+            queue.append(child.id)
+            if enrollment.definition_id == definition.id:
+                continue
+            _point_at(enrollment, definition, today)
+            uow.session.add(enrollment)
+            await write_history(
+                uow.session,
+                customer_id=child.id,
+                enrollment_id=enrollment.id,
+                action=HistoryAction.WORKFLOW_REASSIGNED,
+                description=f"Follows its parent {parent.name}: reassigned to '{definition.name}' by {actor}",
+                actor=actor,
+                occurred_at=now(),
+                details={"definition_id": definition.id, "parent_id": parent_id},
+            )
+            signal = ReassignSignal(definition_id=require_id(definition), actor=actor)
+            signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
+            moved += 1
+    return moved
+
+
+async def enroll_by_id(uow: UnitOfWork, customer_id: int, definition_id: int, actor: User) -> Enrollment:
+    customer = await get_or_404(uow.session, Customer, customer_id, "customer")
+    return await enroll_customer(uow, customer, definition_id, actor.email)
+
+
+async def _live(uow: UnitOfWork, enrollment_id: int) -> Enrollment:
+    enrollment = await get_or_404(uow.session, Enrollment, enrollment_id, "enrollment")
+    if enrollment.state not in LIVE:
+        raise Conflict(f"enrollment {enrollment_id} is {enrollment.state}", code="enrollment_ended")
+    return enrollment
+
+
+async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
+    """Switch now, anchored today; the customer is then enrolled individually."""
+    enrollment = await _live(uow, enrollment_id)
+    definition = await enabled_definition(uow, definition_id)
+    today = await org_today(uow.session)
+    _point_at(enrollment, definition, today)
+    enrollment.individually_enrolled = True
+    uow.session.add(enrollment)
+    await write_history(
+        uow.session,
+        customer_id=enrollment.customer_id,
+        enrollment_id=enrollment.id,
+        action=HistoryAction.WORKFLOW_REASSIGNED,
+        description=f"Reassigned to '{definition.name}' by {actor.email}",
+        actor=actor.email,
+        occurred_at=now(),
+        details={"definition_id": definition_id},
+    )
+    signal = ReassignSignal(definition_id=definition_id, actor=actor.email)
+    signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
+    customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
+    await _children_follow(uow, customer, definition, actor.email, today)
+    return enrollment
+
+
+async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
+    """Switch when the current workflow's steps are done."""
+    enrollment = await _live(uow, enrollment_id)
+    definition = await enabled_definition(uow, definition_id)
+    enrollment.continue_with_id = definition_id
+    uow.session.add(enrollment)
+    await write_history(
+        uow.session,
+        customer_id=enrollment.customer_id,
+        enrollment_id=enrollment.id,
+        action=HistoryAction.CONTINUE_WITH_SET,
+        description=f"Will continue with '{definition.name}' when the current workflow ends ({actor.email})",
+        actor=actor.email,
+        occurred_at=now(),
+        details={"definition_id": definition_id},
+        last_action=False,
+    )
+    signal = ContinueWithSignal(definition_id=definition_id, actor=actor.email)
+    signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.continue_with, signal)
+    return enrollment
+
+
+async def cancel(uow: UnitOfWork, enrollment_id: int, reason: str, actor: User) -> Enrollment:
+    """Cancelled in Postgres (nothing more is sent even if the signal is lost), then `cancel`."""
+    enrollment = await _live(uow, enrollment_id)
+    enrollment.state = EnrollmentState.CANCELLED.value
+    enrollment.ended_at = now()
+    enrollment.next_step_at = None
+    uow.session.add(enrollment)
+    await write_history(
+        uow.session,
+        customer_id=enrollment.customer_id,
+        enrollment_id=enrollment.id,
+        action=HistoryAction.ENROLLMENT_CANCELLED,
+        description=f"Enrollment cancelled by {actor.email}: {reason}",
+        actor=actor.email,
+        occurred_at=now(),
+        details={"reason": reason},
+    )
+    log.info("enrollment.cancelled", enrollment_id=enrollment.id, actor=actor.email)
+    signal = CancelSignal(actor=actor.email, reason=reason)
+    signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.cancel, signal)
+    return enrollment
+
+
+async def status(uow: UnitOfWork, enrollment_id: int) -> EnrollmentStatusOut:
+    """The row, joined with the workflow's `status` query; if the workflow cannot answer (gone,
+    or Temporal unreachable) the row alone, and why."""
+    enrollment = await get_or_404(uow.session, Enrollment, enrollment_id, "enrollment")
+    out = EnrollmentStatusOut(enrollment=EnrollmentOut.model_validate(enrollment), workflow=None)
+    handle = uow.state.temporal.get_workflow_handle(enrollment.workflow_id)
+    try:
+        live = await handle.query(EnrollmentWorkflow.status)
+    except RPCError as err:
+        out.workflow_error = (
+            "the workflow does not exist (it never started, or it ended and was removed)"
+            if err.status == RPCStatusCode.NOT_FOUND
+            else "Temporal could not answer; showing the database record only"
+        )
+        return out
+    except Exception:  # a closed run that cannot be queried any more, a worker-side failure
+        out.workflow_error = "the workflow could not be queried; showing the database record only"
+        return out
+    if live.enrollment_id != enrollment.id:
+        # The customer's workflow id now belongs to a newer enrollment of the same customer.
+        out.workflow_error = f"the workflow now runs enrollment {live.enrollment_id}"
+        return out
+    out.workflow = LiveStatus.model_validate(live, from_attributes=True)
+    return out
+
+
+async def list_enrollments(uow: UnitOfWork, customer_id: int) -> list[Enrollment]:
+    await get_or_404(uow.session, Customer, customer_id, "customer")
+    query = (
+        select(Enrollment).where(Enrollment.customer_id == customer_id).order_by(col(Enrollment.id).desc())
+    )
+    return list((await uow.session.exec(query)).all())

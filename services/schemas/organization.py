@@ -1,0 +1,90 @@
+"""Organization settings."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import holidays
+from pydantic import Field, field_serializer, field_validator
+
+from services.schemas.common import Email, Flag, Id, Request, Response, with_example
+
+SEND_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class SettingsUpdate(Request):
+    """The whole settings row (PUT): a field left out goes back to its default."""
+
+    model_config = with_example(
+        {
+            "name": "Acme Industries",
+            "time_zone": "America/New_York",
+            "send_time": "14:30",
+            "business_days_only": True,
+            "holiday_country": "US",
+            "sender_name": "Acme Accounts Receivable",
+            "sender_email": "ar@acme.example",
+            "reply_to": "collections@acme.example",
+        }
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    time_zone: str = Field(default="America/New_York", max_length=64, description="IANA zone")
+    send_time: str = Field(default="14:30", pattern=SEND_TIME_PATTERN, description="HH:MM, local time")
+    business_days_only: Flag = False
+    holiday_country: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166 code of the holidays to skip"
+    )
+    send_window_minutes: int = Field(default=0, ge=0, le=720, strict=True)
+    default_definition_id: Id | None = None
+    autopay_definition_id: Id | None = None
+    sender_name: str = Field(default="Accounts Receivable", min_length=1, max_length=200)
+    sender_email: Email = "ar@example.com"
+    reply_to: Email | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        # Keys ZoneInfo accepts that are no zone an organization lives in: the host's own
+        # "localtime", "Factory", and the posix/ and right/ copies of the database.
+        odd = value in ("localtime", "posixrules", "Factory") or value.startswith(("posix/", "right/"))
+        if odd or value not in available_timezones():
+            raise ValueError("unknown IANA time zone")
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown IANA time zone") from exc
+        return value
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and value not in holidays.list_supported_countries():
+            raise ValueError("no holiday calendar for this country")
+        return value
+
+    @property
+    def send_time_value(self) -> time:
+        hours, minutes = self.send_time.split(":")
+        return time(int(hours), int(minutes))
+
+
+class SettingsOut(Response):
+    name: str
+    time_zone: str
+    send_time: time
+    business_days_only: bool
+    holiday_country: str | None
+    send_window_minutes: int
+    default_definition_id: int | None
+    autopay_definition_id: int | None
+    sender_name: str
+    sender_email: str
+    reply_to: str | None
+    updated_at: datetime
+    updated_by: str | None
+
+    @field_serializer("send_time")
+    def _hhmm(self, value: time) -> str:
+        return value.strftime("%H:%M")

@@ -1,0 +1,106 @@
+"""Message templates: test-rendered against sample data when saved, previewed against a real
+customer with the engine's own rendering."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from domain import templates as tpl
+from domain.enums import Channel
+from models import Customer, Invoice, Template, User, WorkflowStep
+from models.base import require_id
+from models.repository import load_organization, open_invoices
+from services.common import get_or_404, now
+from services.errors import Conflict, Invalid
+from services.schemas.templates import PreviewIn, TemplateIn
+from services.unit_of_work import UnitOfWork
+
+
+def _source(template: TemplateIn | Template) -> tpl.TemplateSource:
+    return tpl.TemplateSource(
+        name=template.name,
+        channel=Channel(template.channel),
+        subject=template.subject,
+        html_body=template.html_body,
+        text_body=template.text_body,
+    )
+
+
+def _template_error(err: tpl.TemplateError) -> Invalid:
+    return Invalid(
+        str(err), code="template_invalid", details={"template": err.template_name, "line": err.line}
+    )
+
+
+def _validated(request: TemplateIn) -> None:
+    try:
+        tpl.validate_template(_source(request))
+    except tpl.TemplateError as err:
+        raise _template_error(err) from err
+
+
+async def _check_name(uow: UnitOfWork, name: str, own_id: int | None) -> None:
+    other = (await uow.session.exec(select(Template).where(Template.name == name))).first()
+    if other is not None and other.id != own_id:
+        raise Conflict(f"a template named '{name}' exists", code="duplicate_name")
+
+
+async def create_template(uow: UnitOfWork, request: TemplateIn) -> Template:
+    _validated(request)
+    await _check_name(uow, request.name, None)
+    template = Template(**request.model_dump(mode="json"))
+    uow.session.add(template)
+    await uow.session.flush()
+    return template
+
+
+async def update_template(uow: UnitOfWork, template_id: int, request: TemplateIn) -> Template:
+    """Rendered at send time, so running enrollments use the new text at their next step."""
+    template = await get_or_404(uow.session, Template, template_id, "template")
+    _validated(request)
+    await _check_name(uow, request.name, template_id)
+    if request.channel.value != template.channel and await _in_use(uow, template_id):
+        raise Conflict("the channel of a template in use cannot change", code="template_in_use")
+    for field, value in request.model_dump(mode="json").items():
+        setattr(template, field, value)
+    template.updated_at = now()
+    uow.session.add(template)
+    return template
+
+
+async def _in_use(uow: UnitOfWork, template_id: int) -> bool:
+    query = select(WorkflowStep.id).where(WorkflowStep.template_id == template_id).limit(1)
+    return (await uow.session.exec(query)).first() is not None
+
+
+async def delete_template(uow: UnitOfWork, template_id: int) -> None:
+    template = await get_or_404(uow.session, Template, template_id, "template")
+    if await _in_use(uow, template_id):
+        raise Conflict("the template is used by a workflow step", code="template_in_use")
+    await uow.session.delete(template)
+
+
+async def list_templates(uow: UnitOfWork) -> list[Template]:
+    return list((await uow.session.exec(select(Template).order_by(col(Template.id)))).all())
+
+
+async def preview(uow: UnitOfWork, template_id: int, request: PreviewIn) -> tpl.RenderedMessage:
+    """Render against a real customer's data (and one of its invoices), as the engine would."""
+    template = await get_or_404(uow.session, Template, template_id, "template")
+    customer = await get_or_404(uow.session, Customer, request.customer_id, "customer")
+    invoice = None
+    if request.invoice_id is not None:
+        invoice = await get_or_404(uow.session, Invoice, request.invoice_id, "invoice")
+        if invoice.customer_id != customer.id:
+            raise Invalid("the invoice belongs to another customer", code="invoice_of_another_customer")
+    org = await load_organization(uow.session)
+    specialist = await uow.session.get(User, customer.specialist_id) if customer.specialist_id else None
+    invoices = [i for i in await open_invoices(uow.session, require_id(customer)) if not i.paused]
+    today = now().astimezone(ZoneInfo(org.time_zone)).date()
+    context = tpl.build_context(org, customer, invoices, invoice=invoice, specialist=specialist, as_of=today)
+    try:
+        return tpl.render_message(_source(template), context)
+    except tpl.TemplateError as err:
+        raise _template_error(err) from err

@@ -1,0 +1,261 @@
+"""SendGrid's Event Webhook, last step: each verified event applied once to its delivery
+(status, suppressed contact, history, a task for the specialist).
+
+Every effect is idempotent, because SendGrid replays: events are stored once per (message id,
+event, timestamp), statuses only move forward (`events.RANK`), and the history entry and the task
+carry keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.enums import DeliveryStatus, HistoryAction, TaskStatus
+from models import Contact, Customer, Delivery, DeliveryEvent, Task
+from models.history import write_history
+from services.webhooks.events import RANK, STATUS_OF_EVENT, SendGridEvent, parse_batch
+
+log = structlog.get_logger("arcadence.webhooks")
+
+ACTOR = "sendgrid"
+
+# Events after which the address gets no more email, and what a person should do about it.
+UNREACHABLE = {
+    "bounce": (HistoryAction.EMAIL_BOUNCED, "bounced", "fix the contact"),
+    "dropped": (HistoryAction.EMAIL_DROPPED, "was dropped", "fix the contact"),
+    "spamreport": (HistoryAction.EMAIL_SPAM_REPORTED, "was reported as spam", "reach them another way"),
+    "unsubscribe": (HistoryAction.EMAIL_UNSUBSCRIBED, "was unsubscribed from", "reach them another way"),
+    "group_unsubscribe": (
+        HistoryAction.EMAIL_UNSUBSCRIBED,
+        "was unsubscribed from",
+        "reach them another way",
+    ),
+}
+
+
+@dataclass(slots=True)
+class BatchReceipt:
+    """received = applied + duplicates + unmatched + ignored."""
+
+    received: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    unmatched: int = 0
+    ignored: int = 0
+
+
+async def _deliveries(session: AsyncSession, events: Iterable[SendGridEvent]) -> list[Delivery]:
+    """Every delivery the batch may name, locked in id order (concurrent batches never deadlock)."""
+    events = list(events)
+    ids = {e.delivery_id for e in events if e.delivery_id is not None}
+    keys = {e.idempotency_key for e in events if e.idempotency_key is not None}
+    prefixes = {e.message_prefix for e in events if e.message_prefix is not None}
+    conditions: list[ColumnElement[bool]] = []
+    if ids:
+        conditions.append(col(Delivery.id).in_(ids))
+    if keys:
+        conditions.append(col(Delivery.idempotency_key).in_(keys))
+    if prefixes:
+        conditions.append(col(Delivery.provider_message_id).in_(prefixes))
+    if not conditions:
+        return []
+    query = select(Delivery).where(or_(*conditions)).order_by(col(Delivery.id)).with_for_update()
+    return list((await session.exec(query)).all())
+
+
+class _Matcher:
+    """Finds an event's delivery: by our delivery id (when the key agrees: another environment
+    sharing the SendGrid account has its own ids), by our key, then by SendGrid's message id."""
+
+    def __init__(self, deliveries: list[Delivery]) -> None:
+        self.by_id = {d.id: d for d in deliveries}
+        self.by_key = {d.idempotency_key: d for d in deliveries}
+        self.by_message = {d.provider_message_id: d for d in deliveries if d.provider_message_id}
+
+    def match(self, event: SendGridEvent) -> Delivery | None:
+        if event.delivery_id is not None:
+            found = self.by_id.get(event.delivery_id)
+            if found is not None and event.idempotency_key in (None, found.idempotency_key):
+                return found
+        if event.idempotency_key is not None and event.idempotency_key in self.by_key:
+            return self.by_key[event.idempotency_key]
+        return self.by_message.get(event.message_prefix) if event.message_prefix is not None else None
+
+
+async def _store(session: AsyncSession, event: SendGridEvent, delivery: Delivery | None) -> bool:
+    """Store the event once; False when this exact event was stored before (a replay)."""
+    statement = (
+        insert(DeliveryEvent)
+        .values(
+            delivery_id=delivery.id if delivery is not None else None,
+            provider_message_id=event.message_id,
+            event=event.event,
+            event_at=event.occurred_at,
+            payload=event.payload,
+        )
+        .on_conflict_do_nothing(index_elements=["provider_message_id", "event", "event_at"])
+        .returning(col(DeliveryEvent.id))
+    )
+    return (await (await session.connection()).execute(statement)).first() is not None
+
+
+def _advance(delivery: Delivery, event: SendGridEvent, status: DeliveryStatus, now: datetime) -> None:
+    """Move the delivery forward, never back."""
+    if not delivery.provider_message_id and event.message_prefix is not None:
+        delivery.provider_message_id = event.message_prefix
+    if delivery.sent_at is None and status == DeliveryStatus.SENT:
+        delivery.sent_at = event.occurred_at
+    if RANK[status] > RANK.get(DeliveryStatus(delivery.status), 0):
+        delivery.status = status
+    delivery.updated_at = now
+
+
+def _key(*parts: object) -> str:
+    """A stable key for history and tasks (addresses hashed: keys stay short and plain)."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGridEvent) -> None:
+    """A delivery whose outcome was unknown was accepted by SendGrid after all."""
+    assert delivery.id is not None
+    await write_history(
+        session,
+        customer_id=delivery.customer_id,
+        enrollment_id=delivery.enrollment_id,
+        invoice_id=delivery.invoice_id,
+        action=HistoryAction.DELIVERY_CONFIRMED,
+        description=f"SendGrid confirms that message {delivery.id} was accepted; it was not sent twice.",
+        actor=ACTOR,
+        occurred_at=event.occurred_at,
+        details={"delivery_id": delivery.id, "sg_message_id": event.message_id},
+        key=f"sendgrid:confirmed:{delivery.id}",
+        last_action=False,
+    )
+    # The specialist was asked to check this message: SendGrid has answered for them.
+    asked = select(Task).where(
+        Task.idempotency_key == f"unknown:{delivery.id}", Task.status == TaskStatus.OPEN
+    )
+    question = (await session.exec(asked)).first()
+    if question is not None:
+        question.status = TaskStatus.DONE
+        question.completed_at = event.occurred_at
+        question.completed_by = ACTOR
+        session.add(question)
+
+
+async def _suppress(session: AsyncSession, customer_id: int, email: str, why: str, at: datetime) -> bool:
+    """Stop emailing the customer's contacts at this address; returns whether one was found."""
+    query = select(Contact).where(
+        Contact.customer_id == customer_id, func.lower(col(Contact.email)) == email.lower()
+    )
+    contacts = list((await session.exec(query)).all())
+    for contact in contacts:
+        if contact.suppressed_at is None:
+            contact.suppressed_at, contact.suppression_reason = at, why
+            session.add(contact)
+    return bool(contacts)
+
+
+async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: SendGridEvent) -> None:
+    """Suppress the address, say so in the history, and give the specialist a task to fix it."""
+    assert delivery.id is not None
+    action, happened, todo = UNREACHABLE[event.event]
+    email = event.email or "an unknown address"
+    reason = f": {event.reason}" if event.reason else ""
+    # A "blocked" bounce is the receiving server refusing us (reputation, content), not a bad
+    # address: the attempt failed, but the contact stays reachable.
+    blocked = event.event == "bounce" and event.bounce_type == "blocked"
+    found = False
+    if event.email is not None and not blocked:
+        why = f"{event.event}{reason}"[:2000]
+        found = await _suppress(session, delivery.customer_id, event.email, why, event.occurred_at)
+    if blocked:
+        consequence = "The receiving server blocked it; the address is kept."
+    elif found:
+        consequence = "The address will not be emailed again until the contact is fixed."
+    else:
+        consequence = "No contact of this customer has this address."
+    description = f"Email to {email} {happened}{reason} (message {delivery.id}). {consequence}"
+    await write_history(
+        session,
+        customer_id=delivery.customer_id,
+        enrollment_id=delivery.enrollment_id,
+        invoice_id=delivery.invoice_id,
+        action=action,
+        description=description,
+        actor=ACTOR,
+        occurred_at=event.occurred_at,
+        details={
+            "delivery_id": delivery.id,
+            "email": event.email,
+            "event": event.event,
+            "reason": event.reason,
+            "type": event.bounce_type,
+            "contact_suppressed": found,
+        },
+        key=f"sendgrid:{event.event}:{delivery.id}:{_key(event.email)}",
+        last_action=False,
+    )
+    customer = await session.get(Customer, delivery.customer_id)
+    task = (
+        insert(Task)
+        .values(
+            customer_id=delivery.customer_id,
+            invoice_id=delivery.invoice_id,
+            assignee_id=customer.specialist_id if customer is not None else None,
+            # One task per address and message, whichever of its events comes first.
+            idempotency_key=f"sendgrid:unreachable:{delivery.id}:{_key(event.email)}",
+            title=f"Email to {email} {happened}: {todo}"[:300],
+            description=description,
+            due_date=event.occurred_at.date(),
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    await (await session.connection()).execute(task)
+
+
+async def apply_batch(session: AsyncSession, body: bytes, *, now: datetime) -> BatchReceipt:
+    """Apply a verified batch; the caller's transaction makes it all or nothing."""
+    entries = parse_batch(body)
+    events = [e for e in entries if e is not None]
+    receipt = BatchReceipt(received=len(entries), ignored=len(entries) - len(events))
+    matcher = _Matcher(await _deliveries(session, events))
+    for event in events:
+        delivery = matcher.match(event)
+        if not await _store(session, event, delivery):
+            receipt.duplicates += 1
+            continue
+        status = STATUS_OF_EVENT.get(event.event)
+        if delivery is None:
+            receipt.unmatched += 1
+            log.info("webhook.sendgrid_unmatched", event_type=event.event, sg_message_id=event.message_id)
+            continue
+        if status is None:
+            receipt.ignored += 1
+            continue
+        was_unknown = delivery.status == DeliveryStatus.UNKNOWN
+        _advance(delivery, event, status, now)
+        session.add(delivery)
+        if was_unknown and delivery.status != DeliveryStatus.UNKNOWN:
+            await _confirm_sent(session, delivery, event)
+        if event.event in UNREACHABLE:
+            await _report_unreachable(session, delivery, event)
+        receipt.applied += 1
+    log.info(
+        "webhook.sendgrid_batch",
+        received=receipt.received,
+        applied=receipt.applied,
+        duplicates=receipt.duplicates,
+        unmatched=receipt.unmatched,
+        ignored=receipt.ignored,
+    )
+    return receipt
