@@ -7,14 +7,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml constraints.txt README.md alembic.ini ./
 COPY api ./api
 COPY activities ./activities
 COPY domain ./domain
 COPY models ./models
+COPY services ./services
 COPY workers ./workers
 COPY workflows ./workflows
-RUN pip install . \
+RUN pip install -c constraints.txt . \
     && useradd --system --uid 10001 --home /app arcadence
 USER arcadence
 

@@ -1,5 +1,6 @@
 """What an enrollment does next: its upcoming occurrences by the domain's schedule rules, who
-would receive each (the domain's recipient rules) and whether its conditions hold today.
+would receive each (`domain.recipients.recipients_for`, the rule the engine sends by) and
+whether its conditions hold today.
 
 The inputs are loaded with the same functions the engine's activities use (`models.repository`,
 `models.metrics`), so the timeline says what the workflow will plan.
@@ -14,7 +15,7 @@ from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import StepAction
 from domain.schedules import timeline
-from models import Customer, Enrollment, WorkflowDefinition
+from models import Customer, Enrollment
 from models.base import require_id
 from models.metrics import customer_metrics
 from models.repository import (
@@ -30,48 +31,6 @@ from models.repository import (
 from services.common import get_or_404, now
 from services.schemas.enrollments import TimelineItem, TimelineOut
 from services.unit_of_work import UnitOfWork
-
-INTERNAL = {StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST}
-EMAIL = {StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL}
-
-
-class _Recipients:
-    """The recipient rules per kind of step, resolved once per timeline (as the engine's
-    `activities.messages` resolves them per step)."""
-
-    def __init__(
-        self,
-        contacts: list[rcp.ContactInfo],
-        definition: WorkflowDefinition,
-        customer: Customer,
-        users: dict[int, rcp.InternalUser],
-    ) -> None:
-        extra = definition.additional_recipients or {}
-        self._contacts = contacts
-        self._users = users
-        self._additional = rcp.AdditionalRecipients(
-            emails=tuple(str(e) for e in extra.get("emails", [])),
-            contact_roles=tuple(str(r) for r in extra.get("contact_roles", [])),
-            user_ids=tuple(int(u) for u in extra.get("user_ids", [])),
-        )
-        self._internal_ids = [int(i) for i in definition.internal_recipients or []]
-        if customer.specialist_id is not None:
-            self._internal_ids.insert(0, customer.specialist_id)
-
-    @staticmethod
-    def user_ids(definition: WorkflowDefinition, customer: Customer) -> list[int]:
-        extra = definition.additional_recipients or {}
-        ids = [int(u) for u in extra.get("user_ids", [])] + [int(i) for i in definition.internal_recipients]
-        return ids + ([customer.specialist_id] if customer.specialist_id else [])
-
-    def resolve(self, action: StepAction) -> rcp.RecipientResolution | None:
-        if action in INTERNAL:
-            return rcp.resolve_internal_recipients(self._internal_ids, self._users)
-        if action == StepAction.SMS:
-            return rcp.resolve_sms_recipients(self._contacts)
-        if action in EMAIL:
-            return rcp.resolve_email_recipients(self._contacts, self._additional, self._users)
-        return None  # tasks, notes, status changes: nobody receives a message
 
 
 def _note(resolution: rcp.RecipientResolution | None) -> str | None:
@@ -103,16 +62,17 @@ async def upcoming(
     )
     today = now().astimezone(ZoneInfo(org.time_zone)).date()
     metrics = await customer_metrics(session, enrollment.customer_id, customer.currency, today)
-    users = await active_internal_users(uow.session, _Recipients.user_ids(definition, customer))
-    recipients = _Recipients(
-        await contact_infos(uow.session, enrollment.customer_id), definition, customer, users
+    rules = rcp.RecipientRules.of(
+        definition.additional_recipients, definition.internal_recipients, customer.specialist_id
     )
+    users = await active_internal_users(uow.session, rules.user_ids())
+    contacts = await contact_infos(uow.session, enrollment.customer_id)
     numbers = {i.id: i.number for i in invoices}
     by_id = {s.id: s for s in steps}
     items = []
     for occurrence in found:
         step = by_id[occurrence.step_id]
-        resolution = recipients.resolve(StepAction(step.action))
+        resolution = rcp.recipients_for(StepAction(step.action), rules, contacts, users)
         evaluation = evaluate(
             parse_conditions(definition.conditions) + parse_conditions(step.conditions), metrics
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,14 @@ def test_the_arcadence_services_run_the_cli_commands_that_exist() -> None:
 
 def test_the_dockerfile_installs_the_package_and_runs_as_a_user() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install ." in dockerfile
+    assert "pip install -c constraints.txt ." in dockerfile  # the lock, as `make install` uses it
+    assert "constraints.txt" in dockerfile.split("COPY", 2)[1]
     assert "USER arcadence" in dockerfile
     assert 'ENTRYPOINT ["arcadence"]' in dockerfile
+
+
+def test_the_dockerfile_copies_every_package_the_project_ships() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    for package in (pattern.rstrip("*") for pattern in shipped["include"]):
+        assert f"COPY {package} ./{package}" in dockerfile, package

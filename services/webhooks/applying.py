@@ -2,8 +2,8 @@
 (status, suppressed contact, history, a task for the specialist).
 
 Every effect is idempotent, because SendGrid replays: events are stored once per (message id,
-event, timestamp), statuses only move forward (`events.RANK`), and the history entry and the task
-carry keys.
+event, timestamp), statuses only move forward (`domain.deliveries.moves_forward`), and the
+history entry and the task carry keys.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.deliveries import moves_forward
 from domain.enums import DeliveryStatus, HistoryAction, TaskStatus
 from models import Contact, Customer, Delivery, DeliveryEvent, Task
 from models.history import write_history
-from services.webhooks.events import RANK, STATUS_OF_EVENT, SendGridEvent, parse_batch
+from services.webhooks.events import STATUS_OF_EVENT, SendGridEvent, parse_batch
 
 log = structlog.get_logger("arcadence.webhooks")
 
@@ -114,7 +115,7 @@ def _advance(delivery: Delivery, event: SendGridEvent, status: DeliveryStatus, n
         delivery.provider_message_id = event.message_prefix
     if delivery.sent_at is None and status == DeliveryStatus.SENT:
         delivery.sent_at = event.occurred_at
-    if RANK[status] > RANK.get(DeliveryStatus(delivery.status), 0):
+    if moves_forward(delivery.status, status):
         delivery.status = status
     delivery.updated_at = now
 

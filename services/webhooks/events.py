@@ -36,25 +36,6 @@ STATUS_OF_EVENT = {
     "unsubscribe": DeliveryStatus.UNSUBSCRIBED,
     "group_unsubscribe": DeliveryStatus.UNSUBSCRIBED,
 }
-# Statuses only move up this ladder, so late or reordered events never undo a later one. A
-# failure outranks delivery and engagement (a bounce after "delivered" is still a bounce), and
-# the recipient's own refusals outrank everything.
-RANK = {
-    DeliveryStatus.PENDING: 0,
-    DeliveryStatus.SENDING: 0,
-    DeliveryStatus.UNKNOWN: 0,
-    DeliveryStatus.SENT: 1,
-    DeliveryStatus.DEFERRED: 2,
-    DeliveryStatus.DELIVERED: 3,
-    DeliveryStatus.OPENED: 4,
-    DeliveryStatus.CLICKED: 5,
-    DeliveryStatus.BOUNCED: 6,
-    DeliveryStatus.DROPPED: 6,
-    DeliveryStatus.FAILED: 6,
-    DeliveryStatus.EXPIRED: 6,
-    DeliveryStatus.UNSUBSCRIBED: 7,
-    DeliveryStatus.SPAM_REPORTED: 8,
-}
 
 
 @dataclass(frozen=True, slots=True)
