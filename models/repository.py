@@ -114,6 +114,17 @@ async def load_definition(
     return definition, steps
 
 
+async def continuation_successors(session: AsyncSession) -> dict[int, int | None]:
+    """Every workflow and the one it continues with (the chains continue-with makes)."""
+    query = select(WorkflowDefinition.id, WorkflowDefinition.continue_with_id)
+    return {int(i): c for i, c in (await session.exec(query)).all() if i is not None}
+
+
+async def definition_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    query = select(WorkflowDefinition.id, WorkflowDefinition.name).where(col(WorkflowDefinition.id).in_(ids))
+    return {int(i): n for i, n in (await session.exec(query)).all() if i is not None}
+
+
 def schedule_spec(definition: WorkflowDefinition, steps: Sequence[WorkflowStep]) -> ScheduleSpec:
     assert definition.id is not None
     frequency = None

@@ -8,7 +8,8 @@ from typing import Any
 from sqlmodel import col, select
 
 from domain import templates as tpl
-from domain.enums import Channel, InvoiceStatus, StepAction
+from domain.continuation import cannot_continue, continuation_cycle
+from domain.enums import Channel, DefinitionKind, InvoiceStatus, StepAction
 from models import (
     Enrollment,
     Template,
@@ -18,6 +19,7 @@ from models import (
     WorkflowStep,
 )
 from models.base import require_id
+from models.repository import continuation_successors, definition_names
 from services.common import LIVE, get_or_404, now, refresh_after_commit
 from services.errors import Conflict, Invalid
 from services.schemas.definitions import DefinitionIn, DefinitionOut, StepIn, StepOut
@@ -72,13 +74,32 @@ async def _check_step(uow: UnitOfWork, number: int, step: StepIn) -> None:
 
 async def _check_refs(uow: UnitOfWork, request: DefinitionIn, own_id: int | None) -> None:
     if request.continue_with_id is not None:
-        if request.continue_with_id == own_id:
-            raise Invalid("a workflow cannot continue with itself")
-        await get_or_404(uow.session, WorkflowDefinition, request.continue_with_id, "workflow definition")
+        await _check_continuation(uow, request.kind, own_id, request.continue_with_id)
     for user_id in {*request.internal_recipients, *request.additional_recipients.user_ids}:
         await get_or_404(uow.session, User, user_id, "user")
     for number, step in enumerate(request.steps, start=1):
         await _check_step(uow, number, step)
+
+
+async def _check_continuation(
+    uow: UnitOfWork, kind: DefinitionKind, own_id: int | None, successor_id: int
+) -> None:
+    """A successor only for a workflow that ends, and never one that leads back to it."""
+    never = cannot_continue(kind)
+    if never is not None:
+        raise Invalid(f"this workflow cannot continue with another: {never}", code="continue_with_never_ends")
+    if successor_id == own_id:
+        raise Invalid("a workflow cannot continue with itself", code="continue_with_loop")
+    await get_or_404(uow.session, WorkflowDefinition, successor_id, "workflow definition")
+    loop = continuation_cycle(own_id, successor_id, await continuation_successors(uow.session))
+    if loop is not None:
+        names = await definition_names(uow.session, loop)
+        path = " → ".join(f"'{names.get(i, i)}'" for i in loop)
+        raise Invalid(
+            f"continuing with that workflow would loop forever: {path}",
+            code="continue_with_loop",
+            details={"loop": loop},
+        )
 
 
 async def _check_name(uow: UnitOfWork, name: str, own_id: int | None) -> None:

@@ -13,12 +13,13 @@ import structlog
 from sqlmodel import col, select
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.continuation import cannot_continue
 from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from models import Customer, Enrollment, User, WorkflowDefinition
 from models.base import require_id
 from models.history import write_history
 from services.common import LIVE, get_or_404, live_enrollment, now, org_today, signal_after_commit
-from services.errors import Conflict
+from services.errors import Conflict, Invalid
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
 from services.unit_of_work import UnitOfWork
 from workflows.client import enroll as start_or_signal
@@ -229,6 +230,19 @@ async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int,
     """Switch when the current workflow's steps are done."""
     enrollment = await _live(uow, enrollment_id)
     definition = await enabled_definition(uow, definition_id)
+    current = await get_or_404(
+        uow.session, WorkflowDefinition, enrollment.definition_id, "workflow definition"
+    )
+    never = cannot_continue(DefinitionKind(current.kind))
+    if never is not None:
+        raise Invalid(
+            f"'{current.name}' cannot continue with another workflow: {never}",
+            code="continue_with_never_ends",
+        )
+    if definition_id == enrollment.definition_id:
+        raise Invalid(
+            f"continuing '{current.name}' with itself would repeat it forever", code="continue_with_loop"
+        )
     enrollment.continue_with_id = definition_id
     uow.session.add(enrollment)
     await write_history(

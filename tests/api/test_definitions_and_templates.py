@@ -172,3 +172,69 @@ async def test_a_template_in_use_cannot_be_deleted_nor_change_channel(api: Api) 
     )
     await api.ok("DELETE", f"/templates/{unused['id']}", status=204)
     await api.refused("GET", f"/templates/{unused['id']}", 404, "not_found")
+
+
+STATEMENTS: dict[str, Any] = {
+    "name": "Weekly statement",
+    "kind": "customer",
+    "frequency": {"period": "weekly", "weekday": 1},
+    "steps": [{"offset_days": 0, "action": "statement_email"}],
+}
+
+
+async def test_a_continue_with_chain_that_leads_back_to_itself_is_refused_when_saved(api: Api) -> None:
+    first = await api.workflow(name="First notices")
+    second = await api.workflow(name="Second notices", continue_with_id=first["id"])
+    third = await api.workflow(name="Final notices", continue_with_id=second["id"])
+    refused = await api.refused(
+        "PUT",
+        f"/workflows/{first['id']}",
+        422,
+        "continue_with_loop",
+        json={**WORKFLOW, "name": "First notices", "continue_with_id": third["id"]},
+    )
+    assert refused["error"]["details"]["loop"] == [first["id"], third["id"], second["id"], first["id"]]
+    assert "'First notices' → 'Final notices' → 'Second notices' → 'First notices'" in refused["error"]["message"]
+    await api.refused(
+        "PUT",
+        f"/workflows/{first['id']}",
+        422,
+        "continue_with_loop",
+        json={**WORKFLOW, "name": "First notices", "continue_with_id": first["id"]},
+    )
+    unchanged = await api.ok("GET", f"/workflows/{first['id']}", Role.VIEWER)
+    assert unchanged["continue_with_id"] is None and unchanged["version"] == 1
+
+
+async def test_a_statement_series_never_ends_so_it_cannot_continue_with_another(api: Api) -> None:
+    successor = await api.workflow()
+    await api.refused(
+        "POST",
+        "/workflows",
+        422,
+        "continue_with_never_ends",
+        json={**STATEMENTS, "continue_with_id": successor["id"]},
+    )
+    series = await api.ok("POST", "/workflows", status=201, json=STATEMENTS)
+    customer = await api.customer()
+    enrollment = await api.enroll(customer["id"], series["id"])
+    await api.refused(
+        "POST",
+        f"/enrollments/{enrollment['id']}/continue-with",
+        422,
+        "continue_with_never_ends",
+        json={"definition_id": successor["id"]},
+    )
+
+
+async def test_an_enrollment_cannot_continue_with_the_workflow_it_runs(api: Api) -> None:
+    workflow = await api.workflow()
+    customer = await api.customer()
+    enrollment = await api.enroll(customer["id"], workflow["id"])
+    await api.refused(
+        "POST",
+        f"/enrollments/{enrollment['id']}/continue-with",
+        422,
+        "continue_with_loop",
+        json={"definition_id": workflow["id"]},
+    )
