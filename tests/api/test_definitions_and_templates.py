@@ -194,7 +194,8 @@ async def test_a_continue_with_chain_that_leads_back_to_itself_is_refused_when_s
         json={**WORKFLOW, "name": "First notices", "continue_with_id": third["id"]},
     )
     assert refused["error"]["details"]["loop"] == [first["id"], third["id"], second["id"], first["id"]]
-    assert "'First notices' → 'Final notices' → 'Second notices' → 'First notices'" in refused["error"]["message"]
+    loop = "'First notices' → 'Final notices' → 'Second notices' → 'First notices'"
+    assert loop in refused["error"]["message"]
     await api.refused(
         "PUT",
         f"/workflows/{first['id']}",
