@@ -49,6 +49,10 @@ class PlanningActivities:
             invoices = await open_invoices(session, require_id(customer))
             calendar = calendar_of(org)
             zone = ZoneInfo(org.time_zone)
+            if enrollment.definition_version != definition.version:
+                # The definition was edited: this plan runs the new version, and the row says so.
+                enrollment.definition_version = definition.version
+                session.add(enrollment)
 
             if customer.paused and not pause_in_force(customer, request.as_of):
                 # A pause with an end date ends by itself (e.g. a promise to pay).

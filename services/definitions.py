@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from domain import templates as tpl
@@ -21,7 +22,7 @@ from models import (
 from models.base import require_id
 from models.repository import continuation_successors, definition_names
 from services.common import LIVE, get_or_404, now, refresh_after_commit
-from services.errors import Conflict, Invalid
+from services.errors import Conflict, Invalid, NotFound
 from services.schemas.definitions import DefinitionIn, DefinitionOut, StepIn, StepOut
 from services.unit_of_work import UnitOfWork
 
@@ -258,3 +259,29 @@ async def versions(uow: UnitOfWork, definition_id: int) -> list[WorkflowDefiniti
         .order_by(col(WorkflowDefinitionVersion.version))
     )
     return list((await uow.session.exec(query)).all())
+
+
+RESTORED_STEP_FIELDS = ("offset_days", "action", "template_id", "parameters", "conditions")
+
+
+async def restore_version(
+    uow: UnitOfWork, definition_id: int, version: int, actor: User
+) -> WorkflowDefinition:
+    """Make a saved version current again. The restore is itself a new version (the history of
+    versions only grows), checked like any edit, and running enrollments re-plan on it."""
+    saved = next((v for v in await versions(uow, definition_id) if v.version == version), None)
+    if saved is None:
+        raise NotFound(
+            f"workflow {definition_id} has no version {version}",
+            details={"definition_id": definition_id, "version": version},
+        )
+    fields = {k: v for k, v in saved.snapshot["definition"].items() if k in DefinitionIn.model_fields}
+    steps = [{k: s[k] for k in RESTORED_STEP_FIELDS if k in s} for s in saved.snapshot["steps"]]
+    try:
+        request = DefinitionIn.model_validate({**fields, "steps": steps})
+    except ValidationError as err:
+        raise Invalid(
+            f"version {version} cannot be restored as it was saved: {err.errors()[0]['msg']}",
+            code="version_not_restorable",
+        ) from err
+    return await update_definition(uow, definition_id, request, actor)

@@ -47,6 +47,7 @@ class EnrollmentWorkflow:
         self._carried = input.carried
         self._definition_id = input.definition_id
         self._definition_name = ""
+        self._definition_version = 0
         self._state = EnrollmentState.ACTIVE
         self._next_at: datetime | None = None
         self._next_label = ""
@@ -108,6 +109,7 @@ class EnrollmentWorkflow:
             continue_with_id=self._carried.continue_with_id,
             last_skip_reason=self._carried.last_skip_reason,
             details=self._details,
+            definition_version=self._definition_version,
         )
 
     # --- main loop -----------------------------------------------------------------------
@@ -195,6 +197,7 @@ class EnrollmentWorkflow:
         )
         self._definition_id = plan.definition_id
         self._definition_name = plan.definition_name
+        self._definition_version = plan.definition_version
         return plan
 
     async def _switch(self, definition_id: int, reason: SwitchReason, actor: str) -> None:

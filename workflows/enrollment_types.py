@@ -95,3 +95,5 @@ class EnrollmentStatus:
     continue_with_id: int | None
     last_skip_reason: str | None
     details: str
+    # The version of the definition the last plan ran (0 before the first plan).
+    definition_version: int = 0

@@ -52,18 +52,23 @@ def paused_until(plan: PlanResult, pause: PauseState) -> str:
     return f" until {plan.paused_until_label}" if pause.until else ""
 
 
+def running(plan: PlanResult) -> str:
+    """Which workflow, and which version of it, the enrollment runs now."""
+    return f"Running '{plan.definition_name}' version {plan.definition_version}."
+
+
 def paused_details(plan: PlanResult, pause: PauseState) -> str:
     until = paused_until(plan, pause)
-    return f"Paused by {pause.actor}{until}: {pause.reason}. Nothing is sent while paused."
+    return f"Paused by {pause.actor}{until}: {pause.reason}. Nothing is sent while paused. {running(plan)}"
 
 
 def waiting_details(plan: PlanResult, last_skip_reason: str | None) -> str:
     if plan.next_at is None:
-        return "Waiting for new invoices or a change of workflow: nothing is scheduled"
+        return f"Waiting for new invoices or a change of workflow: nothing is scheduled. {running(plan)}"
     details = f"Waiting until {plan.next_label}"
     if last_skip_reason:
         details += f". Last step not sent: {last_skip_reason}"
-    return details
+    return f"{details}. {running(plan)}"
 
 
 def waiting_summary(plan: PlanResult) -> str:

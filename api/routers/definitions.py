@@ -58,3 +58,14 @@ async def disable(definition_id: PathId, uow: UnitOfWorkDep, user: Manager) -> D
 @router.get("/{definition_id}/versions", summary="Every saved version of a workflow")
 async def list_versions(definition_id: PathId, uow: UnitOfWorkDep, user: Reader) -> list[VersionOut]:
     return [VersionOut.model_validate(v) for v in await service.versions(uow, definition_id)]
+
+
+@router.post(
+    "/{definition_id}/versions/{version}/restore",
+    summary="Make a saved version current again (itself a new version; running enrollments re-plan)",
+)
+async def restore_version(
+    definition_id: PathId, version: PathId, uow: UnitOfWorkDep, user: Manager
+) -> DefinitionOut:
+    definition = await service.restore_version(uow, definition_id, version, user)
+    return await service.definition_out(uow, definition)

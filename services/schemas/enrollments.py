@@ -89,6 +89,7 @@ class EnrollmentOut(Response):
 
 class LiveStatus(Response):
     definition_name: str
+    definition_version: int = Field(description="The version of the workflow its last plan ran")
     state: str
     paused: bool
     pause_reason: str | None

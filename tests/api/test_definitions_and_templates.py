@@ -239,3 +239,49 @@ async def test_an_enrollment_cannot_continue_with_the_workflow_it_runs(api: Api)
         "continue_with_loop",
         json={"definition_id": workflow["id"]},
     )
+
+
+async def test_an_edited_workflow_is_the_version_running_enrollments_report_at_their_next_plan(
+    api: Api,
+) -> None:
+    created = await api.workflow()
+    customer = await api.customer()
+    enrollment = await api.enroll(customer["id"], created["id"])
+    path = f"/enrollments/{enrollment['id']}"
+
+    async def reports(version: int) -> bool:
+        status = await api.ok("GET", path, Role.VIEWER)
+        live = status["workflow"]
+        return (
+            status["enrollment"]["definition_version"] == version
+            and live is not None
+            and live["definition_version"] == version
+            and f"Running 'Net 30 reminders' version {version}." in live["details"]
+        )
+
+    await api.eventually(lambda: reports(1))
+    await api.ok("PUT", f"/workflows/{created['id']}", json={**WORKFLOW, "steps": WORKFLOW["steps"][:2]})
+    await api.eventually(lambda: reports(2))
+
+
+async def test_restoring_a_saved_version_makes_it_current_as_a_new_version(api: Api) -> None:
+    created = await api.workflow()
+    customer = await api.customer()
+    enrollment = await api.enroll(customer["id"], created["id"])
+    await api.ok("PUT", f"/workflows/{created['id']}", json={**WORKFLOW, "steps": WORKFLOW["steps"][:1]})
+    await api.refused("POST", f"/workflows/{created['id']}/versions/1/restore", 403, role=Role.SUPPORT)
+    await api.refused("POST", f"/workflows/{created['id']}/versions/9/restore", 404, "not_found")
+
+    restored = await api.ok("POST", f"/workflows/{created['id']}/versions/1/restore")
+    assert restored["version"] == 3
+    assert [(s["offset_days"], s["action"]) for s in restored["steps"]] == [
+        (s["offset_days"], s["action"]) for s in WORKFLOW["steps"]
+    ]
+    versions = await api.ok("GET", f"/workflows/{created['id']}/versions", Role.VIEWER)
+    assert [v["version"] for v in versions] == [1, 2, 3]
+    assert versions[2]["snapshot"]["steps"] and len(versions[2]["snapshot"]["steps"]) == 3
+
+    async def refreshed() -> bool:
+        return (await api.signals(enrollment["workflow_id"])).count("refresh") >= 2
+
+    await api.eventually(refreshed)
