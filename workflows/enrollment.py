@@ -48,6 +48,7 @@ class EnrollmentWorkflow:
         self._definition_id = input.definition_id
         self._definition_name = ""
         self._definition_version = 0
+        self._switched_since_timer = False
         self._state = EnrollmentState.ACTIVE
         self._next_at: datetime | None = None
         self._next_label = ""
@@ -123,6 +124,8 @@ class EnrollmentWorkflow:
                 ENROLLMENT_STATE.value_set(EnrollmentState.ACTIVE),
             ]
         )
+        if input.carried.cursor is None and self._carried.performed_here is None:
+            self._carried.performed_here = False  # a new enrollment: nothing has run yet
         start = self._reassign
         if start is not None and start.definition_id == input.definition_id and input.carried.cursor is None:
             # Signal-with-start delivers "reassign" to a brand-new run too: nothing to switch.
@@ -160,15 +163,17 @@ class EnrollmentWorkflow:
                 if not_sent is not None:
                     self._carried.last_skip_reason = not_sent
                 self._count_step()
+                self._carried.performed_here = True
             self._carried.cursor = as_of
 
-            if plan.exhausted and not plan.due:
+            if self._has_ended(plan):
                 successor = self._carried.continue_with_id or plan.continue_with_id
-                if successor is not None:
+                if successor is not None and self._may_switch_now():
                     self._carried.continue_with_id = None
                     await self._switch(successor, SwitchReason.CONTINUE_WITH, steps.ENGINE)
+                    self._switched_since_timer = True
                     continue
-                if plan.kind == DefinitionKind.ASSIGNMENT:
+                if successor is None and plan.kind == DefinitionKind.ASSIGNMENT:
                     return await self._finish(EnrollmentState.COMPLETED, "All steps are done", steps.ENGINE)
 
             if self._should_continue_as_new():
@@ -188,6 +193,26 @@ class EnrollmentWorkflow:
             await self._sleep_until_next(plan)
 
     # --- plan, switch, finish ------------------------------------------------------------
+
+    def _has_ended(self, plan: PlanResult) -> bool:
+        """Nothing will come from this definition: continue with the successor, or complete.
+
+        The last step's own wake-up is the end (no idle day after it), and an invoice or
+        auto-pay cadence has ended only once one of its steps ran — not merely because nothing
+        is open now. Each rule is patched in (docs/REPLAY.md): older histories keep their path.
+        """
+        if not plan.exhausted:
+            return False
+        if plan.due and not workflow.patched(policies.PATCH_END_WITH_LAST_STEP):
+            return False
+        waits_for_invoices = plan.kind in (DefinitionKind.INVOICE, DefinitionKind.AUTOPAY)
+        if waits_for_invoices and self._carried.performed_here is False:
+            return not workflow.patched(policies.PATCH_ENDED_MEANS_RAN)
+        return True
+
+    def _may_switch_now(self) -> bool:
+        """Never two switches without a timer between them: a chain of empty workflows waits."""
+        return not (self._switched_since_timer and workflow.patched(policies.PATCH_ONE_SWITCH_PER_WAKE))
 
     async def _plan(self, as_of: datetime) -> PlanResult:
         plan = await policies.in_postgres(
@@ -214,8 +239,9 @@ class EnrollmentWorkflow:
         )
         self._definition_id = result.definition_id
         self._definition_name = result.definition_name
-        # Re-anchored today: occurrences earlier today fall under the catch-up policy.
+        # Re-anchored today; its first plan performs what fell earlier today (a fresh cursor).
         self._carried.cursor = None
+        self._carried.performed_here = False
         workflow.upsert_search_attributes([DEFINITION_ID.value_set(str(result.definition_id))])
 
     async def _finish(self, state: EnrollmentState, reason: str, actor: str) -> str:
@@ -261,6 +287,7 @@ class EnrollmentWorkflow:
         candidates = [t for t in (pause.until, plan.next_at) if t is not None]
         wake_at = min(candidates) if candidates else None
         await self._timer.sleep_until(wake_at, f"Paused{wording.paused_until(plan, pause)}")
+        self._switched_since_timer = False
 
     async def _sleep_until_next(self, plan: PlanResult) -> None:
         self._set_state(EnrollmentState.ACTIVE)
@@ -274,6 +301,7 @@ class EnrollmentWorkflow:
         self._details = wording.waiting_details(plan, self._carried.last_skip_reason)
         workflow.set_current_details(self._details)
         await self._timer.sleep_until(plan.next_at, wording.waiting_summary(plan))
+        self._switched_since_timer = False
 
     async def _save_next_step(self) -> None:
         await policies.in_postgres(

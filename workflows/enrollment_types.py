@@ -31,6 +31,9 @@ class CarriedState:
     continue_with_id: int | None = None
     steps_done: int = 0
     last_skip_reason: str | None = None
+    # Whether a step of the current definition has run for this enrollment: an invoice cadence
+    # has ended only when one has. None for runs begun before this was kept (unknown).
+    performed_here: bool | None = None
 
 
 @dataclass(kw_only=True)

@@ -60,3 +60,12 @@ async def in_postgres(
     return await workflow.execute_local_activity_method(
         activity, arg, start_to_close_timeout=attempt, retry_policy=DB_RETRY, summary=summary
     )
+
+
+# `workflow.patched` ids of behaviour changes made once histories existed (docs/REPLAY.md).
+# After the last step, continue with the successor (or complete) in the same wake-up.
+PATCH_END_WITH_LAST_STEP = "end-with-last-step"
+# An invoice or auto-pay cadence has ended only once one of its steps has run.
+PATCH_ENDED_MEANS_RAN = "ended-means-ran"
+# Never two continue-with switches without a timer between them.
+PATCH_ONE_SWITCH_PER_WAKE = "one-switch-per-wake"
