@@ -40,6 +40,9 @@ class PlanInput:
     as_of: datetime
 
 
+MISSED_LISTED = 50
+
+
 @dataclass(kw_only=True)
 class PlanResult:
     enrollment_state: EnrollmentState
@@ -49,7 +52,10 @@ class PlanResult:
     kind: DefinitionKind
     time_zone: str
     due: list[OccurrenceRef] = field(default_factory=list)
+    # At most MISSED_LISTED of them (a pause of years misses hundreds): `missed_count` says how
+    # many in all. Results recorded before it was kept have it 0 and list every one.
     missed: list[OccurrenceRef] = field(default_factory=list)
+    missed_count: int = 0
     next_at: datetime | None = None
     next_label: str = ""
     upcoming: list[OccurrenceRef] = field(default_factory=list)
@@ -153,3 +159,8 @@ class NextStepInput:
     enrollment_id: int
     state: EnrollmentState
     next_step_at: datetime | None
+
+
+def missed_in_all(plan: PlanResult) -> int:
+    """How many occurrences the plan found missed (listed or not)."""
+    return plan.missed_count or len(plan.missed)

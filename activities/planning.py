@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import structlog
 from temporalio import activity
 
-from activities.contracts import OccurrenceRef, PlanInput, PlanResult
+from activities.contracts import MISSED_LISTED, OccurrenceRef, PlanInput, PlanResult
 from activities.errors import missing_rows_are_final
 from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from domain.schedules import Occurrence, plan_next
@@ -112,7 +112,8 @@ class PlanningActivities:
                 kind=DefinitionKind(definition.kind),
                 time_zone=org.time_zone,
                 due=[ref(o) for o in planned.due],
-                missed=[ref(o) for o in planned.missed],
+                missed=[ref(o) for o in planned.missed[:MISSED_LISTED]],
+                missed_count=len(planned.missed),
                 next_at=planned.next_at,
                 next_label=next_label,
                 upcoming=upcoming,
@@ -132,7 +133,7 @@ class PlanningActivities:
                 "enrollment.planned",
                 enrollment_id=request.enrollment_id,
                 due=len(result.due),
-                missed=len(result.missed),
+                missed=result.missed_count,
                 next_at=str(result.next_at),
             )
             return result

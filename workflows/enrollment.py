@@ -7,6 +7,7 @@ activities) before it acts, and says in plain words what it waits for.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NoReturn
 
 from temporalio import workflow
 
@@ -152,6 +153,9 @@ class EnrollmentWorkflow:
             self._adopt_pause_from_database(plan)
 
             if self._carried.pause is not None:
+                # A pause of years wakes weekly to re-read the truth: its runs stay bounded too.
+                if self._should_continue_as_new() and workflow.patched(policies.PATCH_PAUSED_RUNS_BOUNDED):
+                    await self._continue_as_new()
                 await self._wait_while_paused(plan, self._carried.pause)
                 continue
 
@@ -177,18 +181,7 @@ class EnrollmentWorkflow:
                     return await self._finish(EnrollmentState.COMPLETED, "All steps are done", steps.ENGINE)
 
             if self._should_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.logger.info("Continuing as new after %d steps", self._steps_this_run)
-                workflow.continue_as_new(
-                    EnrollmentInput(
-                        enrollment_id=input.enrollment_id,
-                        customer_id=input.customer_id,
-                        definition_id=self._definition_id,
-                        customer_name=input.customer_name,
-                        carried=self._carried,
-                        max_steps_per_run=input.max_steps_per_run,
-                    )
-                )
+                await self._continue_as_new()
 
             await self._sleep_until_next(plan)
 
@@ -322,6 +315,20 @@ class EnrollmentWorkflow:
     def _count_step(self) -> None:
         self._carried.steps_done += 1
         self._steps_this_run += 1
+
+    async def _continue_as_new(self) -> NoReturn:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.logger.info("Continuing as new after %d steps", self._steps_this_run)
+        workflow.continue_as_new(
+            EnrollmentInput(
+                enrollment_id=self._input.enrollment_id,
+                customer_id=self._input.customer_id,
+                definition_id=self._definition_id,
+                customer_name=self._input.customer_name,
+                carried=self._carried,
+                max_steps_per_run=self._input.max_steps_per_run,
+            )
+        )
 
     def _should_continue_as_new(self) -> bool:
         """A run ends while its history is still small, whatever the enrollment's age: a cache

@@ -69,3 +69,5 @@ PATCH_END_WITH_LAST_STEP = "end-with-last-step"
 PATCH_ENDED_MEANS_RAN = "ended-means-ran"
 # Never two continue-with switches without a timer between them.
 PATCH_ONE_SWITCH_PER_WAKE = "one-switch-per-wake"
+# A paused enrollment continues as new within the history budget, as a running one does.
+PATCH_PAUSED_RUNS_BOUNDED = "paused-continues-as-new"

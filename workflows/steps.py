@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         RecordInput,
         SendInput,
         SendResult,
+        missed_in_all,
     )
     from activities.preparation import PreparationActivities
     from activities.recording import RecordingActivities
@@ -124,7 +125,9 @@ async def record_missed(enrollment_id: int, plan: PlanResult) -> None:
         HistoryAction.STEPS_MISSED,
         wording.missed(plan),
         None,
-        {"missed": [o.key for o in plan.missed]},
-        key=f"{plan.missed[0].key}:missed:{len(plan.missed)}",
+        {"missed": [o.key for o in plan.missed]}
+        if not plan.missed_count
+        else {"missed": [o.key for o in plan.missed], "missed_count": plan.missed_count},
+        key=f"{plan.missed[0].key}:missed:{missed_in_all(plan)}",
         last_action=False,
     )

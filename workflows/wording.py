@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from temporalio import exceptions
 
-from activities.contracts import OccurrenceRef, PlanResult, PrepareResult, SendResult
+from activities.contracts import OccurrenceRef, PlanResult, PrepareResult, SendResult, missed_in_all
 from domain.enums import DeliveryStatus, EnrollmentState, HistoryAction
 from workflows.enrollment_types import PauseState
 
@@ -42,7 +42,7 @@ def sends_outcome(
 
 def missed(plan: PlanResult) -> str:
     labels = ", ".join(o.label for o in plan.missed[:LISTED_MISSED])
-    extra = len(plan.missed) - LISTED_MISSED
+    extra = missed_in_all(plan) - LISTED_MISSED
     more = f" and {extra} more" if extra > 0 else ""
     policy = "the most recent one is sent now" if plan.due else "none is sent late"
     return f"Missed while paused or unavailable: {labels}{more} ({policy}, catch-up policy)"
