@@ -208,15 +208,29 @@ class EnrollmentWorkflow:
         return not (self._switched_since_timer and workflow.patched(policies.PATCH_ONE_SWITCH_PER_WAKE))
 
     async def _plan(self, as_of: datetime) -> PlanResult:
-        plan = await policies.in_postgres(
-            PlanningActivities.plan,
-            PlanInput(enrollment_id=self._input.enrollment_id, cursor=self._carried.cursor, as_of=as_of),
-            "Plan the next step",
-        )
+        plan = await self._plan_once(as_of)
+        moved = plan.definition_id != self._definition_id and self._carried.cursor is not None
+        if moved and workflow.patched(policies.PATCH_ADOPT_DEFINITION_FROM_DATABASE):
+            # Postgres names another workflow than the last plan did (a reassign whose signal was
+            # lost or is late): adopt it as a switch would, planned fresh from its anchor.
+            workflow.logger.info(
+                "Definition %s found in Postgres, not %s", plan.definition_id, self._definition_id
+            )
+            self._carried.cursor = None
+            self._carried.performed_here = False
+            workflow.upsert_search_attributes([DEFINITION_ID.value_set(str(plan.definition_id))])
+            plan = await self._plan_once(as_of)
         self._definition_id = plan.definition_id
         self._definition_name = plan.definition_name
         self._definition_version = plan.definition_version
         return plan
+
+    async def _plan_once(self, as_of: datetime) -> PlanResult:
+        return await policies.in_postgres(
+            PlanningActivities.plan,
+            PlanInput(enrollment_id=self._input.enrollment_id, cursor=self._carried.cursor, as_of=as_of),
+            "Plan the next step",
+        )
 
     async def _switch(self, definition_id: int, reason: SwitchReason, actor: str) -> None:
         result: SwitchResult = await policies.in_postgres(

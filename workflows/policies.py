@@ -71,3 +71,5 @@ PATCH_ENDED_MEANS_RAN = "ended-means-ran"
 PATCH_ONE_SWITCH_PER_WAKE = "one-switch-per-wake"
 # A paused enrollment continues as new within the history budget, as a running one does.
 PATCH_PAUSED_RUNS_BOUNDED = "paused-continues-as-new"
+# A definition changed in Postgres without a signal (lost reassign) is adopted as a switch.
+PATCH_ADOPT_DEFINITION_FROM_DATABASE = "adopt-definition-from-database"
