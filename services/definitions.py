@@ -5,12 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import col, select
-
 from domain import templates as tpl
 from domain.enums import Channel, InvoiceStatus, StepAction
 from models import (
-    Enrollment,
     Template,
     User,
     WorkflowDefinition,
@@ -18,7 +15,14 @@ from models import (
     WorkflowStep,
 )
 from models.base import require_id
-from services.common import LIVE, get_or_404, now, refresh_after_commit
+from models.repository import (
+    all_definitions,
+    definition_named,
+    live_enrollments_of_definition,
+    steps_of,
+    versions_of,
+)
+from services.common import get_or_404, now, refresh_after_commit
 from services.errors import Conflict, Invalid
 from services.schemas.definitions import DefinitionIn, DefinitionOut, StepIn, StepOut
 from services.unit_of_work import UnitOfWork
@@ -82,8 +86,7 @@ async def _check_refs(uow: UnitOfWork, request: DefinitionIn, own_id: int | None
 
 
 async def _check_name(uow: UnitOfWork, name: str, own_id: int | None) -> None:
-    query = select(WorkflowDefinition).where(WorkflowDefinition.name == name)
-    other = (await uow.session.exec(query)).first()
+    other = await definition_named(uow.session, name)
     if other is not None and other.id != own_id:
         raise Conflict(f"a workflow named '{name}' exists", code="duplicate_name")
 
@@ -104,23 +107,14 @@ def _step_content(step: StepIn | WorkflowStep) -> dict[str, Any]:
     }
 
 
-async def steps_of(uow: UnitOfWork, definition_id: int) -> list[WorkflowStep]:
-    query = (
-        select(WorkflowStep)
-        .where(WorkflowStep.definition_id == definition_id)
-        .order_by(col(WorkflowStep.position))
-    )
-    return list((await uow.session.exec(query)).all())
-
-
 async def definition_out(uow: UnitOfWork, definition: WorkflowDefinition) -> DefinitionOut:
-    steps = [StepOut.model_validate(s) for s in await steps_of(uow, require_id(definition))]
+    steps = [StepOut.model_validate(s) for s in await steps_of(uow.session, require_id(definition))]
     return DefinitionOut.model_validate({**definition.model_dump(), "steps": steps})
 
 
 async def _write_steps(uow: UnitOfWork, definition: WorkflowDefinition, request: DefinitionIn) -> None:
     """Keep step rows (and so occurrence keys) for positions that still exist."""
-    current = {s.position: s for s in await steps_of(uow, require_id(definition))}
+    current = {s.position: s for s in await steps_of(uow.session, require_id(definition))}
     for position, step in enumerate(request.steps):
         row = current.pop(position, None) or WorkflowStep(
             definition_id=require_id(definition), position=position, offset_days=0, action=step.action.value
@@ -135,7 +129,7 @@ async def _write_steps(uow: UnitOfWork, definition: WorkflowDefinition, request:
 
 
 async def _snapshot(uow: UnitOfWork, definition: WorkflowDefinition, actor: User) -> None:
-    steps = await steps_of(uow, require_id(definition))
+    steps = await steps_of(uow.session, require_id(definition))
     excluded = {"created_at", "updated_at"}
     snapshot = {
         "definition": {k: v for k, v in definition.model_dump(mode="json").items() if k not in excluded},
@@ -172,7 +166,7 @@ async def update_definition(
     if request.kind.value != definition.kind:
         raise Conflict("the kind of a workflow cannot change; clone it instead", code="kind_change")
     fields = _fields(request)
-    current_steps = [_step_content(s) for s in await steps_of(uow, definition_id)]
+    current_steps = [_step_content(s) for s in await steps_of(uow.session, definition_id)]
     same_fields = all(getattr(definition, k) == v for k, v in fields.items())
     if same_fields and current_steps == [_step_content(s) for s in request.steps]:
         return definition
@@ -189,12 +183,7 @@ async def update_definition(
 
 
 async def _refresh_running(uow: UnitOfWork, definition: WorkflowDefinition, reason: str) -> int:
-    query = (
-        select(Enrollment)
-        .where(Enrollment.definition_id == definition.id)
-        .where(col(Enrollment.state).in_(LIVE))
-    )
-    running = list((await uow.session.exec(query)).all())
+    running = await live_enrollments_of_definition(uow.session, definition.id)
     for enrollment in running:
         refresh_after_commit(uow, enrollment, reason)
     return len(running)
@@ -213,7 +202,7 @@ async def set_enabled(uow: UnitOfWork, definition_id: int, enabled: bool, actor:
 
 async def clone(uow: UnitOfWork, definition_id: int, name: str, actor: User) -> WorkflowDefinition:
     source = await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
-    steps = await steps_of(uow, definition_id)
+    steps = await steps_of(uow.session, definition_id)
     request = DefinitionIn.model_validate(
         {
             **{k: getattr(source, k) for k in CLONED_FIELDS},
@@ -225,15 +214,9 @@ async def clone(uow: UnitOfWork, definition_id: int, name: str, actor: User) -> 
 
 
 async def list_definitions(uow: UnitOfWork) -> list[WorkflowDefinition]:
-    query = select(WorkflowDefinition).order_by(col(WorkflowDefinition.id))
-    return list((await uow.session.exec(query)).all())
+    return await all_definitions(uow.session)
 
 
 async def versions(uow: UnitOfWork, definition_id: int) -> list[WorkflowDefinitionVersion]:
     await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
-    query = (
-        select(WorkflowDefinitionVersion)
-        .where(WorkflowDefinitionVersion.definition_id == definition_id)
-        .order_by(col(WorkflowDefinitionVersion.version))
-    )
-    return list((await uow.session.exec(query)).all())
+    return await versions_of(uow.session, definition_id)

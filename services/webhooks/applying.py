@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.deliveries import moves_forward
 from domain.enums import DeliveryStatus, HistoryAction, TaskStatus
-from models import Contact, Customer, Delivery, DeliveryEvent, Task
+from models import Customer, Delivery, DeliveryEvent, Task
 from models.history import write_history
+from models.repository import contacts_at_address, deliveries_for_update, open_task_by_key
 from services.webhooks.events import STATUS_OF_EVENT, SendGridEvent, parse_batch
 
 log = structlog.get_logger("arcadence.webhooks")
@@ -60,17 +60,7 @@ async def _deliveries(session: AsyncSession, events: Iterable[SendGridEvent]) ->
     ids = {e.delivery_id for e in events if e.delivery_id is not None}
     keys = {e.idempotency_key for e in events if e.idempotency_key is not None}
     prefixes = {e.message_prefix for e in events if e.message_prefix is not None}
-    conditions: list[ColumnElement[bool]] = []
-    if ids:
-        conditions.append(col(Delivery.id).in_(ids))
-    if keys:
-        conditions.append(col(Delivery.idempotency_key).in_(keys))
-    if prefixes:
-        conditions.append(col(Delivery.provider_message_id).in_(prefixes))
-    if not conditions:
-        return []
-    query = select(Delivery).where(or_(*conditions)).order_by(col(Delivery.id)).with_for_update()
-    return list((await session.exec(query)).all())
+    return await deliveries_for_update(session, ids=ids, keys=keys, message_ids=prefixes)
 
 
 class _Matcher:
@@ -142,10 +132,7 @@ async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGr
         last_action=False,
     )
     # The specialist was asked to check this message: SendGrid has answered for them.
-    asked = select(Task).where(
-        Task.idempotency_key == f"unknown:{delivery.id}", Task.status == TaskStatus.OPEN
-    )
-    question = (await session.exec(asked)).first()
+    question = await open_task_by_key(session, f"unknown:{delivery.id}")
     if question is not None:
         question.status = TaskStatus.DONE
         question.completed_at = event.occurred_at
@@ -155,10 +142,7 @@ async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGr
 
 async def _suppress(session: AsyncSession, customer_id: int, email: str, why: str, at: datetime) -> bool:
     """Stop emailing the customer's contacts at this address; returns whether one was found."""
-    query = select(Contact).where(
-        Contact.customer_id == customer_id, func.lower(col(Contact.email)) == email.lower()
-    )
-    contacts = list((await session.exec(query)).all())
+    contacts = await contacts_at_address(session, customer_id, email)
     for contact in contacts:
         if contact.suppressed_at is None:
             contact.suppressed_at, contact.suppression_reason = at, why
