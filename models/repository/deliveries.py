@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from domain.enums import DeliveryStatus
 from models import Delivery, DeliveryEvent
 from models.repository.errors import NotFound
-from models.repository.paging import paged
+from models.repository.paging import narrowed, paged
 
 
 async def delivery_for_update(session: AsyncSession, delivery_id: int) -> Delivery:
@@ -55,13 +55,14 @@ async def deliveries_page(
     offset: int,
 ) -> tuple[list[Delivery], int]:
     """Newest first, optionally of one customer, enrollment or status."""
-    query = select(Delivery)
-    if customer_id is not None:
-        query = query.where(Delivery.customer_id == customer_id)
-    if enrollment_id is not None:
-        query = query.where(Delivery.enrollment_id == enrollment_id)
-    if status is not None:
-        query = query.where(Delivery.status == status.value)
+    query = narrowed(
+        select(Delivery),
+        {
+            Delivery.customer_id: customer_id,
+            Delivery.enrollment_id: enrollment_id,
+            Delivery.status: status.value if status is not None else None,
+        },
+    )
     return await paged(session, query.order_by(col(Delivery.id).desc()), limit, offset)
 
 

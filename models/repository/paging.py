@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 T = TypeVar("T")
+
+
+def narrowed(query: SelectOfScalar[T], equal: dict[Any, object | None]) -> SelectOfScalar[T]:
+    """`query` with `column == value` for each column of `equal` whose value is given (not None)."""
+    for column, value in equal.items():
+        if value is not None:
+            query = query.where(column == value)
+    return query
 
 
 async def paged(

@@ -7,7 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.enums import TaskStatus
 from models import Task
-from models.repository.paging import paged
+from models.repository.paging import narrowed, paged
 
 
 async def open_task_by_key(session: AsyncSession, key: str) -> Task | None:
@@ -24,12 +24,13 @@ async def tasks_page(
     offset: int,
 ) -> tuple[list[Task], int]:
     """Soonest due first (undated last), optionally of one assignee, customer or status."""
-    query = select(Task)
-    if assignee_id is not None:
-        query = query.where(Task.assignee_id == assignee_id)
-    if customer_id is not None:
-        query = query.where(Task.customer_id == customer_id)
-    if status is not None:
-        query = query.where(Task.status == status.value)
+    query = narrowed(
+        select(Task),
+        {
+            Task.assignee_id: assignee_id,
+            Task.customer_id: customer_id,
+            Task.status: status.value if status is not None else None,
+        },
+    )
     query = query.order_by(col(Task.due_date).asc().nulls_last(), col(Task.id))
     return await paged(session, query, limit, offset)
