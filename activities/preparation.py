@@ -27,11 +27,12 @@ from domain.enums import DeliveryStatus, EnrollmentState, InvoiceStatus, StepAct
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.templates import MAX_LISTED_INVOICES
-from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
+from models import Customer, Delivery, Invoice, User, WorkflowStep
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
 from models.repository import (
+    create_task_once,
     delivery_id_by_key,
     listed_invoices,
     load_customer,
@@ -204,22 +205,18 @@ async def _perform(
         title = str(params.get("title") or f"Follow up with {customer.name}")
         if invoice is not None:
             title = f"{title} ({invoice.number})"
-        statement = (
-            insert(Task)
-            .values(
-                customer_id=customer.id,
-                invoice_id=invoice.id if invoice else None,
-                assignee_id=specialist.id if specialist else None,
-                idempotency_key=f"{occurrence.key}:task",
-                title=title[:300],
-                description=str(params.get("description") or ""),
-                due_date=today + timedelta(days=int(params.get("due_in_days", 0))),
-                status=TaskStatus.OPEN,
-                created_at=request.as_of,
-            )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        await create_task_once(
+            session,
+            customer_id=customer.id,
+            invoice_id=invoice.id if invoice else None,
+            assignee_id=specialist.id if specialist else None,
+            key=f"{occurrence.key}:task",
+            title=title,
+            description=str(params.get("description") or ""),
+            due_date=today + timedelta(days=int(params.get("due_in_days", 0))),
+            status=TaskStatus.OPEN,
+            created_at=request.as_of,
         )
-        await (await session.connection()).execute(statement)
         who = specialist.name if specialist else "nobody (no AR specialist assigned)"
         return f"Task '{title}' created for {who}"
     if action == StepAction.NOTE:

@@ -29,6 +29,7 @@ from models.repository.deliveries import (
     delivery_for_update,
     delivery_id_by_key,
     events_of_delivery,
+    store_event_once,
 )
 from models.repository.enrollments import (
     LIVE,
@@ -52,7 +53,7 @@ from models.repository.invoices import (
 )
 from models.repository.organization import calendar_of, load_organization
 from models.repository.paging import paged
-from models.repository.tasks import open_task_by_key, tasks_page
+from models.repository.tasks import create_task_once, open_task_by_key, tasks_page
 from models.repository.templates import all_templates, template_named
 from models.repository.users import (
     active_internal_users,
@@ -75,6 +76,7 @@ __all__ = [
     "contact_infos",
     "contacts_at_address",
     "contacts_of",
+    "create_task_once",
     "customers_by_external_id",
     "customers_page",
     "definition_named",
@@ -106,6 +108,7 @@ __all__ = [
     "paged",
     "schedule_spec",
     "steps_of",
+    "store_event_once",
     "tasks_page",
     "template_in_use",
     "template_named",

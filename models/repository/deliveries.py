@@ -1,8 +1,12 @@
-"""Deliveries and their provider events."""
+"""Deliveries and their provider events (each stored once)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import ColumnElement, or_
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -64,6 +68,32 @@ async def deliveries_page(
         },
     )
     return await paged(session, query.order_by(col(Delivery.id).desc()), limit, offset)
+
+
+async def store_event_once(
+    session: AsyncSession,
+    *,
+    delivery_id: int | None,
+    provider_message_id: str,
+    event: str,
+    event_at: datetime,
+    payload: dict[str, Any],
+) -> bool:
+    """Store a provider event unless this exact one (message, event, instant) was stored before;
+    returns whether it was new."""
+    statement = (
+        insert(DeliveryEvent)
+        .values(
+            delivery_id=delivery_id,
+            provider_message_id=provider_message_id,
+            event=event,
+            event_at=event_at,
+            payload=payload,
+        )
+        .on_conflict_do_nothing(index_elements=["provider_message_id", "event", "event_at"])
+        .returning(col(DeliveryEvent.id))
+    )
+    return (await (await session.connection()).execute(statement)).first() is not None
 
 
 async def events_of_delivery(session: AsyncSession, delivery: Delivery) -> list[DeliveryEvent]:

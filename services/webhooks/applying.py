@@ -14,15 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.deliveries import moves_forward
 from domain.enums import DeliveryStatus, HistoryAction, TaskStatus
-from models import Customer, Delivery, DeliveryEvent, Task
+from models import Customer, Delivery
 from models.history import write_history
-from models.repository import contacts_at_address, deliveries_for_update, open_task_by_key
+from models.repository import (
+    contacts_at_address,
+    create_task_once,
+    deliveries_for_update,
+    open_task_by_key,
+    store_event_once,
+)
 from services.webhooks.events import STATUS_OF_EVENT, SendGridEvent, parse_batch
 
 log = structlog.get_logger("arcadence.webhooks")
@@ -84,19 +88,14 @@ class _Matcher:
 
 async def _store(session: AsyncSession, event: SendGridEvent, delivery: Delivery | None) -> bool:
     """Store the event once; False when this exact event was stored before (a replay)."""
-    statement = (
-        insert(DeliveryEvent)
-        .values(
-            delivery_id=delivery.id if delivery is not None else None,
-            provider_message_id=event.message_id,
-            event=event.event,
-            event_at=event.occurred_at,
-            payload=event.payload,
-        )
-        .on_conflict_do_nothing(index_elements=["provider_message_id", "event", "event_at"])
-        .returning(col(DeliveryEvent.id))
+    return await store_event_once(
+        session,
+        delivery_id=delivery.id if delivery is not None else None,
+        provider_message_id=event.message_id,
+        event=event.event,
+        event_at=event.occurred_at,
+        payload=event.payload,
     )
-    return (await (await session.connection()).execute(statement)).first() is not None
 
 
 def _advance(delivery: Delivery, event: SendGridEvent, status: DeliveryStatus, now: datetime) -> None:
@@ -191,21 +190,17 @@ async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: 
         last_action=False,
     )
     customer = await session.get(Customer, delivery.customer_id)
-    task = (
-        insert(Task)
-        .values(
-            customer_id=delivery.customer_id,
-            invoice_id=delivery.invoice_id,
-            assignee_id=customer.specialist_id if customer is not None else None,
-            # One task per address and message, whichever of its events comes first.
-            idempotency_key=f"sendgrid:unreachable:{delivery.id}:{_key(event.email)}",
-            title=f"Email to {email} {happened}: {todo}"[:300],
-            description=description,
-            due_date=event.occurred_at.date(),
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    await create_task_once(
+        session,
+        customer_id=delivery.customer_id,
+        invoice_id=delivery.invoice_id,
+        assignee_id=customer.specialist_id if customer is not None else None,
+        # One task per address and message, whichever of its events comes first.
+        key=f"sendgrid:unreachable:{delivery.id}:{_key(event.email)}",
+        title=f"Email to {email} {happened}: {todo}",
+        description=description,
+        due_date=event.occurred_at.date(),
     )
-    await (await session.connection()).execute(task)
 
 
 async def apply_batch(session: AsyncSession, body: bytes, *, now: datetime) -> BatchReceipt:
