@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 
 import structlog
-from sqlmodel import select
 from temporalio import activity
 from temporalio.client import Client
 
@@ -17,6 +16,7 @@ from activities.errors import missing_rows_are_final
 from models import Contact, Customer
 from models.base import require_id
 from models.db import SessionFactory
+from models.repository import contacts_of
 from models.settings import Settings
 from services.enrollments import enroll_customer
 from services.errors import AfterCommitFailed, ServiceError
@@ -74,7 +74,7 @@ class BulkActivities:
 
 
 async def _save_email_if_none(uow: UnitOfWork, customer: Customer, email: str) -> None:
-    existing = (await uow.session.exec(select(Contact).where(Contact.customer_id == customer.id))).all()
+    existing = await contacts_of(uow.session, require_id(customer))
     if any(c.email for c in existing):
         return
     uow.session.add(Contact(customer_id=require_id(customer), name="", email=email, roles=["communication"]))

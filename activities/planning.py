@@ -10,9 +10,10 @@ from temporalio import activity
 
 from activities.contracts import MISSED_LISTED, OccurrenceRef, PlanInput, PlanResult
 from activities.errors import missing_rows_are_final
-from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
+from domain.enums import DefinitionKind, EnrollmentState
+from domain.pauses import pause_in_force
 from domain.schedules import Occurrence, plan_next
-from models import HistoryEntry
+from domain.wording import step_label
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.repository import (
@@ -23,10 +24,9 @@ from models.repository import (
     load_enrollment,
     load_organization,
     open_invoices,
-    pause_in_force,
     schedule_spec,
-    step_label,
 )
+from models.repository.pauses import resume_and_record
 
 log = structlog.get_logger("arcadence.plan")
 
@@ -54,26 +54,18 @@ class PlanningActivities:
                 enrollment.definition_version = definition.version
                 session.add(enrollment)
 
-            if customer.paused and not pause_in_force(customer, request.as_of):
+            if customer.paused and not pause_in_force(customer.paused, customer.paused_until, request.as_of):
                 # A pause with an end date ends by itself (e.g. a promise to pay).
-                session.add(
-                    HistoryEntry(
-                        customer_id=require_id(customer),
-                        enrollment_id=enrollment.id,
-                        occurred_at=request.as_of,
-                        action=HistoryAction.CUSTOMER_RESUMED,
-                        actor="arcadence",
-                        description=f"Pause ended on its end date (was: {customer.pause_reason or '-'})",
-                        idempotency_key=f"resume:{customer.id}:{customer.paused_until}",
-                    )
+                await resume_and_record(
+                    session,
+                    customer,
+                    description=f"Pause ended on its end date (was: {customer.pause_reason or '-'})",
+                    actor="arcadence",
+                    occurred_at=request.as_of,
+                    enrollment=enrollment,
+                    key=f"resume:{customer.id}:{customer.paused_until}",
+                    last_action=False,
                 )
-                enrollment.state = EnrollmentState.ACTIVE
-                session.add(enrollment)
-                customer.paused = False
-                customer.paused_until = None
-                customer.pause_reason = None
-                customer.paused_by = None
-                session.add(customer)
 
             spec = schedule_spec(definition, steps)
             ctx = enrollment_context(enrollment, customer, invoices)
@@ -103,7 +95,7 @@ class PlanningActivities:
                 when = planned.next_at.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
                 more = f" and {len(upcoming) - 1} more" if len(upcoming) > 1 else ""
                 next_label = f"{when}: {upcoming[0].label}{more}"
-            paused = pause_in_force(customer, request.as_of)
+            paused = pause_in_force(customer.paused, customer.paused_until, request.as_of)
             result = PlanResult(
                 enrollment_state=EnrollmentState(enrollment.state),
                 definition_id=require_id(definition),

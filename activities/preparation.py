@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -25,12 +25,15 @@ from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import DeliveryStatus, EnrollmentState, InvoiceStatus, StepAction, TaskStatus
 from domain.invoices import out_of_cadence_reason
+from domain.pauses import pause_in_force
 from domain.templates import MAX_LISTED_INVOICES
-from models import Customer, Delivery, Invoice, Task, User, WorkflowStep
+from models import Customer, Delivery, Invoice, User, WorkflowStep
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
 from models.repository import (
+    create_task_once,
+    delivery_id_by_key,
     listed_invoices,
     load_customer,
     load_definition,
@@ -38,7 +41,6 @@ from models.repository import (
     load_organization,
     open_balance,
     open_invoices,
-    pause_in_force,
 )
 
 log = structlog.get_logger("arcadence.prepare")
@@ -80,7 +82,7 @@ class PreparationActivities:
         if enrollment.state not in (EnrollmentState.ACTIVE, EnrollmentState.PAUSED):
             return skipped(f"the enrollment is {enrollment.state}")
         customer = await load_customer(session, enrollment.customer_id)
-        if pause_in_force(customer, request.as_of):
+        if pause_in_force(customer.paused, customer.paused_until, request.as_of):
             until = f" until {customer.paused_until.isoformat()}" if customer.paused_until else ""
             who = customer.paused_by or "someone"
             return skipped(f"customer paused by {who}{until}: {customer.pause_reason or 'no reason'}")
@@ -184,9 +186,7 @@ async def _create_delivery(
     created = (await (await session.connection()).execute(statement)).scalar_one_or_none()
     if created is not None:
         return int(created)
-    existing = (await session.exec(select(Delivery.id).where(Delivery.idempotency_key == key))).one()
-    assert existing is not None
-    return existing
+    return await delivery_id_by_key(session, key)
 
 
 async def _perform(
@@ -205,22 +205,18 @@ async def _perform(
         title = str(params.get("title") or f"Follow up with {customer.name}")
         if invoice is not None:
             title = f"{title} ({invoice.number})"
-        statement = (
-            insert(Task)
-            .values(
-                customer_id=customer.id,
-                invoice_id=invoice.id if invoice else None,
-                assignee_id=specialist.id if specialist else None,
-                idempotency_key=f"{occurrence.key}:task",
-                title=title[:300],
-                description=str(params.get("description") or ""),
-                due_date=today + timedelta(days=int(params.get("due_in_days", 0))),
-                status=TaskStatus.OPEN,
-                created_at=request.as_of,
-            )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        await create_task_once(
+            session,
+            customer_id=customer.id,
+            invoice_id=invoice.id if invoice else None,
+            assignee_id=specialist.id if specialist else None,
+            key=f"{occurrence.key}:task",
+            title=title,
+            description=str(params.get("description") or ""),
+            due_date=today + timedelta(days=int(params.get("due_in_days", 0))),
+            status=TaskStatus.OPEN,
+            created_at=request.as_of,
         )
-        await (await session.connection()).execute(statement)
         who = specialist.name if specialist else "nobody (no AR specialist assigned)"
         return f"Task '{title}' created for {who}"
     if action == StepAction.NOTE:

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import structlog
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -38,16 +37,13 @@ from domain.enums import Channel, DeliveryStatus, HistoryAction
 from models import Delivery, Invoice, Task
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
-from models.repository import NotFound, load_customer, load_organization
+from models.repository import delivery_for_update, load_customer, load_organization
 
 log = structlog.get_logger("arcadence.send")
 
 
 async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
-    row = (await session.exec(select(Delivery).where(Delivery.id == delivery_id).with_for_update())).first()
-    if row is None:
-        raise NotFound(f"delivery {delivery_id} does not exist")
-    return row
+    return await delivery_for_update(session, delivery_id)
 
 
 MAX_PDF_BYTES = 10 * 1024 * 1024

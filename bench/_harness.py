@@ -1,4 +1,5 @@
-"""What every benchmark shares: its own Postgres and Temporal, the `RATIO` line, timing, seeding.
+"""What every benchmark shares: its own Postgres and Temporal, waiting, starting and seeding
+(what it prints and measures is `bench._report`).
 
 Each script starts an embedded Postgres in a temporary directory (migrated by Alembic) and,
 when it needs one, Temporal's dev server (or the time-skipping test server) from the wheels,
@@ -7,26 +8,17 @@ so a benchmark never depends on anything left running.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import logging
-import operator
-import os
-import platform
-import statistics
-import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from datetime import time as clock_time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import psutil
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -35,6 +27,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from bench._baseline import SleeperWorkflow, WakerWorkflow, noop
+from bench._report import CpuMeter
 from domain.enums import ContactRole
 from models import (
     Contact,
@@ -51,7 +44,6 @@ from models.settings import Settings
 from workers.bootstrap import create_user_with_key
 from workers.embedded.postgres import throwaway_cluster
 from workers.embedded.temporal import temporal_cli_path, test_server_path
-from workers.logs import configure_logging
 from workers.temporal_setup import register_search_attributes
 from workflows.client import enroll
 from workflows.enrollment_types import EnrollmentInput, enrollment_workflow_id
@@ -62,66 +54,6 @@ NY = ZoneInfo("America/New_York")
 # (services.unit_of_work.AFTER_COMMIT_CONCURRENCY), used for every baseline and every seeding of workflows.
 START_CONCURRENCY = 32
 TemporalKind = Literal["dev", "time_skipping", "none"]
-
-OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    "<=": operator.le,
-    "==": lambda a, b: abs(a - b) < 1e-9,
-}
-
-
-# --- command line and output ---------------------------------------------------------------
-
-
-def parse_args(description: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true", help="smaller N (make bench-quick)")
-    args = parser.parse_args()
-    # INFO logs one line per activity; at thousands of steps they would drown the figures.
-    configure_logging("WARNING")
-    logging.getLogger("temporalio").setLevel(logging.ERROR)
-    return args
-
-
-def say(message: str) -> None:
-    print(message, flush=True)
-
-
-def figure(name: str, value: float | int | str, unit: str = "") -> None:
-    """One raw figure, `  name = value unit`, beside the RATIO line it explains."""
-    shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-    say(f"  {name} = {shown} {unit}".rstrip())
-
-
-def ratio_line(name: str, value: float, op: str, target: float) -> bool:
-    """Print `RATIO <name> <value> target <op> <target>`; returns whether the target is met."""
-    met = OPS[op](round(value, 3), target)
-    say(f"RATIO {name} {value:.3f} target {op} {target:g}")
-    say(f"  {'met' if met else 'MISSED'}: {name} {value:.3f} {op} {target:g}")
-    return met
-
-
-def machine() -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor() or "unknown",
-    )
-    return f"{os.cpu_count()} cores, {cpu}, Python {sys.version.split()[0]}"
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """Nearest-rank percentile (no interpolation: p99 of 100 values is the 99th)."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def median(values: Iterable[float]) -> float:
-    return statistics.median(list(values))
 
 
 # --- waiting and starting ------------------------------------------------------------------
@@ -375,50 +307,3 @@ async def start_enrollments(
         )
 
     await run_concurrently([job(e, c) for e, c in enrollments])
-
-
-class CpuMeter:
-    """CPU seconds spent by this process, Postgres and Temporal between `start` and `stop`:
-    on a small machine the three share the cores, and this says which one a figure waits on."""
-
-    GROUPS = ("python (bench, worker, API)", "postgres", "temporal server")
-    # The data directory of this benchmark's Postgres (set by `services`).
-    pgdata = ""
-
-    def __init__(self) -> None:
-        self._before: dict[int, tuple[str, float]] = {}
-
-    @staticmethod
-    def _sample() -> dict[int, tuple[str, float]]:
-        """CPU seconds by pid of this process and its children (workers, API, Temporal) and of
-        this benchmark's own Postgres (found by its data directory; other Postgres servers on
-        the machine are not counted). A process that ended between samples is not counted."""
-        me = psutil.Process()
-        mine: list[tuple[str, psutil.Process]] = [(CpuMeter.GROUPS[0], me)]
-        for child in me.children(recursive=True):
-            name = child.name().lower()
-            group = CpuMeter.GROUPS[2] if name.startswith("temporal") else CpuMeter.GROUPS[0]
-            mine.append((group, child))
-        for proc in psutil.process_iter(["cmdline"]):
-            cmdline = " ".join(proc.info["cmdline"] or [])
-            if CpuMeter.pgdata and CpuMeter.pgdata in cmdline:
-                mine.append((CpuMeter.GROUPS[1], proc))
-                mine.extend((CpuMeter.GROUPS[1], backend) for backend in proc.children())
-        found: dict[int, tuple[str, float]] = {}
-        for group, proc in mine:
-            try:
-                times = proc.cpu_times()
-            except psutil.Error:
-                continue
-            found[proc.pid] = (group, float(times.user + times.system))
-        return found
-
-    def start(self) -> None:
-        self._before = self._sample()
-
-    def stop(self, wall: float, label: str) -> None:
-        spent = dict.fromkeys(self.GROUPS, 0.0)
-        for pid, (group, seconds) in self._sample().items():
-            spent[group] += seconds - self._before.get(pid, (group, 0.0))[1]
-        parts = ", ".join(f"{g} {spent[g]:.1f}s ({spent[g] / wall * 100:.0f}%)" for g in self.GROUPS)
-        figure(f"{label} CPU over {wall:.1f}s wall", parts)

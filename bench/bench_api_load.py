@@ -18,13 +18,7 @@ import httpx
 
 from bench._harness import (
     Services,
-    figure,
     local_today,
-    machine,
-    parse_args,
-    percentile,
-    ratio_line,
-    say,
     seed_customers,
     seed_definition,
     seed_enrollments,
@@ -32,6 +26,7 @@ from bench._harness import (
     seed_owner_key,
     services,
 )
+from bench._report import figure, machine, parse_args, percentile, ratio_line, say
 from models import HistoryEntry
 from workers.embedded.ports import free_port, wait_for_port
 

@@ -13,15 +13,9 @@ from activities.channels.outbox import OutboxChannel
 from api.app import create_app
 from bench._baseline import SleeperWorkflow
 from bench._harness import (
-    CpuMeter,
     Services,
     baseline_worker,
-    figure,
-    machine,
-    parse_args,
-    ratio_line,
     run_concurrently,
-    say,
     seed_customers,
     seed_definition,
     seed_org,
@@ -29,6 +23,7 @@ from bench._harness import (
     services,
     wait_until,
 )
+from bench._report import CpuMeter, figure, machine, parse_args, ratio_line, say
 from workers.worker import build_worker
 
 BASELINE_QUEUE = "bench-baseline"

@@ -16,11 +16,6 @@ from activities.channels.outbox import OutboxChannel
 from bench._harness import (
     NY,
     Services,
-    figure,
-    machine,
-    parse_args,
-    ratio_line,
-    say,
     seed_customers,
     seed_definition,
     seed_enrollments,
@@ -29,6 +24,7 @@ from bench._harness import (
     start_enrollments,
     wait_until,
 )
+from bench._report import figure, machine, parse_args, ratio_line, say
 from workers.worker import build_worker
 from workflows.enrollment_types import enrollment_workflow_id
 

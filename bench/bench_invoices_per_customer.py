@@ -17,20 +17,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import OccurrenceRef, PrepareInput, PrepareResult
 from activities.preparation import PreparationActivities
-from bench._harness import (
-    Services,
-    figure,
-    local_today,
-    machine,
-    median,
-    parse_args,
-    ratio_line,
-    say,
-    seed_definition,
-    seed_enrollments,
-    seed_org,
-    services,
-)
+from bench._harness import Services, local_today, seed_definition, seed_enrollments, seed_org, services
+from bench._report import figure, machine, median, parse_args, ratio_line, say
 from domain.enums import ContactRole, StepAction
 from models import Contact, Customer, Invoice, WorkflowStep
 

@@ -14,16 +14,10 @@ from activities.channels.outbox import OutboxChannel
 from bench._baseline import WakerWorkflow
 from bench._harness import (
     NY,
-    CpuMeter,
     Services,
     baseline_worker,
-    figure,
     local_today,
-    machine,
-    parse_args,
-    ratio_line,
     run_concurrently,
-    say,
     seed_customers,
     seed_definition,
     seed_enrollments,
@@ -32,6 +26,7 @@ from bench._harness import (
     start_enrollments,
     wait_until,
 )
+from bench._report import CpuMeter, figure, machine, parse_args, ratio_line, say
 from workers.worker import build_worker
 
 BASELINE_QUEUE = "bench-baseline"

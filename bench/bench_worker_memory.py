@@ -17,12 +17,7 @@ import psutil
 
 from bench._harness import (
     Services,
-    figure,
     local_today,
-    machine,
-    parse_args,
-    ratio_line,
-    say,
     seed_customers,
     seed_definition,
     seed_enrollments,
@@ -31,6 +26,7 @@ from bench._harness import (
     start_enrollments,
     wait_until,
 )
+from bench._report import figure, machine, parse_args, ratio_line, say
 from models.settings import Settings
 from workers.embedded.ports import free_port, wait_for_port
 

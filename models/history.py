@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.enums import HistoryAction
 from models.enrollments import HistoryEntry
-from models.repository import load_customer
+from models.repository.customers import load_customer
 
 
 async def write_history(

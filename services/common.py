@@ -6,11 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
-from domain.enums import EnrollmentState
 from models import Enrollment
 from models.repository import load_organization
 from services.errors import NotFound
@@ -19,7 +16,6 @@ from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import RefreshSignal
 
 T = TypeVar("T")
-LIVE = (EnrollmentState.ACTIVE.value, EnrollmentState.PAUSED.value)
 
 
 async def get_or_404(session: AsyncSession, model: type[T], row_id: int, what: str) -> T:
@@ -39,17 +35,6 @@ async def org_today(session: AsyncSession) -> date:
     return now().astimezone(ZoneInfo(org.time_zone)).date()
 
 
-async def live_enrollment(
-    session: AsyncSession, customer_id: int, *, lock: bool = False
-) -> Enrollment | None:
-    query = (
-        select(Enrollment).where(Enrollment.customer_id == customer_id).where(col(Enrollment.state).in_(LIVE))
-    )
-    if lock:
-        query = query.with_for_update()
-    return (await session.exec(query)).first()
-
-
 def signal_after_commit(uow: UnitOfWork, workflow_id: str, signal: Any, payload: Any) -> None:
     """Nudge a workflow once the truth is committed; losing the nudge is harmless."""
 
@@ -61,12 +46,3 @@ def signal_after_commit(uow: UnitOfWork, workflow_id: str, signal: Any, payload:
 
 def refresh_after_commit(uow: UnitOfWork, enrollment: Enrollment, reason: str) -> None:
     signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.refresh, RefreshSignal(reason=reason))
-
-
-async def paged(
-    session: AsyncSession, query: SelectOfScalar[T], limit: int, offset: int
-) -> tuple[list[T], int]:
-    """One page of `query` (already ordered) and the total it pages through."""
-    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
-    rows = (await session.exec(query.limit(limit).offset(offset))).all()
-    return list(rows), int(total)

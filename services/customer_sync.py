@@ -11,12 +11,17 @@ from enum import Enum
 from typing import Any
 
 import structlog
-from sqlmodel import col, select
 
-from models import Contact, Customer, Enrollment, OrganizationSettings, User, WorkflowDefinition
+from models import Contact, Customer, OrganizationSettings, User, WorkflowDefinition
 from models.base import require_id
-from models.repository import load_organization
-from services.common import LIVE, live_enrollment, now, refresh_after_commit
+from models.repository import (
+    customers_by_external_id,
+    existing_user_ids,
+    live_enrollment,
+    live_enrollments_of_customers,
+    load_organization,
+)
+from services.common import now, refresh_after_commit
 from services.enrollments import enroll_customer
 from services.errors import Conflict, Invalid
 from services.schemas.customers import ContactIn, CustomerCreate, SyncItem, SyncResult
@@ -24,13 +29,6 @@ from services.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("arcadence.api")
 SYNCED_FIELDS = ("name", "currency", "locale", "bill_to_parent", "autopay", "autopay_anchor", "specialist_id")
-
-
-async def customers_by_external_id(uow: UnitOfWork, external_ids: list[str]) -> dict[str, Customer]:
-    if not external_ids:
-        return {}
-    query = select(Customer).where(col(Customer.external_id).in_(external_ids))
-    return {c.external_id: c for c in (await uow.session.exec(query)).all()}
 
 
 async def check_parent(uow: UnitOfWork, customer: Customer, parent: Customer | None) -> None:
@@ -61,7 +59,7 @@ def check_bill_to_parent(customer: Customer) -> None:
 async def check_specialists(uow: UnitOfWork, ids: set[int]) -> None:
     if not ids:
         return
-    found = set((await uow.session.exec(select(User.id).where(col(User.id).in_(ids)))).all())
+    found = await existing_user_ids(uow.session, ids)
     missing = sorted(ids - found)
     if missing:
         raise Invalid("unknown specialists", code="unknown_specialist", details=missing)
@@ -95,12 +93,7 @@ async def refresh_enrollments_of(uow: UnitOfWork, customer_ids: list[int], reaso
     """Ask the running enrollments of these customers to plan again (after the commit)."""
     if not customer_ids:
         return 0
-    query = (
-        select(Enrollment)
-        .where(col(Enrollment.customer_id).in_(customer_ids))
-        .where(col(Enrollment.state).in_(LIVE))
-    )
-    running = (await uow.session.exec(query)).all()
+    running = await live_enrollments_of_customers(uow.session, customer_ids)
     for enrollment in running:
         refresh_after_commit(uow, enrollment, reason)
     return len(running)
@@ -165,7 +158,7 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
     ordered = _parents_first(batch)
     await check_specialists(uow, {c.specialist_id for c in batch if c.specialist_id is not None})
     referenced = {c.parent_external_id for c in batch if c.parent_external_id is not None}
-    known = await customers_by_external_id(uow, sorted(referenced | set(counts)))
+    known = await customers_by_external_id(uow.session, sorted(referenced | set(counts)))
     missing = sorted(ref for ref in referenced if ref not in known and ref not in counts)
     if missing:
         raise Invalid("unknown parent customers", code="unknown_parent", details=missing)

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 
 import structlog
-from sqlmodel import col, select
 
-from domain.enums import EnrollmentState, HistoryAction
 from models import Contact, Customer, HistoryEntry, User
-from models.history import write_history
-from services.common import get_or_404, live_enrollment, now, paged, signal_after_commit
+from models.repository import (
+    contacts_of,
+    customers_by_external_id,
+    customers_page,
+    history_page,
+    live_enrollment,
+)
+from models.repository.pauses import pause_and_record, resume_and_record
+from services.common import get_or_404, now, signal_after_commit
 from services.customer_sync import (
     check_bill_to_parent,
     check_parent,
     check_specialists,
     contact_rows,
-    customers_by_external_id,
     refresh_enrollments_of,
     set_fields,
     sync_customers,
@@ -34,7 +38,7 @@ PLAIN_FIELDS = ("name", "currency", "locale", "bill_to_parent", "autopay", "auto
 
 async def create_customer(uow: UnitOfWork, request: CustomerCreate, actor: User) -> Customer:
     """One customer, with the same rules (and defaults) as the sync; 409 if the id is taken."""
-    if await customers_by_external_id(uow, [request.external_id]):
+    if await customers_by_external_id(uow.session, [request.external_id]):
         raise Conflict(
             f"customer {request.external_id} exists",
             code="duplicate_external_id",
@@ -69,7 +73,7 @@ async def _parent(uow: UnitOfWork, parent_id: int | None, external_id: str | Non
     if parent_id is not None:
         parent = await uow.session.get(Customer, parent_id)
     elif external_id is not None:
-        parent = (await customers_by_external_id(uow, [external_id])).get(external_id)
+        parent = (await customers_by_external_id(uow.session, [external_id])).get(external_id)
     else:
         return None
     if parent is None:
@@ -84,16 +88,7 @@ async def _parent(uow: UnitOfWork, parent_id: int | None, external_id: str | Non
 async def list_customers(
     uow: UnitOfWork, limit: int, offset: int, search: str | None, paused: bool | None
 ) -> tuple[list[Customer], int]:
-    query = select(Customer)
-    if search:
-        # Escaped, so "50%" or "a_b" are looked for as typed, not as wildcards.
-        query = query.where(
-            col(Customer.name).icontains(search, autoescape=True)
-            | col(Customer.external_id).icontains(search, autoescape=True)
-        )
-    if paused is not None:
-        query = query.where(Customer.paused == paused)
-    return await paged(uow.session, query.order_by(col(Customer.id)), limit, offset)
+    return await customers_page(uow.session, limit, offset, search, paused)
 
 
 async def add_contact(uow: UnitOfWork, customer_id: int, contact: ContactIn) -> Contact:
@@ -106,8 +101,7 @@ async def add_contact(uow: UnitOfWork, customer_id: int, contact: ContactIn) -> 
 
 async def list_contacts(uow: UnitOfWork, customer_id: int) -> list[Contact]:
     await get_or_404(uow.session, Customer, customer_id, "customer")
-    query = select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
-    return list((await uow.session.exec(query)).all())
+    return await contacts_of(uow.session, customer_id)
 
 
 async def delete_contact(uow: UnitOfWork, customer_id: int, contact_id: int) -> None:
@@ -124,25 +118,18 @@ async def pause_customer(uow: UnitOfWork, customer_id: int, request: PauseReques
         raise Invalid("until must be in the future", code="until_in_the_past")
     if request.until is not None and request.until > now() + MAX_PAUSE:
         raise Invalid("a pause with an end lasts at most ten years; pause without one instead")
-    customer.paused, customer.paused_until = True, request.until
-    customer.pause_reason, customer.paused_by = request.reason, actor.email
-    uow.session.add(customer)
-    until = f" until {request.until.isoformat()}" if request.until else ""
     enrollment = await live_enrollment(uow.session, customer_id, lock=True)
-    await write_history(
+    await pause_and_record(
         uow.session,
-        customer_id=customer_id,
-        enrollment_id=enrollment.id if enrollment else None,
-        action=HistoryAction.CUSTOMER_PAUSED,
-        description=f"Paused by {actor.email}{until}: {request.reason}",
+        customer,
+        until=request.until,
+        reason=request.reason,
         actor=actor.email,
         occurred_at=now(),
-        details={"until": request.until.isoformat() if request.until else None, "reason": request.reason},
+        enrollment=enrollment,
     )
     log.info("customer.paused", customer_id=customer_id, actor=actor.email, until=request.until)
     if enrollment is not None:
-        enrollment.state = EnrollmentState.PAUSED.value
-        uow.session.add(enrollment)
         signal = PauseSignal(actor=actor.email, reason=request.reason, until=request.until)
         signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.pause, signal)
     return customer
@@ -153,23 +140,17 @@ async def resume_customer(uow: UnitOfWork, customer_id: int, actor: User) -> Cus
     customer = await get_or_404(uow.session, Customer, customer_id, "customer")
     if not customer.paused:
         return customer
-    customer.paused, customer.paused_until = False, None
-    customer.pause_reason, customer.paused_by = None, None
-    uow.session.add(customer)
     enrollment = await live_enrollment(uow.session, customer_id, lock=True)
-    await write_history(
+    await resume_and_record(
         uow.session,
-        customer_id=customer_id,
-        enrollment_id=enrollment.id if enrollment else None,
-        action=HistoryAction.CUSTOMER_RESUMED,
+        customer,
         description=f"Resumed by {actor.email}",
         actor=actor.email,
         occurred_at=now(),
+        enrollment=enrollment,
     )
     log.info("customer.resumed", customer_id=customer_id, actor=actor.email)
     if enrollment is not None:
-        enrollment.state = EnrollmentState.ACTIVE.value
-        uow.session.add(enrollment)
         signal_after_commit(
             uow, enrollment.workflow_id, EnrollmentWorkflow.resume, ResumeSignal(actor=actor.email)
         )
@@ -181,9 +162,4 @@ async def history(
 ) -> tuple[list[HistoryEntry], int]:
     """Newest first."""
     await get_or_404(uow.session, Customer, customer_id, "customer")
-    query = (
-        select(HistoryEntry)
-        .where(HistoryEntry.customer_id == customer_id)
-        .order_by(col(HistoryEntry.occurred_at).desc(), col(HistoryEntry.id).desc())
-    )
-    return await paged(uow.session, query, limit, offset)
+    return await history_page(uow.session, customer_id, limit, offset)

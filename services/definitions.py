@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlmodel import col, select
 
 from domain import templates as tpl
 from domain.continuation import cannot_continue, continuation_cycle
 from domain.enums import Channel, DefinitionKind, InvoiceStatus, StepAction
 from models import (
-    Enrollment,
     Template,
     User,
     WorkflowDefinition,
@@ -20,8 +18,16 @@ from models import (
     WorkflowStep,
 )
 from models.base import require_id
-from models.repository import continuation_successors, definition_names
-from services.common import LIVE, get_or_404, now, refresh_after_commit
+from models.repository import (
+    all_definitions,
+    continuation_successors,
+    definition_named,
+    definition_names,
+    live_enrollments_of_definition,
+    steps_of,
+    versions_of,
+)
+from services.common import get_or_404, now, refresh_after_commit
 from services.errors import Conflict, Invalid, NotFound
 from services.schemas.definitions import DefinitionIn, DefinitionOut, StepIn, StepOut
 from services.unit_of_work import UnitOfWork
@@ -104,8 +110,7 @@ async def _check_continuation(
 
 
 async def _check_name(uow: UnitOfWork, name: str, own_id: int | None) -> None:
-    query = select(WorkflowDefinition).where(WorkflowDefinition.name == name)
-    other = (await uow.session.exec(query)).first()
+    other = await definition_named(uow.session, name)
     if other is not None and other.id != own_id:
         raise Conflict(f"a workflow named '{name}' exists", code="duplicate_name")
 
@@ -126,23 +131,14 @@ def _step_content(step: StepIn | WorkflowStep) -> dict[str, Any]:
     }
 
 
-async def steps_of(uow: UnitOfWork, definition_id: int) -> list[WorkflowStep]:
-    query = (
-        select(WorkflowStep)
-        .where(WorkflowStep.definition_id == definition_id)
-        .order_by(col(WorkflowStep.position))
-    )
-    return list((await uow.session.exec(query)).all())
-
-
 async def definition_out(uow: UnitOfWork, definition: WorkflowDefinition) -> DefinitionOut:
-    steps = [StepOut.model_validate(s) for s in await steps_of(uow, require_id(definition))]
+    steps = [StepOut.model_validate(s) for s in await steps_of(uow.session, require_id(definition))]
     return DefinitionOut.model_validate({**definition.model_dump(), "steps": steps})
 
 
 async def _write_steps(uow: UnitOfWork, definition: WorkflowDefinition, request: DefinitionIn) -> None:
     """Keep step rows (and so occurrence keys) for positions that still exist."""
-    current = {s.position: s for s in await steps_of(uow, require_id(definition))}
+    current = {s.position: s for s in await steps_of(uow.session, require_id(definition))}
     for position, step in enumerate(request.steps):
         row = current.pop(position, None) or WorkflowStep(
             definition_id=require_id(definition), position=position, offset_days=0, action=step.action.value
@@ -157,7 +153,7 @@ async def _write_steps(uow: UnitOfWork, definition: WorkflowDefinition, request:
 
 
 async def _snapshot(uow: UnitOfWork, definition: WorkflowDefinition, actor: User) -> None:
-    steps = await steps_of(uow, require_id(definition))
+    steps = await steps_of(uow.session, require_id(definition))
     excluded = {"created_at", "updated_at"}
     snapshot = {
         "definition": {k: v for k, v in definition.model_dump(mode="json").items() if k not in excluded},
@@ -194,7 +190,7 @@ async def update_definition(
     if request.kind.value != definition.kind:
         raise Conflict("the kind of a workflow cannot change; clone it instead", code="kind_change")
     fields = _fields(request)
-    current_steps = [_step_content(s) for s in await steps_of(uow, definition_id)]
+    current_steps = [_step_content(s) for s in await steps_of(uow.session, definition_id)]
     same_fields = all(getattr(definition, k) == v for k, v in fields.items())
     if same_fields and current_steps == [_step_content(s) for s in request.steps]:
         return definition
@@ -211,12 +207,7 @@ async def update_definition(
 
 
 async def _refresh_running(uow: UnitOfWork, definition: WorkflowDefinition, reason: str) -> int:
-    query = (
-        select(Enrollment)
-        .where(Enrollment.definition_id == definition.id)
-        .where(col(Enrollment.state).in_(LIVE))
-    )
-    running = list((await uow.session.exec(query)).all())
+    running = await live_enrollments_of_definition(uow.session, definition.id)
     for enrollment in running:
         refresh_after_commit(uow, enrollment, reason)
     return len(running)
@@ -235,7 +226,7 @@ async def set_enabled(uow: UnitOfWork, definition_id: int, enabled: bool, actor:
 
 async def clone(uow: UnitOfWork, definition_id: int, name: str, actor: User) -> WorkflowDefinition:
     source = await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
-    steps = await steps_of(uow, definition_id)
+    steps = await steps_of(uow.session, definition_id)
     request = DefinitionIn.model_validate(
         {
             **{k: getattr(source, k) for k in CLONED_FIELDS},
@@ -247,18 +238,12 @@ async def clone(uow: UnitOfWork, definition_id: int, name: str, actor: User) -> 
 
 
 async def list_definitions(uow: UnitOfWork) -> list[WorkflowDefinition]:
-    query = select(WorkflowDefinition).order_by(col(WorkflowDefinition.id))
-    return list((await uow.session.exec(query)).all())
+    return await all_definitions(uow.session)
 
 
 async def versions(uow: UnitOfWork, definition_id: int) -> list[WorkflowDefinitionVersion]:
     await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
-    query = (
-        select(WorkflowDefinitionVersion)
-        .where(WorkflowDefinitionVersion.definition_id == definition_id)
-        .order_by(col(WorkflowDefinitionVersion.version))
-    )
-    return list((await uow.session.exec(query)).all())
+    return await versions_of(uow.session, definition_id)
 
 
 RESTORED_STEP_FIELDS = ("offset_days", "action", "template_id", "parameters", "conditions")

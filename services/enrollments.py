@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 import structlog
-from sqlmodel import col, select
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.continuation import cannot_continue
@@ -18,7 +17,8 @@ from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from models import Customer, Enrollment, User, WorkflowDefinition
 from models.base import require_id
 from models.history import write_history
-from services.common import LIVE, get_or_404, live_enrollment, now, org_today, signal_after_commit
+from models.repository import LIVE, bill_to_parent_children_of, enrollments_of, live_enrollment
+from services.common import get_or_404, now, org_today, signal_after_commit
 from services.errors import Conflict, Invalid
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
 from services.unit_of_work import UnitOfWork
@@ -154,11 +154,7 @@ async def _children_follow(
     moved, queue, seen = 0, [parent.id], {parent.id}
     while queue:
         parent_id = queue.pop()
-        children = (
-            await uow.session.exec(
-                select(Customer).where(Customer.parent_id == parent_id).where(col(Customer.bill_to_parent))
-            )
-        ).all()
+        children = await bill_to_parent_children_of(uow.session, parent_id)
         for child in children:
             if child.id in seen or child.id is None:
                 continue
@@ -312,7 +308,4 @@ async def status(uow: UnitOfWork, enrollment_id: int) -> EnrollmentStatusOut:
 
 async def list_enrollments(uow: UnitOfWork, customer_id: int) -> list[Enrollment]:
     await get_or_404(uow.session, Customer, customer_id, "customer")
-    query = (
-        select(Enrollment).where(Enrollment.customer_id == customer_id).order_by(col(Enrollment.id).desc())
-    )
-    return list((await uow.session.exec(query)).all())
+    return await enrollments_of(uow.session, customer_id)

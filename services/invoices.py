@@ -10,13 +10,12 @@ from collections import Counter
 from enum import Enum
 from typing import Any
 
-from sqlmodel import col, select
-
 from domain.enums import HistoryAction, InvoiceStatus
 from models import Customer, Invoice, User
 from models.base import require_id
 from models.history import write_history
-from services.common import get_or_404, now, paged
+from models.repository import customers_by_external_id, invoices_by_external_id, invoices_page
+from services.common import get_or_404, now
 from services.customer_sync import refresh_enrollments_of
 from services.errors import Conflict, Invalid
 from services.schemas.invoices import (
@@ -53,11 +52,6 @@ def _values(item: InvoiceCreate | InvoiceIn) -> dict[str, Any]:
     }
 
 
-async def _existing(uow: UnitOfWork, external_ids: list[str]) -> dict[str, Invoice]:
-    query = select(Invoice).where(col(Invoice.external_id).in_(external_ids))
-    return {i.external_id: i for i in (await uow.session.exec(query)).all()}
-
-
 async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncResult:
     """Upsert by external id; the same batch twice changes nothing and nudges nobody."""
     counts = Counter(i.external_id for i in batch)
@@ -67,12 +61,11 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
             "duplicate external ids in the request", code="duplicate_external_id", details=duplicates
         )
     refs = sorted({i.customer_external_id for i in batch})
-    query = select(Customer).where(col(Customer.external_id).in_(refs))
-    customers = {c.external_id: c for c in (await uow.session.exec(query)).all()}
+    customers = await customers_by_external_id(uow.session, refs)
     missing = [ref for ref in refs if ref not in customers]
     if missing:
         raise Invalid("unknown customers", code="unknown_customer", details=missing)
-    existing = await _existing(uow, list(counts))
+    existing = await invoices_by_external_id(uow.session, list(counts))
 
     outcomes: list[tuple[str, Invoice, str]] = []
     touched: set[int] = set()
@@ -116,7 +109,7 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
 
 async def create_invoice(uow: UnitOfWork, customer_id: int, request: InvoiceCreate) -> Invoice:
     await get_or_404(uow.session, Customer, customer_id, "customer")
-    if await _existing(uow, [request.external_id]):
+    if await invoices_by_external_id(uow.session, [request.external_id]):
         raise Conflict(
             f"invoice {request.external_id} exists",
             code="duplicate_external_id",
@@ -175,7 +168,4 @@ async def list_invoices(
     uow: UnitOfWork, customer_id: int, status: InvoiceStatus | None, limit: int, offset: int
 ) -> tuple[list[Invoice], int]:
     await get_or_404(uow.session, Customer, customer_id, "customer")
-    query = select(Invoice).where(Invoice.customer_id == customer_id)
-    if status is not None:
-        query = query.where(Invoice.status == status.value)
-    return await paged(uow.session, query.order_by(col(Invoice.due_date), col(Invoice.id)), limit, offset)
+    return await invoices_page(uow.session, customer_id, status, limit, offset)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from domain.enums import DefinitionKind
-from models import Enrollment, OrganizationSettings, User, WorkflowDefinition
-from models.repository import calendar_of, load_organization
-from services.common import LIVE, now, refresh_after_commit
+from models import OrganizationSettings, User, WorkflowDefinition
+from models.repository import all_live_enrollments, calendar_of, load_organization
+from services.common import now, refresh_after_commit
 from services.errors import Invalid
 from services.schemas.organization import SettingsUpdate
 from services.unit_of_work import UnitOfWork
@@ -32,8 +30,7 @@ async def _check_default(uow: UnitOfWork, field: str, definition_id: int | None,
 
 async def _refresh_all(uow: UnitOfWork, reason: str) -> None:
     """Every running enrollment plans again: its next send time may have moved."""
-    query = select(Enrollment).where(col(Enrollment.state).in_(LIVE))
-    for enrollment in (await uow.session.exec(query)).all():
+    for enrollment in await all_live_enrollments(uow.session):
         refresh_after_commit(uow, enrollment, reason)
 
 

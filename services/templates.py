@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlmodel import col, select
-
 from domain import templates as tpl
 from domain.enums import Channel
-from models import Customer, Invoice, Template, User, WorkflowStep
+from models import Customer, Invoice, Template, User
 from models.base import require_id
-from models.repository import load_organization, open_invoices
+from models.repository import all_templates, load_organization, open_invoices, template_in_use, template_named
 from services.common import get_or_404, now
 from services.errors import Conflict, Invalid
 from services.schemas.templates import PreviewIn, TemplateIn
@@ -42,7 +40,7 @@ def _validated(request: TemplateIn) -> None:
 
 
 async def _check_name(uow: UnitOfWork, name: str, own_id: int | None) -> None:
-    other = (await uow.session.exec(select(Template).where(Template.name == name))).first()
+    other = await template_named(uow.session, name)
     if other is not None and other.id != own_id:
         raise Conflict(f"a template named '{name}' exists", code="duplicate_name")
 
@@ -61,7 +59,7 @@ async def update_template(uow: UnitOfWork, template_id: int, request: TemplateIn
     template = await get_or_404(uow.session, Template, template_id, "template")
     _validated(request)
     await _check_name(uow, request.name, template_id)
-    if request.channel.value != template.channel and await _in_use(uow, template_id):
+    if request.channel.value != template.channel and await template_in_use(uow.session, template_id):
         raise Conflict("the channel of a template in use cannot change", code="template_in_use")
     for field, value in request.model_dump(mode="json").items():
         setattr(template, field, value)
@@ -70,20 +68,15 @@ async def update_template(uow: UnitOfWork, template_id: int, request: TemplateIn
     return template
 
 
-async def _in_use(uow: UnitOfWork, template_id: int) -> bool:
-    query = select(WorkflowStep.id).where(WorkflowStep.template_id == template_id).limit(1)
-    return (await uow.session.exec(query)).first() is not None
-
-
 async def delete_template(uow: UnitOfWork, template_id: int) -> None:
     template = await get_or_404(uow.session, Template, template_id, "template")
-    if await _in_use(uow, template_id):
+    if await template_in_use(uow.session, template_id):
         raise Conflict("the template is used by a workflow step", code="template_in_use")
     await uow.session.delete(template)
 
 
 async def list_templates(uow: UnitOfWork) -> list[Template]:
-    return list((await uow.session.exec(select(Template).order_by(col(Template.id)))).all())
+    return await all_templates(uow.session)
 
 
 async def preview(uow: UnitOfWork, template_id: int, request: PreviewIn) -> tpl.RenderedMessage:

@@ -7,10 +7,9 @@ issued or revoked by them. Owners manage everyone.
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
 from domain.enums import Role
 from models import ApiKey, User
+from models.repository import all_users, keys_of, user_by_email
 from services.api_keys import IssuedKey, issue_key
 from services.common import get_or_404, now
 from services.errors import Conflict, Forbidden
@@ -39,7 +38,7 @@ def _may_manage(actor: User, target: User) -> None:
 async def create_user(uow: UnitOfWork, request: UserCreate, actor: User) -> User:
     _may_grant(actor, request.role)
     email = request.email.lower()
-    if (await uow.session.exec(select(User).where(User.email == email))).first() is not None:
+    if await user_by_email(uow.session, email) is not None:
         raise Conflict(f"a user with email {email} exists", code="duplicate_email")
     user = User(name=request.name, email=email, role=request.role.value)
     uow.session.add(user)
@@ -48,7 +47,7 @@ async def create_user(uow: UnitOfWork, request: UserCreate, actor: User) -> User
 
 
 async def list_users(uow: UnitOfWork) -> list[User]:
-    return list((await uow.session.exec(select(User).order_by(col(User.id)))).all())
+    return await all_users(uow.session)
 
 
 async def update_user(uow: UnitOfWork, user_id: int, change: UserUpdate, actor: User) -> User:
@@ -82,8 +81,7 @@ async def create_key(uow: UnitOfWork, user_id: int, name: str, actor: User) -> t
 
 async def list_keys(uow: UnitOfWork, user_id: int) -> list[ApiKey]:
     await get_or_404(uow.session, User, user_id, "user")
-    query = select(ApiKey).where(ApiKey.user_id == user_id).order_by(col(ApiKey.id))
-    return list((await uow.session.exec(query)).all())
+    return await keys_of(uow.session, user_id)
 
 
 async def revoke_key(uow: UnitOfWork, key_id: int, actor: User) -> ApiKey:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.enums import DeliveryStatus, HistoryAction, Role, TaskStatus
 from models import Delivery, DeliveryEvent, HistoryEntry, Task, User
 from models.history import write_history
-from services.common import get_or_404, now, paged
+from models.repository import deliveries_page, events_of_delivery, history_naming_delivery, tasks_page
+from services.common import get_or_404, now
 from services.errors import Conflict, Forbidden
 from services.schemas.work import DeliveryDetailOut, DeliveryOut, DeliveryStatusChange
 from services.unit_of_work import UnitOfWork
@@ -38,15 +37,7 @@ async def list_tasks(
     offset: int,
 ) -> tuple[list[Task], int]:
     """Soonest due first."""
-    query = select(Task)
-    if assignee_id is not None:
-        query = query.where(Task.assignee_id == assignee_id)
-    if customer_id is not None:
-        query = query.where(Task.customer_id == customer_id)
-    if status is not None:
-        query = query.where(Task.status == status.value)
-    query = query.order_by(col(Task.due_date).asc().nulls_last(), col(Task.id))
-    return await paged(uow.session, query, limit, offset)
+    return await tasks_page(uow.session, assignee_id, customer_id, status, limit, offset)
 
 
 async def complete_task(uow: UnitOfWork, task_id: int, actor: User) -> Task:
@@ -80,14 +71,7 @@ async def list_deliveries(
     offset: int,
 ) -> tuple[list[Delivery], int]:
     """Newest first."""
-    query = select(Delivery)
-    if customer_id is not None:
-        query = query.where(Delivery.customer_id == customer_id)
-    if enrollment_id is not None:
-        query = query.where(Delivery.enrollment_id == enrollment_id)
-    if status is not None:
-        query = query.where(Delivery.status == status.value)
-    return await paged(uow.session, query.order_by(col(Delivery.id).desc()), limit, offset)
+    return await deliveries_page(uow.session, customer_id, enrollment_id, status, limit, offset)
 
 
 async def read_delivery(uow: UnitOfWork, delivery_id: int) -> DeliveryDetailOut:
@@ -110,24 +94,7 @@ async def delivery_records(
 ) -> tuple[list[DeliveryEvent], list[HistoryEntry]]:
     """The provider events matched to the delivery, and the customer history entries naming it
     (by `details.delivery_id`, or in a step record's `details.deliveries`)."""
-    events = await session.exec(
-        select(DeliveryEvent)
-        .where(DeliveryEvent.delivery_id == delivery.id)
-        .order_by(col(DeliveryEvent.event_at), col(DeliveryEvent.id))
-    )
-    details = col(HistoryEntry.details)
-    entries = await session.exec(
-        select(HistoryEntry)
-        .where(HistoryEntry.customer_id == delivery.customer_id)
-        .where(
-            or_(
-                details["delivery_id"].astext == str(delivery.id),
-                details["deliveries"].contains([{"id": delivery.id}]),
-            )
-        )
-        .order_by(col(HistoryEntry.occurred_at), col(HistoryEntry.id))
-    )
-    return list(events.all()), list(entries.all())
+    return await events_of_delivery(session, delivery), await history_naming_delivery(session, delivery)
 
 
 def status_history(

@@ -124,6 +124,37 @@ def test_nothing_below_the_faces_imports_api_or_workers() -> None:
     assert offenders == []
 
 
+# Queries live in `models/repository/` (one module per aggregate); the application layer and the
+# activities call named functions there instead of building `select(...)` themselves.
+QUERY_FREE = ("services", "activities")
+SELECT_BUILDERS = {"sqlmodel", "sqlalchemy", "sqlalchemy.sql", "sqlalchemy.future"}
+
+
+def select_uses(source: str) -> list[str]:
+    """Where a source builds a SELECT: `select(` written anywhere, or `select` imported."""
+    found = [f"line {n}: select(" for n, text in enumerate(source.splitlines(), 1) if "select(" in text]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in SELECT_BUILDERS:
+            found += [f"line {node.lineno}: imports select" for a in node.names if a.name == "select"]
+    return found
+
+
+def test_services_and_activities_leave_queries_to_the_repository() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)} {use}"
+        for layer in QUERY_FREE
+        for path in _modules(layer)
+        for use in select_uses(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_an_inline_select_is_caught() -> None:
+    assert select_uses("from sqlmodel import col, select\n")
+    assert select_uses("rows = await session.exec(sa.select(User))\n")
+    assert not select_uses("from models.repository import open_invoices\n")
+
+
 def test_every_accepted_departure_still_exists() -> None:
     """An exception that is no longer needed is removed from the table, not kept as a loophole."""
     used = {

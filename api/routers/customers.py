@@ -62,9 +62,7 @@ async def list_customers(
     paused: bool | None = None,
 ) -> Page[CustomerOut]:
     rows, total = await service.list_customers(uow, limit, offset, search, paused)
-    return Page[CustomerOut](
-        items=[CustomerOut.model_validate(c) for c in rows], total=total, limit=limit, offset=offset
-    )
+    return Page[CustomerOut].of(rows, total, limit, offset)
 
 
 @router.get("/{customer_id}", summary="Read a customer")
@@ -117,9 +115,7 @@ async def customer_history(
     customer_id: PathId, uow: UnitOfWorkDep, user: Reader, limit: Limit = 50, offset: Offset = 0
 ) -> Page[HistoryOut]:
     rows, total = await service.history(uow, customer_id, limit, offset)
-    return Page[HistoryOut](
-        items=[HistoryOut.model_validate(h) for h in rows], total=total, limit=limit, offset=offset
-    )
+    return Page[HistoryOut].of(rows, total, limit, offset)
 
 
 @router.post(

@@ -53,9 +53,7 @@ async def list_invoices(
     offset: Offset = 0,
 ) -> Page[InvoiceOut]:
     rows, total = await service.list_invoices(uow, customer_id, status, limit, offset)
-    return Page[InvoiceOut](
-        items=[InvoiceOut.model_validate(i) for i in rows], total=total, limit=limit, offset=offset
-    )
+    return Page[InvoiceOut].of(rows, total, limit, offset)
 
 
 @router.get("/invoices/{invoice_id}", summary="Read an invoice")

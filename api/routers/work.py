@@ -25,9 +25,7 @@ async def list_tasks(
     offset: Offset = 0,
 ) -> Page[TaskOut]:
     rows, total = await service.list_tasks(uow, assignee_id, customer_id, status, limit, offset)
-    return Page[TaskOut](
-        items=[TaskOut.model_validate(t) for t in rows], total=total, limit=limit, offset=offset
-    )
+    return Page[TaskOut].of(rows, total, limit, offset)
 
 
 @router.post("/tasks/{task_id}/complete", summary="Complete a task")
@@ -46,9 +44,7 @@ async def list_deliveries(
     offset: Offset = 0,
 ) -> Page[DeliveryOut]:
     rows, total = await service.list_deliveries(uow, customer_id, enrollment_id, status, limit, offset)
-    return Page[DeliveryOut](
-        items=[DeliveryOut.model_validate(d) for d in rows], total=total, limit=limit, offset=offset
-    )
+    return Page[DeliveryOut].of(rows, total, limit, offset)
 
 
 @router.get(

@@ -5,9 +5,10 @@ parameters are in `api/params.py`."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -75,3 +76,8 @@ class Page(Response, Generic[T]):
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, rows: Sequence[object], total: int, limit: int, offset: int) -> Self:
+        """The page of `rows` (read as the item type) out of `total`."""
+        return cls.model_validate({"items": rows, "total": total, "limit": limit, "offset": offset})

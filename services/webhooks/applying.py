@@ -14,15 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import ColumnElement, func, or_
-from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.deliveries import moves_forward
 from domain.enums import DeliveryStatus, HistoryAction, TaskStatus
-from models import Contact, Customer, Delivery, DeliveryEvent, Task
+from models import Customer, Delivery
 from models.history import write_history
+from models.repository import (
+    contacts_at_address,
+    create_task_once,
+    deliveries_for_update,
+    open_task_by_key,
+    store_event_once,
+)
 from services.webhooks.events import STATUS_OF_EVENT, SendGridEvent, parse_batch
 
 log = structlog.get_logger("arcadence.webhooks")
@@ -60,17 +64,7 @@ async def _deliveries(session: AsyncSession, events: Iterable[SendGridEvent]) ->
     ids = {e.delivery_id for e in events if e.delivery_id is not None}
     keys = {e.idempotency_key for e in events if e.idempotency_key is not None}
     prefixes = {e.message_prefix for e in events if e.message_prefix is not None}
-    conditions: list[ColumnElement[bool]] = []
-    if ids:
-        conditions.append(col(Delivery.id).in_(ids))
-    if keys:
-        conditions.append(col(Delivery.idempotency_key).in_(keys))
-    if prefixes:
-        conditions.append(col(Delivery.provider_message_id).in_(prefixes))
-    if not conditions:
-        return []
-    query = select(Delivery).where(or_(*conditions)).order_by(col(Delivery.id)).with_for_update()
-    return list((await session.exec(query)).all())
+    return await deliveries_for_update(session, ids=ids, keys=keys, message_ids=prefixes)
 
 
 class _Matcher:
@@ -94,19 +88,14 @@ class _Matcher:
 
 async def _store(session: AsyncSession, event: SendGridEvent, delivery: Delivery | None) -> bool:
     """Store the event once; False when this exact event was stored before (a replay)."""
-    statement = (
-        insert(DeliveryEvent)
-        .values(
-            delivery_id=delivery.id if delivery is not None else None,
-            provider_message_id=event.message_id,
-            event=event.event,
-            event_at=event.occurred_at,
-            payload=event.payload,
-        )
-        .on_conflict_do_nothing(index_elements=["provider_message_id", "event", "event_at"])
-        .returning(col(DeliveryEvent.id))
+    return await store_event_once(
+        session,
+        delivery_id=delivery.id if delivery is not None else None,
+        provider_message_id=event.message_id,
+        event=event.event,
+        event_at=event.occurred_at,
+        payload=event.payload,
     )
-    return (await (await session.connection()).execute(statement)).first() is not None
 
 
 def _advance(delivery: Delivery, event: SendGridEvent, status: DeliveryStatus, now: datetime) -> None:
@@ -142,10 +131,7 @@ async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGr
         last_action=False,
     )
     # The specialist was asked to check this message: SendGrid has answered for them.
-    asked = select(Task).where(
-        Task.idempotency_key == f"unknown:{delivery.id}", Task.status == TaskStatus.OPEN
-    )
-    question = (await session.exec(asked)).first()
+    question = await open_task_by_key(session, f"unknown:{delivery.id}")
     if question is not None:
         question.status = TaskStatus.DONE
         question.completed_at = event.occurred_at
@@ -155,10 +141,7 @@ async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGr
 
 async def _suppress(session: AsyncSession, customer_id: int, email: str, why: str, at: datetime) -> bool:
     """Stop emailing the customer's contacts at this address; returns whether one was found."""
-    query = select(Contact).where(
-        Contact.customer_id == customer_id, func.lower(col(Contact.email)) == email.lower()
-    )
-    contacts = list((await session.exec(query)).all())
+    contacts = await contacts_at_address(session, customer_id, email)
     for contact in contacts:
         if contact.suppressed_at is None:
             contact.suppressed_at, contact.suppression_reason = at, why
@@ -207,21 +190,17 @@ async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: 
         last_action=False,
     )
     customer = await session.get(Customer, delivery.customer_id)
-    task = (
-        insert(Task)
-        .values(
-            customer_id=delivery.customer_id,
-            invoice_id=delivery.invoice_id,
-            assignee_id=customer.specialist_id if customer is not None else None,
-            # One task per address and message, whichever of its events comes first.
-            idempotency_key=f"sendgrid:unreachable:{delivery.id}:{_key(event.email)}",
-            title=f"Email to {email} {happened}: {todo}"[:300],
-            description=description,
-            due_date=event.occurred_at.date(),
-        )
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    await create_task_once(
+        session,
+        customer_id=delivery.customer_id,
+        invoice_id=delivery.invoice_id,
+        assignee_id=customer.specialist_id if customer is not None else None,
+        # One task per address and message, whichever of its events comes first.
+        key=f"sendgrid:unreachable:{delivery.id}:{_key(event.email)}",
+        title=f"Email to {email} {happened}: {todo}",
+        description=description,
+        due_date=event.occurred_at.date(),
     )
-    await (await session.connection()).execute(task)
 
 
 async def apply_batch(session: AsyncSession, body: bytes, *, now: datetime) -> BatchReceipt:

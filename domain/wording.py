@@ -1,0 +1,24 @@
+"""How the engine names a step for people: in plans, the workflow's details and the timeline."""
+
+from __future__ import annotations
+
+from domain.enums import StepAction
+
+ACTION_WORDS = {
+    StepAction.CUSTOMER_EMAIL: "email",
+    StepAction.STATEMENT_EMAIL: "statement",
+    StepAction.INTERNAL_NOTIFICATION: "internal notification",
+    StepAction.SMS: "SMS",
+    StepAction.TASK: "task",
+    StepAction.NOTE: "note",
+    StepAction.SET_INVOICE_STATUS: "invoice status change",
+    StepAction.ASSIGN_SPECIALIST: "specialist assignment",
+    StepAction.NOTIFY_SPECIALIST: "specialist notification",
+}
+
+
+def step_label(position: int, action: str, invoice_number: str | None) -> str:
+    """ "step 2 (email) for INV-7": positions count from one for people."""
+    words = ACTION_WORDS.get(StepAction(action), action)
+    target = f" for {invoice_number}" if invoice_number else ""
+    return f"step {position + 1} ({words}){target}"

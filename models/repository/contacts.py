@@ -1,0 +1,37 @@
+"""A customer's contacts: as rows, and as the recipient rules see them."""
+
+from __future__ import annotations
+
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from domain.recipients import ContactInfo
+from models import Contact
+
+
+async def contacts_of(session: AsyncSession, customer_id: int) -> list[Contact]:
+    query = select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
+    return list((await session.exec(query)).all())
+
+
+async def contacts_at_address(session: AsyncSession, customer_id: int, email: str) -> list[Contact]:
+    """The customer's contacts with this email address, compared without case."""
+    query = select(Contact).where(
+        Contact.customer_id == customer_id, func.lower(col(Contact.email)) == email.lower()
+    )
+    return list((await session.exec(query)).all())
+
+
+async def contact_infos(session: AsyncSession, customer_id: int) -> list[ContactInfo]:
+    """A customer's contacts as the recipient rules see them (suppressed ones flagged)."""
+    return [
+        ContactInfo(
+            id=c.id or 0,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            roles=tuple(c.roles),
+            suppressed=c.suppressed_at is not None,
+        )
+        for c in await contacts_of(session, customer_id)
+    ]

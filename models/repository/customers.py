@@ -1,0 +1,48 @@
+"""Customers: loaded by id or external id, listed, the bill-to-parent children of a parent."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import Customer
+from models.repository.errors import NotFound
+from models.repository.paging import paged
+
+
+async def load_customer(session: AsyncSession, customer_id: int, *, lock: bool = False) -> Customer:
+    query = select(Customer).where(Customer.id == customer_id)
+    if lock:
+        query = query.with_for_update()
+    customer = (await session.exec(query)).first()
+    if customer is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    return customer
+
+
+async def customers_by_external_id(session: AsyncSession, external_ids: list[str]) -> dict[str, Customer]:
+    if not external_ids:
+        return {}
+    query = select(Customer).where(col(Customer.external_id).in_(external_ids))
+    return {c.external_id: c for c in (await session.exec(query)).all()}
+
+
+async def bill_to_parent_children_of(session: AsyncSession, parent_id: int | None) -> list[Customer]:
+    query = select(Customer).where(Customer.parent_id == parent_id).where(col(Customer.bill_to_parent))
+    return list((await session.exec(query)).all())
+
+
+async def customers_page(
+    session: AsyncSession, limit: int, offset: int, search: str | None, paused: bool | None
+) -> tuple[list[Customer], int]:
+    """Customers in id order, optionally those whose name or external id contains `search`."""
+    query = select(Customer)
+    if search:
+        # Escaped, so "50%" or "a_b" are looked for as typed, not as wildcards.
+        query = query.where(
+            col(Customer.name).icontains(search, autoescape=True)
+            | col(Customer.external_id).icontains(search, autoescape=True)
+        )
+    if paused is not None:
+        query = query.where(Customer.paused == paused)
+    return await paged(session, query.order_by(col(Customer.id)), limit, offset)
