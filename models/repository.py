@@ -33,6 +33,7 @@ from domain.templates import OpenBalance
 from models import (
     Contact,
     Customer,
+    Delivery,
     Enrollment,
     Invoice,
     OrganizationSettings,
@@ -84,6 +85,16 @@ async def load_enrollment(session: AsyncSession, enrollment_id: int, *, lock: bo
     if enrollment is None:
         raise NotFound(f"enrollment {enrollment_id} does not exist")
     return enrollment
+
+
+async def delivery_by_key(session: AsyncSession, key: str, *, lock: bool = False) -> Delivery:
+    query = select(Delivery).where(Delivery.idempotency_key == key)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.exec(query)).first()
+    if row is None:
+        raise NotFound(f"delivery {key} does not exist")
+    return row
 
 
 async def load_customer(session: AsyncSession, customer_id: int, *, lock: bool = False) -> Customer:

@@ -78,11 +78,12 @@ async def enroll_customer(
             anchor_date=today,
             enrolled_by=actor,
             enrolled_at=now(),
-            workflow_id=enrollment_workflow_id(customer.id),
+            workflow_id="",  # its own id, known after the flush
             individually_enrolled=individually,
         )
         uow.session.add(enrollment)
         await uow.session.flush()
+        enrollment.workflow_id = enrollment_workflow_id(require_id(enrollment))
         action, text = HistoryAction.ENROLLED, f"Enrolled in '{definition.name}' by {actor}"
     elif live.definition_id == definition_id:
         enrollment, reassign = live, False
@@ -114,6 +115,7 @@ async def enroll_customer(
         definition_id=definition_id,
         customer_name=customer.name,
     )
+    workflow_id = enrollment.workflow_id
 
     async def start() -> None:
         await start_or_signal(
@@ -123,6 +125,7 @@ async def enroll_customer(
             definition_name=definition.name,
             task_queue=uow.state.task_queue,
             reassign=reassign,
+            workflow_id=workflow_id,
         )
 
     uow.after_commit(start, required=True, key=enrollment.workflow_id)
@@ -289,7 +292,7 @@ async def status(uow: UnitOfWork, enrollment_id: int) -> EnrollmentStatusOut:
         out.workflow_error = "the workflow could not be queried; showing the database record only"
         return out
     if live.enrollment_id != enrollment.id:
-        # The customer's workflow id now belongs to a newer enrollment of the same customer.
+        # Only a workflow id written before ids were per enrollment can run another enrollment.
         out.workflow_error = f"the workflow now runs enrollment {live.enrollment_id}"
         return out
     out.workflow = LiveStatus.model_validate(live, from_attributes=True)
