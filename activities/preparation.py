@@ -2,8 +2,8 @@
 
 Pause state, the invoice, and the conditions are read from Postgres now (a lost signal can
 never cause a wrong send); recipients are resolved, the message rendered, and deliveries
-created once per occurrence key. Non-message steps (task, note, status, assignment) are
-performed here, in the same transaction, idempotently.
+created once per customer, step, invoice, day and channel. Non-message steps (task, note,
+status, assignment) are performed here, in the same transaction, idempotently.
 """
 
 from __future__ import annotations

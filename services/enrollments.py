@@ -185,7 +185,9 @@ async def _children_follow(
                 occurred_at=now(),
                 details={"definition_id": definition.id, "parent_id": parent_id},
             )
-            signal = ReassignSignal(definition_id=require_id(definition), actor=actor)
+            signal = ReassignSignal(
+                definition_id=require_id(definition), actor=actor, enrollment_id=enrollment.id
+            )
             signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
             moved += 1
     return moved
@@ -221,7 +223,7 @@ async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, acto
         occurred_at=now(),
         details={"definition_id": definition_id},
     )
-    signal = ReassignSignal(definition_id=definition_id, actor=actor.email)
+    signal = ReassignSignal(definition_id=definition_id, actor=actor.email, enrollment_id=enrollment_id)
     signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
     customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
     await _children_follow(uow, customer, definition, actor.email, today)

@@ -35,7 +35,14 @@ async def enroll(
     one the enrollment's row names (rows from before per-enrollment ids name the customer)."""
     args: list[object]
     if reassign:
-        signal, args = "reassign", [ReassignSignal(definition_id=request.definition_id, actor=actor)]
+        signal, args = (
+            "reassign",
+            [
+                ReassignSignal(
+                    definition_id=request.definition_id, actor=actor, enrollment_id=request.enrollment_id
+                )
+            ],
+        )
     else:
         signal, args = "refresh", [RefreshSignal(reason=f"enrolled again by {actor}")]
     customer = request.customer_name or f"customer {request.customer_id}"

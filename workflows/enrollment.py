@@ -73,6 +73,9 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def reassign(self, signal: ReassignSignal) -> None:
+        if signal.enrollment_id is not None and signal.enrollment_id != self._input.enrollment_id:
+            workflow.logger.warning("Ignored a reassign meant for enrollment %d", signal.enrollment_id)
+            return
         self._reassign = signal
         self._timer.interrupt()
 

@@ -61,6 +61,9 @@ class ResumeSignal:
 class ReassignSignal:
     definition_id: int
     actor: str
+    # The enrollment it is meant for: a run of another enrollment ignores it (a workflow id
+    # from before per-enrollment ids can equal a new enrollment's). None in old histories.
+    enrollment_id: int | None = None
 
 
 @dataclass(kw_only=True)

@@ -23,7 +23,7 @@ from tests.builders import (
 )
 from tests.workflows.conftest import Engine
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.enrollment_types import CancelSignal
+from workflows.enrollment_types import CancelSignal, ReassignSignal, RefreshSignal
 
 NY = ZoneInfo("America/New_York")
 
@@ -129,3 +129,31 @@ async def test_a_cancelled_enrollment_never_sends_what_it_prepared_and_its_succe
     assert len(await cadence.outbox(customer.id)) == 1
     (adopted,) = await cadence.rows(Delivery, Delivery.id == prepared.id)
     assert (adopted.status, adopted.enrollment_id) == ("sent", second.id)
+
+
+async def test_a_reassign_meant_for_another_enrollment_is_ignored(
+    session: AsyncSession, cadence: Engine
+) -> None:
+    """An old `enrollment-<customer id>` run can share its id with a new enrollment's workflow:
+    a reassign names its enrollment, and a run of another one leaves it alone."""
+    await make_org(session)
+    today = (await cadence.now()).astimezone(NY).date()
+    customer = await make_customer(session)
+    await make_contact(session, customer)
+    await make_invoice(session, customer, due_date=today + timedelta(days=10))
+    definition = await make_definition(session, steps=[{"offset_days": 0, "action": "customer_email"}])
+    other = await make_definition(session, steps=[{"offset_days": 0, "action": "customer_email"}])
+    enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
+    await session.commit()
+    handle = await cadence.start(enrollment, definition)
+
+    await handle.signal(
+        EnrollmentWorkflow.reassign,
+        ReassignSignal(definition_id=other.id, actor="admin@acme.example", enrollment_id=enrollment.id + 1),
+    )
+    await handle.signal(EnrollmentWorkflow.refresh, RefreshSignal())
+    status = await cadence.settle(handle)
+
+    assert status is not None and status.definition_id == definition.id
+    (row,) = await cadence.rows(Enrollment, Enrollment.id == enrollment.id)
+    assert row.definition_id == definition.id
