@@ -13,6 +13,7 @@ from activities.contracts import SendInput
 from activities.sending import SendingActivities
 from domain.deliveries import delivery_key
 from models import Delivery, Enrollment, HistoryEntry, WorkflowStep
+from models.base import require_id
 from tests.builders import (
     make_contact,
     make_customer,
@@ -149,7 +150,9 @@ async def test_a_reassign_meant_for_another_enrollment_is_ignored(
 
     await handle.signal(
         EnrollmentWorkflow.reassign,
-        ReassignSignal(definition_id=other.id, actor="admin@acme.example", enrollment_id=enrollment.id + 1),
+        ReassignSignal(
+            definition_id=other.id, actor="admin@acme.example", enrollment_id=require_id(enrollment) + 1
+        ),
     )
     await handle.signal(EnrollmentWorkflow.refresh, RefreshSignal())
     status = await cadence.settle(handle)
