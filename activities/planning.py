@@ -6,16 +6,20 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.contracts import MISSED_LISTED, OccurrenceRef, PlanInput, PlanResult
 from activities.errors import missing_rows_are_final
-from domain.enums import DefinitionKind, EnrollmentState
+from activities.liveness import calling_workflow_id, not_live_reason
+from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from domain.pauses import pause_in_force
 from domain.schedules import Occurrence, plan_next
 from domain.wording import step_label
+from models import Enrollment
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
+from models.history import write_history
 from models.repository import (
     calendar_of,
     enrollment_context,
@@ -43,6 +47,9 @@ class PlanningActivities:
     async def plan(self, request: PlanInput) -> PlanResult:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id)
+            stopped = not_live_reason(enrollment)
+            if stopped is not None:
+                return await _stop(session, enrollment, stopped, request.as_of)
             customer = await load_customer(session, enrollment.customer_id)
             org = await load_organization(session)
             definition, steps = await load_definition(session, enrollment.definition_id)
@@ -129,6 +136,38 @@ class PlanningActivities:
                 next_at=str(result.next_at),
             )
             return result
+
+
+async def _stop(session: AsyncSession, enrollment: Enrollment, why: str, as_of: datetime) -> PlanResult:
+    """A plan that ends the calling workflow cleanly, without a send: the enrollment ended in
+    Postgres (a lost or late cancel), or it now runs in another workflow."""
+    definition, _ = await load_definition(session, enrollment.definition_id)
+    ended = EnrollmentState(enrollment.state)
+    if ended not in (EnrollmentState.COMPLETED, EnrollmentState.CANCELLED):
+        ended = EnrollmentState.CANCELLED  # for this run: its enrollment lives on elsewhere
+    else:
+        await write_history(
+            session,
+            customer_id=enrollment.customer_id,
+            enrollment_id=enrollment.id,
+            action=HistoryAction.ENROLLMENT_CANCELLED
+            if ended == EnrollmentState.CANCELLED
+            else HistoryAction.ENROLLMENT_COMPLETED,
+            description=f"Workflow {calling_workflow_id() or '-'} stopped without sending: {why}",
+            actor="arcadence",
+            occurred_at=as_of,
+            key=f"stopped:{enrollment.id}:{calling_workflow_id() or '-'}",
+            last_action=False,
+        )
+    log.info("enrollment.not_live", enrollment_id=enrollment.id, reason=why)
+    return PlanResult(
+        enrollment_state=ended,
+        definition_id=require_id(definition),
+        definition_name=definition.name,
+        definition_version=definition.version,
+        kind=DefinitionKind(definition.kind),
+        time_zone="UTC",
+    )
 
 
 def _fresh_cursor(kind: DefinitionKind, anchor_date: object, zone: ZoneInfo) -> datetime:

@@ -2,8 +2,8 @@
 
 Pause state, the invoice, and the conditions are read from Postgres now (a lost signal can
 never cause a wrong send); recipients are resolved, the message rendered, and deliveries
-created once per occurrence key. Non-message steps (task, note, status, assignment) are
-performed here, in the same transaction, idempotently.
+created once per customer, step, invoice, day and channel. Non-message steps (task, note,
+status, assignment) are performed here, in the same transaction, idempotently.
 """
 
 from __future__ import annotations
@@ -21,9 +21,11 @@ from temporalio.exceptions import ApplicationError
 
 from activities.contracts import PrepareInput, PrepareResult
 from activities.errors import missing_rows_are_final
+from activities.liveness import not_live_reason
 from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
-from domain.enums import DeliveryStatus, EnrollmentState, InvoiceStatus, StepAction, TaskStatus
+from domain.deliveries import REACHED, delivery_key
+from domain.enums import DeliveryStatus, InvoiceStatus, StepAction, TaskStatus
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.templates import MAX_LISTED_INVOICES
@@ -33,7 +35,7 @@ from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
 from models.repository import (
     create_task_once,
-    delivery_id_by_key,
+    delivery_by_key,
     listed_invoices,
     load_customer,
     load_definition,
@@ -79,8 +81,9 @@ class PreparationActivities:
     async def _prepare(self, session: AsyncSession, request: PrepareInput) -> PrepareResult:
         occurrence = request.occurrence
         enrollment = await load_enrollment(session, request.enrollment_id)
-        if enrollment.state not in (EnrollmentState.ACTIVE, EnrollmentState.PAUSED):
-            return skipped(f"the enrollment is {enrollment.state}")
+        stopped = not_live_reason(enrollment)
+        if stopped is not None:
+            return skipped(stopped)
         customer = await load_customer(session, enrollment.customer_id)
         if pause_in_force(customer.paused, customer.paused_until, request.as_of):
             until = f" until {customer.paused_until.isoformat()}" if customer.paused_until else ""
@@ -131,9 +134,11 @@ class PreparationActivities:
             )
             if draft.skip_reason:
                 return skipped(draft.skip_reason, met, **draft.details)
-            delivery_id = await _create_delivery(
+            delivery_id, already = await _create_delivery(
                 session, request, require_id(enrollment), customer, step, draft
             )
+            if already:
+                return skipped(already, met, delivery_id=delivery_id)
             return PrepareResult(
                 outcome="send",
                 reason=draft.summary,
@@ -158,9 +163,18 @@ async def _create_delivery(
     customer: Customer,
     step: WorkflowStep,
     draft: MessageDraft,
-) -> int:
-    """One delivery per occurrence and channel: a retried prepare finds the first one."""
-    key = f"{request.occurrence.key}:{draft.channel}"
+) -> tuple[int, str | None]:
+    """One delivery per customer, step, invoice, day and channel: a retried prepare finds the
+    first one; so does a re-enrollment on the same day, which sends it only if nothing did yet.
+    Returns the delivery and, if this enrollment must not send it, why."""
+    occurrence = request.occurrence
+    key = delivery_key(
+        require_id(customer),
+        step_id=require_id(step),
+        invoice_id=occurrence.invoice_id,
+        local_date=occurrence.local_date,
+        channel=draft.channel,
+    )
     statement = (
         insert(Delivery)
         .values(
@@ -185,8 +199,20 @@ async def _create_delivery(
     )
     created = (await (await session.connection()).execute(statement)).scalar_one_or_none()
     if created is not None:
-        return int(created)
-    return await delivery_id_by_key(session, key)
+        return int(created), None
+    existing = await delivery_by_key(session, key, lock=True)
+    if existing.enrollment_id == enrollment_id:
+        return require_id(existing), None
+    if existing.status == DeliveryStatus.PENDING:
+        # Left unsent by an enrollment that ended (its workflow refuses to send it): ours now.
+        existing.enrollment_id = enrollment_id
+        session.add(existing)
+        return require_id(existing), None
+    done = "already sent" if existing.status in REACHED else f"already handled ({existing.status})"
+    return require_id(existing), (
+        f"{done} today by enrollment {existing.enrollment_id} (delivery {existing.id}): "
+        "one message per customer, step, invoice and day"
+    )
 
 
 async def _perform(

@@ -17,6 +17,7 @@ from activities.contracts import (
     SwitchResult,
 )
 from activities.errors import missing_rows_are_final
+from activities.liveness import not_live_reason, runs_elsewhere
 from domain.enums import EnrollmentState, HistoryAction
 from models import Enrollment, WorkflowDefinition
 from models.base import require_id
@@ -46,6 +47,8 @@ class RecordingActivities:
     async def record(self, request: RecordInput) -> bool:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id)
+            if runs_elsewhere(enrollment) is not None:
+                return False  # an old run's words do not belong to this enrollment's history
             occurrence = request.occurrence
             details = dict(request.details)
             if occurrence is not None:
@@ -63,7 +66,8 @@ class RecordingActivities:
                 occurred_at=request.as_of,
                 details=details,
                 key=request.key,
-                last_action=request.last_action,
+                # An ended enrollment's last words are kept, but are not the customer's last action.
+                last_action=request.last_action and not_live_reason(enrollment) is None,
             )
         log.info(
             "history.recorded",
@@ -78,6 +82,16 @@ class RecordingActivities:
     async def switch_definition(self, request: SwitchInput) -> SwitchResult:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id, lock=True)
+            stopped = not_live_reason(enrollment)
+            if stopped is not None:
+                # Nothing to switch: the next plan ends this workflow.
+                log.info("enrollment.switch_refused", enrollment_id=enrollment.id, reason=stopped)
+                current = await session.get(WorkflowDefinition, enrollment.definition_id)
+                return SwitchResult(
+                    definition_id=enrollment.definition_id,
+                    definition_name=current.name if current else "",
+                    anchor_date=enrollment.anchor_date,
+                )
             target = await session.get(WorkflowDefinition, request.definition_id)
             if target is None:
                 raise ApplicationError(
@@ -119,7 +133,7 @@ class RecordingActivities:
     async def finish(self, request: FinishInput) -> None:
         async with unit_of_work(self._sessions) as session:
             enrollment = await load_enrollment(session, request.enrollment_id, lock=True)
-            if enrollment.state in ENDED:
+            if enrollment.state in ENDED or runs_elsewhere(enrollment) is not None:
                 return
             enrollment.state = request.state
             enrollment.ended_at = request.as_of
@@ -144,7 +158,7 @@ class RecordingActivities:
                 enrollment: Enrollment = await load_enrollment(session, request.enrollment_id)
             except NotFound:
                 return
-            if enrollment.state in ENDED:
+            if enrollment.state in ENDED or runs_elsewhere(enrollment) is not None:
                 return
             # Only the schedule: active/paused is written by whoever changes the pause (the API,
             # or `plan` when a pause ends by itself), never overwritten from a stale view.

@@ -32,18 +32,30 @@ from activities.channels.base import (
 )
 from activities.contracts import CloseDeliveryInput, SendInput, SendResult
 from activities.errors import missing_rows_are_final
+from activities.liveness import not_live_reason
 from domain.deliveries import is_settled
 from domain.enums import Channel, DeliveryStatus, HistoryAction
 from models import Delivery, Invoice, Task
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
-from models.repository import delivery_for_update, load_customer, load_organization
+from models.repository import NotFound, delivery_for_update, load_customer, load_enrollment, load_organization
 
 log = structlog.get_logger("arcadence.send")
 
 
 async def _locked_delivery(session: AsyncSession, delivery_id: int) -> Delivery:
     return await delivery_for_update(session, delivery_id)
+
+
+async def _not_live_reason(session: AsyncSession, delivery: Delivery) -> str | None:
+    """Why this delivery's enrollment may not send it (ended, or another workflow's)."""
+    if delivery.enrollment_id is None:
+        return None
+    try:
+        enrollment = await load_enrollment(session, delivery.enrollment_id)
+    except NotFound:
+        return f"enrollment {delivery.enrollment_id} no longer exists"
+    return not_live_reason(enrollment)
 
 
 MAX_PDF_BYTES = 10 * 1024 * 1024
@@ -139,7 +151,11 @@ class SendingActivities:
                     note="already settled; nothing sent again",
                 )
             if status == DeliveryStatus.SENDING:
-                ambiguous = True
+                ambiguous = True  # claimed before: the exactly-once rules decide, not liveness
+            elif (refused := await _not_live_reason(session, delivery)) is not None:
+                # Left `pending`: a re-enrollment on the same day may still send it, once.
+                log.info("delivery.not_sent", delivery_id=request.delivery_id, reason=refused)
+                return SendResult(delivery_id=request.delivery_id, status=status, note=f"not sent: {refused}")
             else:
                 ambiguous = False
                 delivery.status = DeliveryStatus.SENDING

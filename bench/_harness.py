@@ -251,11 +251,14 @@ async def seed_enrollments(
                     definition_id=definition_id,
                     anchor_date=anchor,
                     enrolled_by="owner@bench.example",
-                    workflow_id=enrollment_workflow_id(customer_id),
+                    workflow_id="",  # its own id, known after the flush
                 )
                 for customer_id in customer_ids[start : start + chunk]
             ]
             session.add_all(rows)
+            await session.flush()
+            for row in rows:
+                row.workflow_id = enrollment_workflow_id(row.id or 0)
             await session.flush()
             ids.extend(row.id or 0 for row in rows)
             await session.commit()

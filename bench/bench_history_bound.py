@@ -73,7 +73,7 @@ async def main() -> None:
             sms=outbox,
             settings=svc.settings(QUEUE),
         )
-        workflow_id = enrollment_workflow_id(customer_id)
+        workflow_id = enrollment_workflow_id(enrollment_id)
         began = time.monotonic()
         async with worker:
             await start_enrollments(svc.client, QUEUE, [(enrollment_id, customer_id)], definition_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from bench._harness import Services, local_today, seed_definition, seed_enrollme
 from bench._report import figure, machine, median, parse_args, ratio_line, say
 from domain.enums import ContactRole, StepAction
 from models import Contact, Customer, Invoice, WorkflowStep
+from workflows.enrollment_types import enrollment_workflow_id
 
 REPEATS = 7
 # The hierarchy: the customer, its children, their children (3 levels).
@@ -104,6 +105,8 @@ async def measure(
 
     activities = PreparationActivities(svc.sessions)
     env = ActivityEnvironment()
+    # The activities act only for the enrollment's own workflow.
+    env.info = replace(env.info, workflow_id=enrollment_workflow_id(enrollment_id))
     latencies: list[float] = []
     counts: list[int] = []
     result: PrepareResult | None = None
@@ -114,7 +117,8 @@ async def measure(
             occurrence = OccurrenceRef(
                 key=f"bench:{tree.root_id}:{repeat}",
                 at=at,
-                local_date=local_today(),
+                # A day of its own: the delivery key is customer + step + invoice + day + channel.
+                local_date=local_today() - timedelta(days=repeat),
                 step_id=step.id or 0,
                 step_position=0,
                 action=StepAction(step.action),

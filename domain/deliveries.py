@@ -9,10 +9,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain.enums import DeliveryStatus
 
 NOT_YET_SENT: frozenset[DeliveryStatus] = frozenset({DeliveryStatus.PENDING, DeliveryStatus.SENDING})
 SETTLED: frozenset[DeliveryStatus] = frozenset(DeliveryStatus) - NOT_YET_SENT
+# The provider accepted it (and maybe more happened since).
+REACHED: frozenset[DeliveryStatus] = frozenset(
+    {
+        DeliveryStatus.SENT,
+        DeliveryStatus.DEFERRED,
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.OPENED,
+        DeliveryStatus.CLICKED,
+    }
+)
 
 LADDER: dict[DeliveryStatus, int] = {
     DeliveryStatus.PENDING: 0,
@@ -30,6 +42,15 @@ LADDER: dict[DeliveryStatus, int] = {
     DeliveryStatus.UNSUBSCRIBED: 7,
     DeliveryStatus.SPAM_REPORTED: 8,
 }
+
+
+def delivery_key(
+    customer_id: int, step_id: int, invoice_id: int | None, local_date: date, channel: str
+) -> str:
+    """A delivery's business key: one message per customer, step, invoice, local day and channel,
+    whatever the enrollment (a cancel and re-enroll on the same day sends nothing twice)."""
+    invoice = invoice_id if invoice_id is not None else "-"
+    return f"{customer_id}:{step_id}:{invoice}:{local_date.isoformat()}:{channel}"
 
 
 def is_settled(status: str) -> bool:

@@ -21,7 +21,8 @@ class Delivery(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    # Business key (enrollment + step + invoice + local date + channel): never a Temporal run id.
+    # Business key (customer + step + invoice + local date + channel, `domain.deliveries.delivery_key`):
+    # never a Temporal run id, nor the enrollment (a re-enrollment sends nothing twice).
     idempotency_key: str = Field(max_length=300, unique=True)
     occurrence_key: str = Field(max_length=300, index=True)
     customer_id: int = Field(

@@ -70,6 +70,7 @@ def main() -> None:
                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
                 )
                 page = browser.new_page(viewport={"width": 1440, "height": 900})
+                # The demo enrolls customer 1 first: its enrollment (and workflow) is number 1.
                 query = quote('CustomerId="1"')
                 _shoot(
                     page, f"{ui}/workflows?query={query}", "enrollment-1", OUT / "enrollments-by-customer.png"

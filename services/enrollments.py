@@ -79,11 +79,12 @@ async def enroll_customer(
             anchor_date=today,
             enrolled_by=actor,
             enrolled_at=now(),
-            workflow_id=enrollment_workflow_id(customer.id),
+            workflow_id="",  # its own id, known after the flush
             individually_enrolled=individually,
         )
         uow.session.add(enrollment)
         await uow.session.flush()
+        enrollment.workflow_id = enrollment_workflow_id(require_id(enrollment))
         action, text = HistoryAction.ENROLLED, f"Enrolled in '{definition.name}' by {actor}"
     elif live.definition_id == definition_id:
         enrollment, reassign = live, False
@@ -115,6 +116,7 @@ async def enroll_customer(
         definition_id=definition_id,
         customer_name=customer.name,
     )
+    workflow_id = enrollment.workflow_id
 
     async def start() -> None:
         await start_or_signal(
@@ -124,6 +126,7 @@ async def enroll_customer(
             definition_name=definition.name,
             task_queue=uow.state.task_queue,
             reassign=reassign,
+            workflow_id=workflow_id,
         )
 
     uow.after_commit(start, required=True, key=enrollment.workflow_id)
@@ -179,7 +182,9 @@ async def _children_follow(
                 occurred_at=now(),
                 details={"definition_id": definition.id, "parent_id": parent_id},
             )
-            signal = ReassignSignal(definition_id=require_id(definition), actor=actor)
+            signal = ReassignSignal(
+                definition_id=require_id(definition), actor=actor, enrollment_id=enrollment.id
+            )
             signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
             moved += 1
     return moved
@@ -215,7 +220,7 @@ async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, acto
         occurred_at=now(),
         details={"definition_id": definition_id},
     )
-    signal = ReassignSignal(definition_id=definition_id, actor=actor.email)
+    signal = ReassignSignal(definition_id=definition_id, actor=actor.email, enrollment_id=enrollment_id)
     signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
     customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
     await _children_follow(uow, customer, definition, actor.email, today)
@@ -299,7 +304,7 @@ async def status(uow: UnitOfWork, enrollment_id: int) -> EnrollmentStatusOut:
         out.workflow_error = "the workflow could not be queried; showing the database record only"
         return out
     if live.enrollment_id != enrollment.id:
-        # The customer's workflow id now belongs to a newer enrollment of the same customer.
+        # Only a workflow id written before ids were per enrollment can run another enrollment.
         out.workflow_error = f"the workflow now runs enrollment {live.enrollment_id}"
         return out
     out.workflow = LiveStatus.model_validate(live, from_attributes=True)

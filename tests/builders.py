@@ -129,8 +129,12 @@ async def make_enrollment(
         "definition_version": definition.version,
         "anchor_date": date(2026, 11, 23),
         "enrolled_by": "admin@acme.example",
-        "workflow_id": f"enrollment-{customer.id}",
+        "workflow_id": "",
     }
     values.update(overrides)
     enrollment: Enrollment = await add(session, Enrollment(**values))
+    if not enrollment.workflow_id:
+        # Its own workflow, as the service names it once the row has its id.
+        enrollment.workflow_id = f"enrollment-{enrollment.id}"
+        await add(session, enrollment)
     return enrollment

@@ -28,12 +28,21 @@ async def enroll(
     definition_name: str = "",
     task_queue: str = TASK_QUEUE,
     reassign: bool = True,
+    workflow_id: str | None = None,
 ) -> WorkflowHandle[EnrollmentWorkflow, str]:
-    """Signal-with-start: a running enrollment is reassigned (or, with `reassign=False`, only
-    asked to re-plan), a missing one is started."""
+    """Signal-with-start of the enrollment's own workflow: a running one is reassigned (or, with
+    `reassign=False`, only asked to re-plan), a missing one is started. `workflow_id` is the
+    one the enrollment's row names (rows from before per-enrollment ids name the customer)."""
     args: list[object]
     if reassign:
-        signal, args = "reassign", [ReassignSignal(definition_id=request.definition_id, actor=actor)]
+        signal, args = (
+            "reassign",
+            [
+                ReassignSignal(
+                    definition_id=request.definition_id, actor=actor, enrollment_id=request.enrollment_id
+                )
+            ],
+        )
     else:
         signal, args = "refresh", [RefreshSignal(reason=f"enrolled again by {actor}")]
     customer = request.customer_name or f"customer {request.customer_id}"
@@ -41,11 +50,15 @@ async def enroll(
     return await client.start_workflow(
         EnrollmentWorkflow.run,
         request,
-        id=enrollment_workflow_id(request.customer_id),
+        id=workflow_id or enrollment_workflow_id(request.enrollment_id),
         task_queue=task_queue,
         start_signal=signal,
         start_signal_args=args,
-        memo={"customer_name": request.customer_name, "enrollment_id": request.enrollment_id},
+        memo={
+            "customer_name": request.customer_name,
+            "customer_id": request.customer_id,
+            "enrollment_id": request.enrollment_id,
+        },
         static_summary=f"Collections for {customer} in '{workflow_name}'"[:200],
         static_details=(
             f"Enrollment {request.enrollment_id} of customer {request.customer_id} "

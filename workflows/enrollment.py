@@ -76,6 +76,9 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def reassign(self, signal: ReassignSignal) -> None:
+        if signal.enrollment_id is not None and signal.enrollment_id != self._input.enrollment_id:
+            workflow.logger.warning("Ignored a reassign meant for enrollment %d", signal.enrollment_id)
+            return
         self._reassign = signal
         self._timer.interrupt()
 
@@ -147,8 +150,11 @@ class EnrollmentWorkflow:
             as_of = workflow.now()
             plan = await self._plan(as_of)
             if plan.enrollment_state in (EnrollmentState.COMPLETED, EnrollmentState.CANCELLED):
-                # Postgres is the truth: an enrollment ended there ends here too.
+                # Postgres is the truth: an enrollment ended there (or run by another workflow)
+                # ends here too, without a send.
                 self._set_state(plan.enrollment_state)
+                self._next_at = None
+                self._details = wording.finished_details(plan.enrollment_state, "ended in the database")
                 return plan.enrollment_state
             self._adopt_pause_from_database(plan)
 

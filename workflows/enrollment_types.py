@@ -10,9 +10,10 @@ from domain.enums import EnrollmentState
 TASK_QUEUE = "arcadence"
 
 
-def enrollment_workflow_id(customer_id: int) -> str:
-    """One workflow per enrolled customer; the id carries no personal data."""
-    return f"enrollment-{customer_id}"
+def enrollment_workflow_id(enrollment_id: int) -> str:
+    """One workflow per enrollment (not per customer): a re-enrollment never lands in the run of
+    a cancelled one. The customer is the `CustomerId` search attribute; no personal data here."""
+    return f"enrollment-{enrollment_id}"
 
 
 @dataclass(kw_only=True)
@@ -63,6 +64,9 @@ class ResumeSignal:
 class ReassignSignal:
     definition_id: int
     actor: str
+    # The enrollment it is meant for: a run of another enrollment ignores it (a workflow id
+    # from before per-enrollment ids can equal a new enrollment's). None in old histories.
+    enrollment_id: int | None = None
 
 
 @dataclass(kw_only=True)

@@ -28,6 +28,7 @@ from models.repository.definitions import (
 from models.repository.deliveries import (
     deliveries_for_update,
     deliveries_page,
+    delivery_by_key,
     delivery_for_update,
     delivery_id_by_key,
     events_of_delivery,
@@ -86,6 +87,7 @@ __all__ = [
     "definition_names",
     "deliveries_for_update",
     "deliveries_page",
+    "delivery_by_key",
     "delivery_for_update",
     "delivery_id_by_key",
     "enrollment_context",

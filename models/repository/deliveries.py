@@ -104,3 +104,14 @@ async def events_of_delivery(session: AsyncSession, delivery: Delivery) -> list[
         .order_by(col(DeliveryEvent.event_at), col(DeliveryEvent.id))
     )
     return list((await session.exec(query)).all())
+
+
+async def delivery_by_key(session: AsyncSession, key: str, *, lock: bool = False) -> Delivery:
+    """The delivery with this business key (one per customer, step, invoice, day and channel)."""
+    query = select(Delivery).where(Delivery.idempotency_key == key)
+    if lock:
+        query = query.with_for_update()
+    row = (await session.exec(query)).first()
+    if row is None:
+        raise NotFound(f"delivery {key} does not exist")
+    return row

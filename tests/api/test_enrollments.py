@@ -19,7 +19,7 @@ async def test_enrolling_writes_the_row_first_and_starts_the_workflow(api: Api) 
     workflow = await api.workflow()
     customer = await api.customer()
     enrollment = await api.enroll(customer["id"], workflow["id"])
-    assert enrollment["state"] == "active" and enrollment["workflow_id"] == f"enrollment-{customer['id']}"
+    assert enrollment["state"] == "active" and enrollment["workflow_id"] == f"enrollment-{enrollment['id']}"
     assert enrollment["anchor_date"] == str(datetime.now(UTC).astimezone(NY).date())
     assert enrollment["enrolled_by"] == "admin@acme.example"
     assert await api.workflow_running(enrollment["workflow_id"])

@@ -108,6 +108,7 @@ async def test_dev_stack_sends_a_reminder_at_the_next_minute_and_stops_cleanly(t
                 f"/customers/{customer_id}/enrollment", json={"definition_id": definition.json()["id"]}
             )
             assert enrolled.status_code == 201, enrolled.text
+            enrollment_id = enrolled.json()["id"]
 
             database = f"postgresql://postgres@127.0.0.1:{ports['POSTGRES']}/arcadence"
             outbox: list[tuple[str, list[str]]] = []
@@ -132,7 +133,7 @@ async def test_dev_stack_sends_a_reminder_at_the_next_minute_and_stops_cleanly(t
             if listed:
                 break
             await asyncio.sleep(1)
-        assert listed == [f"enrollment-{customer_id}"]
+        assert listed == [f"enrollment-{enrollment_id}"]
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)

@@ -62,9 +62,7 @@ async def test_timers_fire_after_the_temporal_server_restarts(
         )
         await start_worker(workers, env, tmp_path / "worker.log")
         await start_all(temporal_client, wake, task_queue)
-        handles = [
-            temporal_client.get_workflow_handle(f"enrollment-{e.customer_id}") for e in wake.enrollments
-        ]
+        handles = [temporal_client.get_workflow_handle(f"enrollment-{e.id}") for e in wake.enrollments]
         deadline = asyncio.get_running_loop().time() + 30
         for handle in handles:
             while not (await handle.query(EnrollmentWorkflow.status)).details.startswith("Waiting until"):

@@ -79,11 +79,13 @@ async def test_enrollment_is_listed_by_customer_with_summary_and_plain_words_det
         description = await handle.describe()
         await handle.terminate("test finished")
 
-    assert [w.id for w in found] == [f"enrollment-{customer.id}"]
+    # One workflow per enrollment, found by its customer.
+    assert [w.id for w in found] == [f"enrollment-{enrollment.id}"]
     attributes = found[0].typed_search_attributes
     assert attributes.get(ENROLLMENT_STATE) == "active"
     assert attributes.get(NEXT_STEP_AT) == status.next_step_at
     assert await description.memo_value("customer_name") == "Initech LLC"
+    assert await description.memo_value("customer_id") == customer.id
     assert await description.static_summary() == "Collections for Initech LLC in 'Net 30 reminders'"
     details = metadata.current_details
     assert details.startswith("Waiting until ")
