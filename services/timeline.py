@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import StepAction
+from domain.pauses import pause_in_force
 from domain.schedules import timeline
 from models import Customer, Enrollment
 from models.base import require_id
@@ -96,6 +97,6 @@ async def upcoming(
         definition_id=require_id(definition),
         definition_name=definition.name,
         time_zone=org.time_zone,
-        paused=customer.paused,
+        paused=pause_in_force(customer.paused, customer.paused_until, now()),
         items=items,
     )

@@ -193,3 +193,24 @@ async def test_timeline_matches_the_domain_rules(api: Api) -> None:
     assert body["items"][2]["action"] == "task" and body["items"][2]["recipients"] == []
     await api.refused("GET", f"/enrollments/{enrollment['id']}/timeline?limit=0", 422)
     await api.refused("GET", "/enrollments/424242/timeline", 404, "not_found")
+
+
+async def test_the_timeline_does_not_show_a_pause_whose_end_date_has_passed(api: Api) -> None:
+    workflow = await api.workflow()
+    customer = await api.customer()
+    await api.invoice(due_in_days=20)
+    enrollment = await api.enroll(customer["id"], workflow["id"])
+    path = f"/enrollments/{enrollment['id']}/timeline?limit=1"
+    async with api.sessions() as session:
+        row = (await session.exec(select(Customer).where(Customer.id == customer["id"]))).one()
+        row.paused, row.pause_reason, row.paused_by = True, "promise to pay", "support@acme.example"
+        row.paused_until = datetime.now(UTC) + timedelta(days=2)
+        session.add(row)
+        await session.commit()
+    assert (await api.ok("GET", path, Role.VIEWER))["paused"] is True
+    async with api.sessions() as session:
+        row = (await session.exec(select(Customer).where(Customer.id == customer["id"]))).one()
+        row.paused_until = datetime.now(UTC) - timedelta(minutes=1)  # ended; the engine not awake yet
+        session.add(row)
+        await session.commit()
+    assert (await api.ok("GET", path, Role.VIEWER))["paused"] is False
