@@ -57,7 +57,9 @@ class BulkActivities:
             async with unit_of_work(self._state) as uow:
                 customer = await uow.session.get(Customer, customer_id)
                 if customer is None:
-                    return CustomerOutcome(customer_id, "refused", "no such customer")
+                    return CustomerOutcome(
+                        customer_id=customer_id, outcome="refused", reason="no such customer"
+                    )
                 email = batch.emails.get(customer_id)
                 if email:
                     await _save_email_if_none(uow, customer, email)
@@ -66,11 +68,13 @@ class BulkActivities:
                 )
         except AfterCommitFailed as err:
             # Committed, but the workflow could not be started: the job reports it, a retry is safe.
-            return CustomerOutcome(customer_id, "failed", err.message)
+            return CustomerOutcome(customer_id=customer_id, outcome="failed", reason=err.message)
         except ServiceError as err:
             # Refused before anything was committed (rolled back).
-            return CustomerOutcome(customer_id, "refused", err.message)
-        return CustomerOutcome(customer_id, "enrolled", f"enrollment {enrollment.id}")
+            return CustomerOutcome(customer_id=customer_id, outcome="refused", reason=err.message)
+        return CustomerOutcome(
+            customer_id=customer_id, outcome="enrolled", reason=f"enrollment {enrollment.id}"
+        )
 
 
 async def _save_email_if_none(uow: UnitOfWork, customer: Customer, email: str) -> None:

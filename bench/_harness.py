@@ -38,6 +38,7 @@ from models import (
     WorkflowDefinition,
     WorkflowStep,
 )
+from models.base import require_id
 from models.db import SessionFactory, create_engine, session_factory
 from models.migrate import upgrade
 from models.settings import Settings
@@ -258,9 +259,9 @@ async def seed_enrollments(
             session.add_all(rows)
             await session.flush()
             for row in rows:
-                row.workflow_id = enrollment_workflow_id(row.id or 0)
+                row.workflow_id = enrollment_workflow_id(require_id(row))
             await session.flush()
-            ids.extend(row.id or 0 for row in rows)
+            ids.extend(require_id(row) for row in rows)
             await session.commit()
     return ids
 

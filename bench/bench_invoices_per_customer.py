@@ -21,6 +21,7 @@ from bench._harness import Services, local_today, seed_definition, seed_enrollme
 from bench._report import figure, machine, median, parse_args, ratio_line, say
 from domain.enums import ContactRole, StepAction
 from models import Contact, Customer, Invoice, WorkflowStep
+from models.base import require_id
 from workflows.enrollment_types import enrollment_workflow_id
 
 REPEATS = 7
@@ -64,7 +65,7 @@ async def seed_tree(svc: Services, label: str, invoices: int) -> Tree:
         await session.flush()
         session.add(
             Contact(
-                customer_id=root.id or 0,
+                customer_id=require_id(root),
                 name="Accounts Payable",
                 email=f"ap-{label}@customer.example",
                 roles=[ContactRole.COMMUNICATION.value],
@@ -78,7 +79,7 @@ async def seed_tree(svc: Services, label: str, invoices: int) -> Tree:
             session.add(
                 Invoice(
                     external_id=f"{label}-I-{n}",
-                    customer_id=owner.id or 0,
+                    customer_id=require_id(owner),
                     number=f"{label}-{n:05d}",
                     currency="USD",
                     total=Decimal("250.00"),
@@ -119,7 +120,7 @@ async def measure(
                 at=at,
                 # A day of its own: the delivery key is customer + step + invoice + day + channel.
                 local_date=local_today() - timedelta(days=repeat),
-                step_id=step.id or 0,
+                step_id=require_id(step),
                 step_position=0,
                 action=StepAction(step.action),
                 label=f"statement {repeat}",

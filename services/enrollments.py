@@ -8,6 +8,7 @@ follows its parent: when the parent moves to another workflow, so does the child
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import structlog
 from temporalio.service import RPCError, RPCStatusCode
@@ -202,35 +203,32 @@ async def _live(uow: UnitOfWork, enrollment_id: int) -> Enrollment:
     return enrollment
 
 
-async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
-    """Switch now, anchored today; the customer is then enrolled individually."""
-    enrollment = await _live(uow, enrollment_id)
-    definition = await enabled_definition(uow, definition_id)
-    today = await org_today(uow.session)
-    _point_at(enrollment, definition, today)
-    enrollment.individually_enrolled = True
-    uow.session.add(enrollment)
+async def _record(
+    uow: UnitOfWork,
+    enrollment: Enrollment,
+    action: HistoryAction,
+    description: str,
+    actor: User,
+    details: dict[str, Any],
+    *,
+    last_action: bool = True,
+) -> None:
+    """A person's decision about an enrollment, in the customer's history."""
     await write_history(
         uow.session,
         customer_id=enrollment.customer_id,
         enrollment_id=enrollment.id,
-        action=HistoryAction.WORKFLOW_REASSIGNED,
-        description=f"Reassigned to '{definition.name}' by {actor.email}",
+        action=action,
+        description=description,
         actor=actor.email,
         occurred_at=now(),
-        details={"definition_id": definition_id},
+        details=details,
+        last_action=last_action,
     )
-    signal = ReassignSignal(definition_id=definition_id, actor=actor.email, enrollment_id=enrollment_id)
-    signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
-    customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
-    await _children_follow(uow, customer, definition, actor.email, today)
-    return enrollment
 
 
-async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
-    """Switch when the current workflow's steps are done."""
-    enrollment = await _live(uow, enrollment_id)
-    definition = await enabled_definition(uow, definition_id)
+async def _check_successor(uow: UnitOfWork, enrollment: Enrollment, definition_id: int) -> None:
+    """An enrollment continues only from a workflow that ends, and never with the same one."""
     current = await get_or_404(
         uow.session, WorkflowDefinition, enrollment.definition_id, "workflow definition"
     )
@@ -244,17 +242,45 @@ async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int,
         raise Invalid(
             f"continuing '{current.name}' with itself would repeat it forever", code="continue_with_loop"
         )
+
+
+async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
+    """Switch now, anchored today; the customer is then enrolled individually."""
+    enrollment = await _live(uow, enrollment_id)
+    definition = await enabled_definition(uow, definition_id)
+    today = await org_today(uow.session)
+    _point_at(enrollment, definition, today)
+    enrollment.individually_enrolled = True
+    uow.session.add(enrollment)
+    await _record(
+        uow,
+        enrollment,
+        HistoryAction.WORKFLOW_REASSIGNED,
+        f"Reassigned to '{definition.name}' by {actor.email}",
+        actor,
+        {"definition_id": definition_id},
+    )
+    signal = ReassignSignal(definition_id=definition_id, actor=actor.email, enrollment_id=enrollment_id)
+    signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
+    customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
+    await _children_follow(uow, customer, definition, actor.email, today)
+    return enrollment
+
+
+async def continue_with(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
+    """Switch when the current workflow's steps are done."""
+    enrollment = await _live(uow, enrollment_id)
+    definition = await enabled_definition(uow, definition_id)
+    await _check_successor(uow, enrollment, definition_id)
     enrollment.continue_with_id = definition_id
     uow.session.add(enrollment)
-    await write_history(
-        uow.session,
-        customer_id=enrollment.customer_id,
-        enrollment_id=enrollment.id,
-        action=HistoryAction.CONTINUE_WITH_SET,
-        description=f"Will continue with '{definition.name}' when the current workflow ends ({actor.email})",
-        actor=actor.email,
-        occurred_at=now(),
-        details={"definition_id": definition_id},
+    await _record(
+        uow,
+        enrollment,
+        HistoryAction.CONTINUE_WITH_SET,
+        f"Will continue with '{definition.name}' when the current workflow ends ({actor.email})",
+        actor,
+        {"definition_id": definition_id},
         last_action=False,
     )
     signal = ContinueWithSignal(definition_id=definition_id, actor=actor.email)
@@ -269,15 +295,13 @@ async def cancel(uow: UnitOfWork, enrollment_id: int, reason: str, actor: User) 
     enrollment.ended_at = now()
     enrollment.next_step_at = None
     uow.session.add(enrollment)
-    await write_history(
-        uow.session,
-        customer_id=enrollment.customer_id,
-        enrollment_id=enrollment.id,
-        action=HistoryAction.ENROLLMENT_CANCELLED,
-        description=f"Enrollment cancelled by {actor.email}: {reason}",
-        actor=actor.email,
-        occurred_at=now(),
-        details={"reason": reason},
+    await _record(
+        uow,
+        enrollment,
+        HistoryAction.ENROLLMENT_CANCELLED,
+        f"Enrollment cancelled by {actor.email}: {reason}",
+        actor,
+        {"reason": reason},
     )
     log.info("enrollment.cancelled", enrollment_id=enrollment.id, actor=actor.email)
     signal = CancelSignal(actor=actor.email, reason=reason)

@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from domain.enums import Role
 from models import ApiKey, User
+from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from services.api_keys import issue_key
 
@@ -22,7 +23,7 @@ async def create_user_with_key(
             await session.flush()
         issued = issue_key()
         session.add(
-            ApiKey(user_id=user.id or 0, name=key_name, prefix=issued.prefix, key_hash=issued.key_hash)
+            ApiKey(user_id=require_id(user), name=key_name, prefix=issued.prefix, key_hash=issued.key_hash)
         )
     return issued.secret
 

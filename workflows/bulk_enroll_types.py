@@ -23,8 +23,7 @@ class BulkEnrollInput:
     emails: dict[int, str] = field(default_factory=dict)
 
 
-# Positional still: activities/bulk.py builds it so (kw_only once that module moves).
-@dataclass
+@dataclass(kw_only=True)
 class CustomerOutcome:
     customer_id: int
     outcome: str  # enrolled | reassigned | unchanged | refused | failed

@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.planning import PlanningActivities
     from activities.recording import RecordingActivities
     from domain.enums import DefinitionKind, EnrollmentState
-    from workflows import policies, steps, wording
+    from workflows import endings, policies, steps, wording
     from workflows.enrollment_types import (
         CancelSignal,
         ContinueWithSignal,
@@ -176,9 +176,9 @@ class EnrollmentWorkflow:
                 self._carried.performed_here = True
             self._carried.cursor = as_of
 
-            if self._has_ended(plan):
+            if endings.has_ended(plan, self._carried):
                 successor = self._carried.continue_with_id or plan.continue_with_id
-                if successor is not None and self._may_switch_now():
+                if successor is not None and endings.may_switch_now(self._switched_since_timer):
                     self._carried.continue_with_id = None
                     await self._switch(successor, SwitchReason.CONTINUE_WITH, steps.ENGINE)
                     self._switched_since_timer = True
@@ -192,26 +192,6 @@ class EnrollmentWorkflow:
             await self._sleep_until_next(plan)
 
     # --- plan, switch, finish ------------------------------------------------------------
-
-    def _has_ended(self, plan: PlanResult) -> bool:
-        """Nothing will come from this definition: continue with the successor, or complete.
-
-        The last step's own wake-up is the end (no idle day after it), and an invoice or
-        auto-pay cadence has ended only once one of its steps ran — not merely because nothing
-        is open now. Each rule is patched in (docs/REPLAY.md): older histories keep their path.
-        """
-        if not plan.exhausted:
-            return False
-        if plan.due and not workflow.patched(policies.PATCH_END_WITH_LAST_STEP):
-            return False
-        waits_for_invoices = plan.kind in (DefinitionKind.INVOICE, DefinitionKind.AUTOPAY)
-        if waits_for_invoices and self._carried.performed_here is False:
-            return not workflow.patched(policies.PATCH_ENDED_MEANS_RAN)
-        return True
-
-    def _may_switch_now(self) -> bool:
-        """Never two switches without a timer between them: a chain of empty workflows waits."""
-        return not (self._switched_since_timer and workflow.patched(policies.PATCH_ONE_SWITCH_PER_WAKE))
 
     async def _plan(self, as_of: datetime) -> PlanResult:
         plan = await self._plan_once(as_of)

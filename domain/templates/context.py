@@ -156,6 +156,13 @@ class RenderContext:
         return {name: getattr(self, name) for name in self.__slots__}
 
 
+def _known_id(value: int | None) -> int:
+    """A saved customer's id; a missing one is a bug to say, never a customer 0."""
+    if value is None:
+        raise ValueError("the customer has no id: save it before building its messages")
+    return value
+
+
 def _is_open(invoice: InvoiceLike) -> bool:
     return is_owed(invoice.status, invoice.balance_due)
 
@@ -279,7 +286,7 @@ def build_context(
             time_zone=organization.time_zone,
         ),
         customer=CustomerView(
-            id=customer.id or 0,
+            id=_known_id(customer.id),
             external_id=customer.external_id,
             name=customer.name,
             currency=customer.currency,

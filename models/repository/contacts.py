@@ -7,6 +7,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.recipients import ContactInfo
 from models import Contact
+from models.base import require_id
 
 
 async def contacts_of(session: AsyncSession, customer_id: int) -> list[Contact]:
@@ -26,7 +27,7 @@ async def contact_infos(session: AsyncSession, customer_id: int) -> list[Contact
     """A customer's contacts as the recipient rules see them (suppressed ones flagged)."""
     return [
         ContactInfo(
-            id=c.id or 0,
+            id=require_id(c),
             name=c.name,
             email=c.email,
             phone=c.phone,
