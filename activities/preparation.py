@@ -28,6 +28,7 @@ from domain.deliveries import REACHED, delivery_key
 from domain.enums import DeliveryStatus, InvoiceStatus, StepAction, TaskStatus
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
+from domain.schedules import ON_TIME_GRACE
 from domain.templates import MAX_LISTED_INVOICES
 from models import Customer, Delivery, Invoice, User, WorkflowStep
 from models.base import require_id
@@ -141,13 +142,23 @@ class PreparationActivities:
                 return skipped(already, met, delivery_id=delivery_id)
             return PrepareResult(
                 outcome="send",
-                reason=draft.summary,
+                reason=draft.summary + _late(request, org.time_zone),
                 delivery_ids=[delivery_id],
                 conditions=met,
                 details=draft.details,
             )
         summary = await _perform(session, request, customer, step, invoice, today)
-        return PrepareResult(outcome="performed", reason=summary, conditions=met)
+        return PrepareResult(
+            outcome="performed", reason=summary + _late(request, org.time_zone), conditions=met
+        )
+
+
+def _late(request: PrepareInput, zone: str) -> str:
+    """Said in the history when a step runs after its time: enrolled late, or caught up."""
+    if request.as_of - request.occurrence.at <= ON_TIME_GRACE:
+        return ""
+    due = request.occurrence.at.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M %Z")
+    return f" (its time, {due}, had passed: performed at once)"
 
 
 def _invoice_out_of_cadence(invoice: Invoice | None) -> str | None:

@@ -54,6 +54,8 @@ async def test_an_assignment_enrolled_after_todays_send_time_performs_its_initia
     actions = [h.action for h in await cadence.history(customer.id)]
     assert "steps_missed" not in actions
     assert "message_sent" in actions
+    (sent,) = [h for h in await cadence.history(customer.id) if h.action == "message_sent"]
+    assert "had passed: performed at once" in sent.description  # the history says why it is late
 
 
 async def test_an_invoice_reminder_due_today_is_sent_to_a_customer_enrolled_after_send_time(
