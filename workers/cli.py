@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import structlog
 import typer
@@ -69,6 +71,7 @@ def worker() -> None:
     from workers.worker import run_worker
 
     asyncio.run(run_worker(_require_services()))
+    _leave_now()
 
 
 @app.command()
@@ -85,6 +88,7 @@ def dev(
     if settings.database_url is not None:
         asyncio.run(check_database(settings))
     asyncio.run(run_dev(settings, absolute_path(data_dir) if data_dir else settings.data_dir, seed=seed))
+    _leave_now()
 
 
 @app.command()
@@ -208,6 +212,19 @@ def status(enrollment_id: int) -> None:
             return out.model_dump_json(indent=2)
 
     typer.echo(asyncio.run(run()))
+
+
+def _leave_now() -> NoReturn:
+    """End a process whose Temporal worker has stopped cleanly, without interpreter finalization.
+
+    The Temporal core's native threads can still release the GIL while Python finalizes, which
+    aborts the process ("PyGILState_Release ... must be current") after a clean stop, so a
+    stopped worker would exit with SIGABRT now and then. Everything is stopped and flushed here.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(0)
 
 
 async def _preflight(settings: Settings) -> None:
