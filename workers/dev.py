@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 import structlog
 import uvicorn
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.channels.factory import build_channels
 from api.app import create_app
@@ -31,7 +30,7 @@ from workers.demo import seed_demo
 from workers.embedded.ports import accepts_connections, port_is_free, wait_for_port
 from workers.embedded.postgres import SYSTEM_USER, EmbeddedPostgres
 from workers.embedded.temporal import temporal_cli_path
-from workers.startup import StartupError, log_tail
+from workers.startup import StartupError, connect_temporal, log_tail
 from workers.temporal_setup import register_search_attributes
 from workers.worker import build_worker
 
@@ -159,7 +158,7 @@ class DevStack:
             database_url = self.start_postgres()
             upgrade(database_url)
             temporal_address = self.start_temporal()
-            client = await _connect(temporal_address, self.settings.temporal_namespace)
+            client = await _connect(self.settings.model_copy(update={"temporal_address": temporal_address}))
             await register_search_attributes(client)
             await self._serve(database_url, client)
         finally:
@@ -252,15 +251,14 @@ def _say(text: str) -> None:
     sys.stdout.flush()
 
 
-async def _connect(address: str, namespace: str) -> Client:
-    last: Exception | None = None
-    for _ in range(60):
+async def _connect(settings: Settings) -> Client:
+    """The client every process uses (`connect_temporal`), retried while the dev server starts."""
+    for _ in range(59):
         try:
-            return await Client.connect(address, namespace=namespace, data_converter=pydantic_data_converter)
-        except Exception as err:  # the dev server takes a moment to accept clients
-            last = err
+            return await connect_temporal(settings)
+        except StartupError:  # the dev server takes a moment to accept clients
             await asyncio.sleep(0.5)
-    raise StartupError(f"cannot reach Temporal at {address}: {last}")
+    return await connect_temporal(settings)
 
 
 async def run_dev(settings: Settings, data_dir: Path, *, seed: bool = True) -> None:
