@@ -124,8 +124,15 @@ async def test_dev_stack_sends_a_reminder_at_the_next_minute_and_stops_cleanly(t
                     break
                 await asyncio.sleep(1)
             assert len(outbox) == 1 and outbox[0][1] == ["ap@e2e.example"]
-            history = (await http.get(f"/customers/{customer_id}/history")).json()["items"]
-            assert "message_sent" in [h["action"] for h in history]
+            # The send is recorded in the history just after the outbox row is written.
+            actions: list[str] = []
+            for _ in range(30):
+                history = (await http.get(f"/customers/{customer_id}/history")).json()["items"]
+                actions = [h["action"] for h in history]
+                if "message_sent" in actions:
+                    break
+                await asyncio.sleep(0.5)
+            assert "message_sent" in actions
 
         client = await Client.connect(f"127.0.0.1:{ports['TEMPORAL']}")
         listed = []
