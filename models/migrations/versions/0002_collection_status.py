@@ -27,12 +27,12 @@ def upgrade() -> None:
         ),
     )
     op.create_check_constraint(
-        "ck_invoice_collection_status",
+        op.f("ck_invoice_collection_status"),
         "invoice",
         "collection_status IN ('in_collection', 'on_hold', 'disputed', 'promised')",
     )
 
 
 def downgrade() -> None:
-    op.drop_constraint("ck_invoice_collection_status", "invoice", type_="check")
+    op.drop_constraint(op.f("ck_invoice_collection_status"), "invoice", type_="check")
     op.drop_column("invoice", "collection_status")
