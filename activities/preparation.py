@@ -29,7 +29,6 @@ from domain.enums import DeliveryStatus, InvoiceStatus, StepAction, TaskStatus
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.schedules import ON_TIME_GRACE
-from domain.templates import MAX_LISTED_INVOICES
 from models import Customer, Delivery, Invoice, User, WorkflowStep
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
@@ -37,12 +36,10 @@ from models.metrics import customer_metrics
 from models.repository import (
     create_task_once,
     delivery_by_key,
-    listed_invoices,
     load_customer,
     load_definition,
     load_enrollment,
     load_organization,
-    open_balance,
     open_invoices,
 )
 
@@ -119,8 +116,6 @@ class PreparationActivities:
 
         action = StepAction(step.action)
         if action in MESSAGE_ACTIONS:
-            invoices = await listed_invoices(session, require_id(customer), MAX_LISTED_INVOICES)
-            balance = await open_balance(session, require_id(customer), customer.currency, today)
             draft = await draft_message(
                 session,
                 org=org,
@@ -128,9 +123,6 @@ class PreparationActivities:
                 definition=definition,
                 step=step,
                 invoice=invoice,
-                invoices=invoices,
-                balance=balance,
-                as_of=request.as_of,
                 today=today,
             )
             if draft.skip_reason:

@@ -85,8 +85,7 @@ def out_of_cadence_reason(
         )
     if status in HELD_STATUSES:
         return (
-            f"{number} is {status} in the accounting system: left out of the cadence, "
-            "still counted in totals"
+            f"{number} is {status} in the accounting system: left out of the cadence, still counted in totals"
         )
     if paused:
         return f"{number} is paused"

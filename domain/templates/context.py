@@ -292,9 +292,8 @@ def build_context(
     hold the ones to list.
     """
     locale = check_locale(customer.locale or "en_US")
-    shown = sorted(
-        (i for i in invoices if _is_listed(i)), key=lambda i: (i.due_date, i.number)
-    )[:MAX_LISTED_INVOICES]
+    listed = sorted((i for i in invoices if _is_listed(i)), key=lambda i: (i.due_date, i.number))
+    shown = listed[:MAX_LISTED_INVOICES]
     if balance is None:
         balance = balance_of(invoices, customer.currency, as_of)
     return RenderContext(

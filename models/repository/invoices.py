@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-
 from sqlalchemy import ColumnElement, and_, func, literal, not_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select

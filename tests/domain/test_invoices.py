@@ -59,7 +59,9 @@ def test_a_held_collection_status_takes_an_open_invoice_out_of_the_cadence(held:
     assert not is_dunnable(InvoiceStatus.OPEN, ONE, held)
     assert not is_listed(InvoiceStatus.OPEN, ONE, held, paused=False)
     reason = out_of_cadence_reason("INV-1", InvoiceStatus.OPEN, ONE, paused=False, collection_status=held)
-    assert reason is not None and reason.startswith(f"INV-1 is {collection_words(held)} (its collection status)")
+    assert reason is not None and reason.startswith(
+        f"INV-1 is {collection_words(held)} (its collection status)"
+    )
 
 
 def test_in_collection_is_the_only_collection_status_that_keeps_an_invoice_in_the_cadence() -> None:
