@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Customer, Delivery, Invoice
+from models.base import require_id
 from services import templates as template_service
 from services.invoices import sync_invoices
 from services.schemas.invoices import InvoiceIn
@@ -266,7 +267,7 @@ async def test_preview_shows_exactly_what_would_be_sent(
 
     monkeypatch.setattr(template_service, "now", engine_now)
     preview = await template_service.preview(
-        _uow(session), template.id or 0, PreviewIn(customer_id=customer.id)
+        _uow(session), require_id(template), PreviewIn(customer_id=customer.id)
     )
 
     assert (preview.subject, preview.text_body, preview.html_body) == (
@@ -277,9 +278,9 @@ async def test_preview_shows_exactly_what_would_be_sent(
     listed = [line.split()[0] for line in sent.text_body.splitlines()[:-1]]
     # The 100 oldest due of those in collection (the EUR one is due last, so it is not among them).
     assert listed == [f"INV-{n:04d}" for n in range(100)]
-    last: dict[str, Any] = {"line": sent.text_body.splitlines()[-1]}
-    assert last["line"].startswith("5 more ($50.00); 2 unlisted ($2,400.00); total $3,450.00;")
-    assert last["line"].endswith("1 in EUR")
+    last = sent.text_body.splitlines()[-1]
+    assert last.startswith("5 more ($50.00); 2 unlisted ($2,400.00); total $3,450.00;")
+    assert last.endswith("1 in EUR")
 
 
 async def test_money_in_other_currencies_is_not_silently_ignored(
