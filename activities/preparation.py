@@ -26,6 +26,7 @@ from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
 from domain.deliveries import REACHED, delivery_key
 from domain.enums import DeliveryStatus, InvoiceStatus, StepAction, TaskStatus
+from domain.hierarchy import billed_elsewhere_reason
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.schedules import ON_TIME_GRACE
@@ -45,6 +46,7 @@ from models.repository import (
     open_balance,
     open_invoices,
 )
+from models.repository.hierarchy import bill_to_customer, covered_customer_ids
 
 log = structlog.get_logger("arcadence.prepare")
 
@@ -119,8 +121,18 @@ class PreparationActivities:
 
         action = StepAction(step.action)
         if action in MESSAGE_ACTIONS:
-            invoices = await listed_invoices(session, require_id(customer), MAX_LISTED_INVOICES)
-            balance = await open_balance(session, require_id(customer), customer.currency, today)
+            billed = await bill_to_customer(session, customer)
+            elsewhere = billed_elsewhere_reason(
+                action,
+                invoice_level=invoice is not None,
+                customer_name=customer.name,
+                bill_to_name=billed.name if billed.id != customer.id else None,
+            )
+            if elsewhere:
+                return skipped(elsewhere, met, bill_to_customer_id=billed.id)
+            covered = await covered_customer_ids(session, require_id(customer))
+            invoices = await listed_invoices(session, covered, MAX_LISTED_INVOICES)
+            balance = await open_balance(session, covered, customer.currency, today)
             draft = await draft_message(
                 session,
                 org=org,

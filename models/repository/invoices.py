@@ -33,11 +33,12 @@ async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice
     return list((await session.exec(query)).all())
 
 
-async def listed_invoices(session: AsyncSession, customer_id: int, limit: int) -> list[Invoice]:
-    """The open, unpaused invoices a message lists: the `limit` oldest due."""
+async def listed_invoices(session: AsyncSession, customer_ids: list[int], limit: int) -> list[Invoice]:
+    """The open, unpaused invoices a message lists: the `limit` oldest due of the customers it
+    covers (the customer and those billed to it)."""
     query = (
         select(Invoice)
-        .where(Invoice.customer_id == customer_id, col(Invoice.paused).is_(False))
+        .where(col(Invoice.customer_id).in_(customer_ids), col(Invoice.paused).is_(False))
         .where(col(Invoice.status).not_in(_CLOSED))
         .where(col(Invoice.balance_due) > 0)
         .order_by(col(Invoice.due_date), col(Invoice.number))
@@ -46,10 +47,13 @@ async def listed_invoices(session: AsyncSession, customer_id: int, limit: int) -
     return list((await session.exec(query)).all())
 
 
-async def open_balance(session: AsyncSession, customer_id: int, currency: str, today: date) -> OpenBalance:
-    """The customer's own open invoices in its home currency, summed in one statement."""
+async def open_balance(
+    session: AsyncSession, customer_ids: list[int], currency: str, today: date
+) -> OpenBalance:
+    """The open invoices of the customers a message covers, in the home currency, summed in one
+    statement."""
     is_open = and_(
-        col(Invoice.customer_id) == customer_id,
+        col(Invoice.customer_id).in_(customer_ids),
         col(Invoice.status).not_in(_CLOSED),
         col(Invoice.balance_due) > 0,
         col(Invoice.currency) == currency,
