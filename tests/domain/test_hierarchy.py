@@ -78,9 +78,15 @@ def test_a_bill_to_parent_child_gets_no_statement_of_its_own_but_its_invoice_rem
         StepAction.STATEMENT_EMAIL, invoice_level=False, customer_name="Globex US", bill_to_name="Globex"
     )
     assert reason == "Globex US is billed to Globex: its invoices are in Globex's statement"
-    for action in (StepAction.CUSTOMER_EMAIL, StepAction.SMS):
-        assert billed_elsewhere_reason(action, invoice_level=True, customer_name="A", bill_to_name="B") is None
-    internal = StepAction.INTERNAL_NOTIFICATION
-    assert billed_elsewhere_reason(internal, invoice_level=False, customer_name="A", bill_to_name="B") is None
-    statement = StepAction.STATEMENT_EMAIL
-    assert billed_elsewhere_reason(statement, invoice_level=False, customer_name="A", bill_to_name=None) is None
+
+    def sent(action: StepAction, *, invoice_level: bool, bill_to_name: str | None) -> bool:
+        reason = billed_elsewhere_reason(
+            action, invoice_level=invoice_level, customer_name="A", bill_to_name=bill_to_name
+        )
+        return reason is None
+
+    assert sent(StepAction.CUSTOMER_EMAIL, invoice_level=True, bill_to_name="B")
+    assert sent(StepAction.SMS, invoice_level=True, bill_to_name="B")
+    assert not sent(StepAction.CUSTOMER_EMAIL, invoice_level=False, bill_to_name="B")
+    assert sent(StepAction.INTERNAL_NOTIFICATION, invoice_level=False, bill_to_name="B")
+    assert sent(StepAction.STATEMENT_EMAIL, invoice_level=False, bill_to_name=None)
