@@ -133,3 +133,38 @@ async def test_a_child_billed_to_its_parent_gets_no_statement_of_its_own(
     assert "Globex US is billed to Globex Holdings: its invoices are in Globex Holdings's statement" in (
         skip.description
     )
+
+
+async def test_the_roots_statement_covers_top_billed_grandchildren_but_not_those_billed_to_their_parent(
+    session: AsyncSession, cadence: Engine
+) -> None:
+    await make_org(session)
+    today = (await cadence.now()).astimezone(NY).date()
+    root = await make_customer(session, name="Globex Holdings")
+    middle = await make_customer(session, name="Globex US", parent_id=root.id)
+    to_root = await make_customer(
+        session, name="Globex Ohio", parent_id=middle.id, bill_to_parent=True, billing_level="top"
+    )
+    to_middle = await make_customer(session, name="Globex Texas", parent_id=middle.id, bill_to_parent=True)
+    await make_contact(session, root, email="ap@globex-holdings.example")
+    overdue = today - timedelta(days=5)
+    await make_invoice(session, root, number="INV-R", due_date=overdue, balance_due=Decimal("10"))
+    await make_invoice(session, middle, number="INV-M", due_date=overdue, balance_due=Decimal("20"))
+    await make_invoice(session, to_root, number="INV-OH", due_date=overdue, balance_due=Decimal("30"))
+    await make_invoice(session, to_middle, number="INV-TX", due_date=overdue, balance_due=Decimal("40"))
+    definition = await make_definition(
+        session,
+        kind="customer",
+        frequency={"period": "weekly", "weekday": (today + timedelta(days=1)).weekday()},
+        steps=[{"offset_days": 0, "action": "statement_email"}],
+    )
+    enrollment = await make_enrollment(session, root, definition, anchor_date=today)
+    await session.commit()
+    handle = await cadence.start(enrollment, definition)
+
+    await cadence.advance(handle, timedelta(days=2))
+
+    (statement,) = await cadence.outbox(root.id)
+    listed = {n for n in ("INV-R", "INV-M", "INV-OH", "INV-TX") if n in statement.text_body}
+    assert listed == {"INV-R", "INV-OH"}
+    assert "Total outstanding: $40.00" in statement.text_body
