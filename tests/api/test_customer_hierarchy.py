@@ -105,3 +105,22 @@ async def test_a_bill_to_parent_child_with_no_enrollment_follows_its_parent_when
             (row,) = (await session.exec(select(Enrollment).where(Enrollment.customer_id == ids[x]))).all()
             assert row.individually_enrolled is False  # it follows the parent's next move too
             assert await api.workflow_running(row.workflow_id)
+
+
+async def test_the_timeline_of_a_bill_to_parent_child_names_its_parents_contacts(api: Api) -> None:
+    workflow = await api.workflow()
+    parent = await api.customer("P", name="Parent", contacts=[{"name": "AP", "email": "ap@parent.example"}])
+    child = await api.customer(
+        "C",
+        name="Child",
+        parent_external_id="P",
+        bill_to_parent=True,
+        contacts=[{"name": "Office", "email": "office@child.example"}],
+    )
+    assert parent["id"] != child["id"]
+    await api.invoice("C", due_in_days=20)
+    enrollment = await api.enroll(child["id"], workflow["id"])
+
+    body = await api.ok("GET", f"/enrollments/{enrollment['id']}/timeline?limit=1")
+
+    assert body["items"][0]["recipients"] == ["ap@parent.example"]
