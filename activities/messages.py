@@ -26,6 +26,7 @@ from models import (
 )
 from models.base import require_id
 from models.repository import active_internal_users, contact_infos
+from models.repository.hierarchy import bill_to_customer
 from models.repository.messages import message_context
 
 
@@ -103,7 +104,6 @@ async def draft_message(
         session,
         org=org,
         customer=customer,
-        customer_ids=[require_id(customer)],
         today=today,
         invoice=invoice,
     )
@@ -149,7 +149,9 @@ async def _resolve(
         definition.additional_recipients, definition.internal_recipients, customer.specialist_id
     )
     users = await active_internal_users(session, rules.user_ids(action))
-    contacts = [] if action in rcp.INTERNAL_ACTIONS else await contact_infos(session, require_id(customer))
+    # A bill-to-parent child's messages go to the contacts of the customer billed for it.
+    billed = customer if action in rcp.INTERNAL_ACTIONS else await bill_to_customer(session, customer)
+    contacts = [] if action in rcp.INTERNAL_ACTIONS else await contact_infos(session, require_id(billed))
     resolution = rcp.recipients_for(action, rules, contacts, users)
     if resolution is None:
         raise ApplicationError(f"a {action} step sends no message", type="NotAMessage", non_retryable=True)

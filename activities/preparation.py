@@ -26,6 +26,7 @@ from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
 from domain.deliveries import REACHED, delivery_key
 from domain.enums import CollectionStatus, DeliveryStatus, StepAction, TaskStatus
+from domain.hierarchy import billed_elsewhere_reason
 from domain.invoices import collection_words, out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.schedules import ON_TIME_GRACE
@@ -42,6 +43,7 @@ from models.repository import (
     load_organization,
     open_invoices,
 )
+from models.repository.hierarchy import bill_to_customer
 
 log = structlog.get_logger("arcadence.prepare")
 
@@ -116,6 +118,15 @@ class PreparationActivities:
 
         action = StepAction(step.action)
         if action in MESSAGE_ACTIONS:
+            billed = await bill_to_customer(session, customer)
+            elsewhere = billed_elsewhere_reason(
+                action,
+                invoice_level=invoice is not None,
+                customer_name=customer.name,
+                bill_to_name=billed.name if billed.id != customer.id else None,
+            )
+            if elsewhere:
+                return skipped(elsewhere, met, bill_to_customer_id=billed.id)
             draft = await draft_message(
                 session,
                 org=org,

@@ -24,6 +24,13 @@ class AutopayAnchor(StrEnum):
     DISCOUNT_END = "discount_end"
 
 
+class BillingLevel(StrEnum):
+    """Whom a bill-to-parent child is billed to: its direct parent, or the root of its hierarchy."""
+
+    IMMEDIATE = "immediate"
+    TOP = "top"
+
+
 class InvoiceStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 from domain import templates as tpl
 from domain.enums import Channel
 from models import Customer, Invoice, Template
-from models.base import require_id
 from models.repository import all_templates, load_organization, template_in_use, template_named
 from models.repository.messages import message_context
 from services.common import get_or_404, now
@@ -96,7 +95,6 @@ async def preview(uow: UnitOfWork, template_id: int, request: PreviewIn) -> tpl.
         uow.session,
         org=org,
         customer=customer,
-        customer_ids=[require_id(customer)],
         today=today,
         invoice=invoice,
     )
