@@ -25,7 +25,7 @@ from models import (
     WorkflowStep,
 )
 from models.base import require_id
-from models.repository import active_internal_users, contact_infos
+from models.repository import active_internal_users, contact_infos, suppressed_among
 
 
 @dataclass
@@ -142,13 +142,15 @@ async def draft_message(
 async def _resolve(
     session: AsyncSession, action: StepAction, customer: Customer, definition: WorkflowDefinition
 ) -> rcp.RecipientResolution:
-    """The recipients of this step, by the one rule the timeline shows too (`recipients_for`)."""
+    """The recipients of this step, by the one rule the timeline shows too (`recipients_for`),
+    with the suppressions in force for every address it may write to."""
     rules = rcp.RecipientRules.of(
         definition.additional_recipients, definition.internal_recipients, customer.specialist_id
     )
     users = await active_internal_users(session, rules.user_ids(action))
     contacts = [] if action in rcp.INTERNAL_ACTIONS else await contact_infos(session, require_id(customer))
-    resolution = rcp.recipients_for(action, rules, contacts, users)
+    suppressed = await suppressed_among(session, rcp.candidate_addresses(rules, contacts, users))
+    resolution = rcp.recipients_for(action, rules, contacts, users, suppressed)
     if resolution is None:
         raise ApplicationError(f"a {action} step sends no message", type="NotAMessage", non_retryable=True)
     return resolution

@@ -28,6 +28,7 @@ from models.repository import (
     load_organization,
     open_invoices,
     schedule_spec,
+    suppressed_among,
 )
 from services.common import get_or_404, now
 from services.schemas.enrollments import TimelineItem, TimelineOut
@@ -68,12 +69,13 @@ async def upcoming(
     )
     users = await active_internal_users(uow.session, rules.user_ids())
     contacts = await contact_infos(uow.session, enrollment.customer_id)
+    suppressed = await suppressed_among(uow.session, rcp.candidate_addresses(rules, contacts, users))
     numbers = {i.id: i.number for i in invoices}
     by_id = {s.id: s for s in steps}
     items = []
     for occurrence in found:
         step = by_id[occurrence.step_id]
-        resolution = rcp.recipients_for(StepAction(step.action), rules, contacts, users)
+        resolution = rcp.recipients_for(StepAction(step.action), rules, contacts, users, suppressed)
         evaluation = evaluate(
             parse_conditions(definition.conditions) + parse_conditions(step.conditions), metrics
         )
