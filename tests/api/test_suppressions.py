@@ -93,3 +93,20 @@ async def test_lifting_is_for_managers_and_support_and_an_unknown_one_is_a_404(h
     await api.refused("POST", "/suppressions/999999/lift", 404, "suppression_not_found", json={"reason": "x"})
     await api.refused("POST", f"/suppressions/{row.id}/lift", 422, json={})
     await api.ok("POST", f"/suppressions/{row.id}/lift", Role.AR_MANAGER, json={"reason": "checked"})
+
+
+async def test_the_timeline_shows_a_suppressed_address_refused_as_the_send_would(hook: Hook) -> None:
+    api = hook.api
+    workflow = await api.workflow(additional_recipients={"emails": ["cfo@partner.example"]})
+    customer = await api.customer()
+    await api.invoice(due_in_days=20)
+    sent = await delivery(api, customer["id"])
+    await hook.send([event("spamreport", sent)])
+    enrollment = await api.enroll(customer["id"], workflow["id"])
+
+    body = await api.ok("GET", f"/enrollments/{enrollment['id']}/timeline?limit=1", Role.VIEWER)
+
+    (item,) = body["items"]
+    assert item["recipients"] == ["cfo@partner.example"]
+    page = await api.ok("GET", "/suppressions", params={"address": "ap@globex.example"})
+    assert page["items"][0]["source"] == "spamreport"
