@@ -175,7 +175,7 @@ async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: 
         consequence = "SendGrid did not name the address."
     else:
         whose = "" if found else " (no contact of this customer has it)"
-        consequence = f"The address{whose} will not be written to again until a person lifts its suppression."
+        consequence = f"The address{whose} will not be emailed again until a person lifts its suppression."
     description = f"Email to {email} {happened}{reason} (message {delivery.id}). {consequence}"
     await write_history(
         session,
