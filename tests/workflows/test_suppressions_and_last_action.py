@@ -19,6 +19,7 @@ from tests.builders import (
     make_enrollment,
     make_invoice,
     make_org,
+    make_template,
     make_user,
 )
 from tests.workflows.conftest import Engine
@@ -158,3 +159,28 @@ async def test_last_action_is_the_send_never_the_skip_and_the_send_names_the_con
     # The later skip (nor the completion) did not take the Last Action: the statement is it.
     assert row.last_action == sent.description[:500]
     assert row.last_action_by == "arcadence" and row.last_action_at == sent.occurred_at
+
+
+async def test_a_failed_step_stays_in_the_history_and_does_not_take_the_last_action(
+    session: AsyncSession, cadence: Engine
+) -> None:
+    await make_org(session)
+    today = (await cadence.now()).astimezone(NY).date()
+    customer = await make_customer(session)
+    await make_contact(session, customer, email="ap@globex.example")
+    await make_invoice(session, customer, due_date=today - timedelta(days=5))
+    broken = await make_template(session, name="Broken", text_body="You owe {{ invoice.amount_owed }}")
+    definition = await make_definition(
+        session,
+        kind="assignment",
+        steps=[STATEMENT, {"offset_days": 2, "action": "customer_email", "template_id": broken.id}],
+    )
+    enrollment = await make_enrollment(session, customer, definition, anchor_date=today + timedelta(days=1))
+    await session.commit()
+    handle = await cadence.start(enrollment, definition)
+
+    await cadence.advance(handle, timedelta(days=5))
+
+    history = await cadence.history(customer.id)
+    assert [h.action for h in history][:2] == ["message_sent", "step_failed"]
+    assert (await _customer_row(cadence, customer.id)).last_action == history[0].description[:500]
