@@ -6,7 +6,7 @@ Recipients and rendering are the domain's rules; this module only gathers their 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,18 +14,19 @@ from temporalio.exceptions import ApplicationError
 
 from domain import recipients as rcp
 from domain import templates as tpl
+from domain.communications import nothing_owed_reason
 from domain.enums import Channel, StepAction
 from models import (
     Customer,
     Invoice,
     OrganizationSettings,
     Template,
-    User,
     WorkflowDefinition,
     WorkflowStep,
 )
 from models.base import require_id
 from models.repository import active_internal_users, contact_infos, suppressed_among
+from models.repository.messages import message_context
 
 
 @dataclass
@@ -91,15 +92,26 @@ async def draft_message(
     definition: WorkflowDefinition,
     step: WorkflowStep,
     invoice: Invoice | None,
-    invoices: list[Invoice],
-    as_of: datetime,
-    balance: tpl.OpenBalance | None = None,
     today: date,
 ) -> MessageDraft:
     action = StepAction(step.action)
     channel = Channel.SMS if action == StepAction.SMS else Channel.EMAIL
     draft = MessageDraft(channel=channel.value)
-    specialist = await session.get(User, customer.specialist_id) if customer.specialist_id else None
+
+    # The same context the template preview shows (one function builds both).
+    context = await message_context(
+        session,
+        org=org,
+        customer=customer,
+        customer_ids=[require_id(customer)],
+        today=today,
+        invoice=invoice,
+    )
+    nothing_owed = nothing_owed_reason(action, context, step.parameters)
+    if nothing_owed is not None:
+        draft.skip_reason = nothing_owed
+        draft.details["nothing_owed"] = True
+        return draft
 
     resolution = await _resolve(session, action, customer, definition)
     draft.details["recipients_cut"] = [r.email for r in resolution.cut]
@@ -114,16 +126,6 @@ async def draft_message(
     ]
 
     source = await _template_source(session, action, step)
-    context = tpl.build_context(
-        org,
-        customer,
-        invoices,  # the ones to list; `balance` sums all of them (paused ones count, unlisted)
-        invoice=invoice,
-        balance=balance,
-        contact=None,
-        specialist=specialist,
-        as_of=today,
-    )
     try:
         rendered = tpl.render_message(source, context)
     except tpl.TemplateError as err:

@@ -33,6 +33,15 @@ class InvoiceStatus(StrEnum):
     WRITTEN_OFF = "written_off"
 
 
+class CollectionStatus(StrEnum):
+    """arcadence's own collection state of an invoice, set by people and steps, never by a sync."""
+
+    IN_COLLECTION = "in_collection"
+    ON_HOLD = "on_hold"
+    DISPUTED = "disputed"
+    PROMISED = "promised"
+
+
 class DefinitionKind(StrEnum):
     INVOICE = "invoice"
     CUSTOMER = "customer"
@@ -147,6 +156,7 @@ class HistoryAction(StrEnum):
     CUSTOMER_RESUMED = "customer_resumed"
     INVOICE_PAUSED = "invoice_paused"
     INVOICE_RESUMED = "invoice_resumed"
+    COLLECTION_STATUS_SET = "collection_status_set"
     TASK_COMPLETED = "task_completed"
     SUPPRESSION_LIFTED = "suppression_lifted"
     # The provider's webhooks.
