@@ -120,7 +120,8 @@ class RecordInput:
     details: dict[str, Any] = field(default_factory=dict)
     # Written once per key: a retried record activity never duplicates the entry.
     key: str | None = None
-    # Whether this counts as the customer's "last action" (sends and people's actions do).
+    # Kept for the payloads of running histories; no longer read: whether an entry is the
+    # customer's Last Action is `domain.history.is_last_action`, applied by `write_history`.
     last_action: bool = True
 
 

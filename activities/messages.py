@@ -24,10 +24,7 @@ from models import (
     WorkflowDefinition,
     WorkflowStep,
 )
-from models.base import require_id
-from models.repository import active_internal_users, contact_infos
-from models.repository.hierarchy import bill_to_customer
-from models.repository.messages import message_context
+from models.repository.messages import message_context, recipient_inputs
 
 
 @dataclass
@@ -144,15 +141,10 @@ async def draft_message(
 async def _resolve(
     session: AsyncSession, action: StepAction, customer: Customer, definition: WorkflowDefinition
 ) -> rcp.RecipientResolution:
-    """The recipients of this step, by the one rule the timeline shows too (`recipients_for`)."""
-    rules = rcp.RecipientRules.of(
-        definition.additional_recipients, definition.internal_recipients, customer.specialist_id
-    )
-    users = await active_internal_users(session, rules.user_ids(action))
-    # A bill-to-parent child's messages go to the contacts of the customer billed for it.
-    billed = customer if action in rcp.INTERNAL_ACTIONS else await bill_to_customer(session, customer)
-    contacts = [] if action in rcp.INTERNAL_ACTIONS else await contact_infos(session, require_id(billed))
-    resolution = rcp.recipients_for(action, rules, contacts, users)
+    """The recipients of this step, by the one rule the timeline shows too (`recipients_for`),
+    with the suppressions in force for every address it may write to."""
+    inputs = await recipient_inputs(session, customer, definition, action)
+    resolution = inputs.resolve(action)
     if resolution is None:
         raise ApplicationError(f"a {action} step sends no message", type="NotAMessage", non_retryable=True)
     return resolution

@@ -19,6 +19,7 @@ from activities.contracts import (
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason, runs_elsewhere
 from domain.enums import EnrollmentState, HistoryAction
+from domain.history import CUSTOMER_SENDS, step_outcome_action, with_conditions
 from models import Enrollment, WorkflowDefinition
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
@@ -55,24 +56,31 @@ class RecordingActivities:
                 details.setdefault("occurrence", occurrence.key)
                 details.setdefault("step_position", occurrence.step_position + 1)
                 details.setdefault("scheduled_for", occurrence.at.isoformat())
+            # The workflow names a step's outcome as a customer message's; what the step was
+            # (its action) decides here, so no workflow command changes (replay-safe).
+            action = step_outcome_action(request.action, occurrence.action if occurrence else None)
+            description = request.description
+            if request.action in CUSTOMER_SENDS:
+                description = with_conditions(description, str(details.get("conditions") or ""))
             inserted = await write_history(
                 session,
                 customer_id=enrollment.customer_id,
                 enrollment_id=enrollment.id,
                 invoice_id=occurrence.invoice_id if occurrence else None,
-                action=request.action,
-                description=request.description,
+                action=action,
+                description=description,
                 actor=request.actor,
                 occurred_at=request.as_of,
                 details=details,
                 key=request.key,
-                # An ended enrollment's last words are kept, but are not the customer's last action.
-                last_action=request.last_action and not_live_reason(enrollment) is None,
+                # Whether it is the customer's last action is the domain's rule (write_history);
+                # an ended enrollment's last words are kept, but never speak for the customer.
+                last_action=not_live_reason(enrollment) is None,
             )
         log.info(
             "history.recorded",
             enrollment_id=request.enrollment_id,
-            action=request.action,
+            action=action,
             new=inserted,
         )
         return inserted

@@ -18,6 +18,7 @@ from api.routers import (
     health,
     invoices,
     organization,
+    suppressions,
     templates,
     users,
     webhooks,
@@ -41,6 +42,7 @@ TAGS = [
     {"name": "templates", "description": "Message templates, validated and previewed."},
     {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
     {"name": "work", "description": "Tasks for AR specialists, and the deliveries that were made."},
+    {"name": "suppressions", "description": "Addresses never written to again, and lifting them."},
     {"name": "users", "description": "Users and API keys."},
     {"name": "settings", "description": "Organization settings."},
     {"name": "health", "description": "Liveness."},
@@ -50,7 +52,18 @@ TAGS = [
 
 # Every router but health's: each of their routes needs a key and a role.
 ROUTERS = tuple(
-    m.router for m in (organization, users, customers, invoices, definitions, templates, enrollments, work)
+    m.router
+    for m in (
+        organization,
+        users,
+        customers,
+        invoices,
+        definitions,
+        templates,
+        enrollments,
+        work,
+        suppressions,
+    )
 )
 
 

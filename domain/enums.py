@@ -141,6 +141,10 @@ class HistoryAction(StrEnum):
     MESSAGE_SENT = "message_sent"
     MESSAGE_PARTLY_SENT = "message_partly_sent"
     MESSAGE_NOT_SENT = "message_not_sent"
+    # The same three for a message to the team (internal notification, specialist notification).
+    INTERNAL_NOTIFICATION_SENT = "internal_notification_sent"
+    INTERNAL_NOTIFICATION_PARTLY_SENT = "internal_notification_partly_sent"
+    INTERNAL_NOTIFICATION_NOT_SENT = "internal_notification_not_sent"
     STEP_PERFORMED = "step_performed"
     STEP_SKIPPED = "step_skipped"
     STEP_FAILED = "step_failed"
@@ -161,9 +165,20 @@ class HistoryAction(StrEnum):
     INVOICE_RESUMED = "invoice_resumed"
     COLLECTION_STATUS_SET = "collection_status_set"
     TASK_COMPLETED = "task_completed"
+    SUPPRESSION_LIFTED = "suppression_lifted"
     # The provider's webhooks.
     DELIVERY_CONFIRMED = "delivery_confirmed"
     EMAIL_BOUNCED = "email_bounced"
     EMAIL_DROPPED = "email_dropped"
     EMAIL_SPAM_REPORTED = "email_spam_reported"
     EMAIL_UNSUBSCRIBED = "email_unsubscribed"
+
+
+class SuppressionSource(StrEnum):
+    """What made an address unreachable (the provider event), or a person."""
+
+    BOUNCE = "bounce"
+    DROPPED = "dropped"
+    SPAM_REPORT = "spamreport"
+    UNSUBSCRIBE = "unsubscribe"
+    GROUP_UNSUBSCRIBE = "group_unsubscribe"

@@ -9,18 +9,40 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from domain.enums import ContactRole, StepAction
 
 MAX_RECIPIENTS = 15
 MAX_EMAIL_LENGTH = 254
-SUPPRESSED = "suppressed (bounced/unsubscribed)"
 _LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 _PHONE = re.compile(r"^\+[1-9][0-9]{7,14}$")
 # People type numbers with spaces, dashes, dots and brackets; Twilio wants bare E.164.
 _PHONE_SEPARATORS = str.maketrans("", "", " -.()\u00a0")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """Why an address must not be written to again, and since when (until a person lifts it)."""
+
+    reason: str
+    since: date
+
+    def words(self) -> str:
+        return f"suppressed since {self.since.isoformat()}: {self.reason}"
+
+
+# Suppressions in force, by normalised address (`normalize_address`).
+Suppressions = Mapping[str, Suppressed]
+NO_SUPPRESSIONS: Suppressions = {}
+
+
+def normalize_address(address: str) -> str:
+    """One address, one suppression: compared without case or surrounding space (an E.164
+    number is unchanged). Lower-case like Postgres's `lower()`, which the table checks."""
+    return address.strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +52,6 @@ class ContactInfo:
     email: str | None
     phone: str | None
     roles: tuple[str, ...]
-    suppressed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +130,18 @@ def validate_phone(number: str) -> str | None:
 class _Collector:
     """Keeps the first of each address (case-insensitively), in the order offered."""
 
-    def __init__(self, limit: int, *, phone: bool = False) -> None:
+    def __init__(self, limit: int, suppressed: Suppressions, *, phone: bool = False) -> None:
         self.limit = limit
         self.phone = phone
+        self.suppressed = suppressed
         self.kept: list[Recipient] = []
         self.cut: list[Recipient] = []
         self.rejected: list[Rejected] = []
         self.seen: set[str] = set()
 
-    def offer(self, address: str | None, name: str | None, source: str, *, suppressed: bool = False) -> None:
+    def offer(self, address: str | None, name: str | None, source: str, *, email: str | None = None) -> None:
+        """Offer an address; `email` is the contact's email when `address` is its phone (a
+        contact whose email is suppressed gets no SMS either: when in doubt, don't)."""
         if address is None or not address.strip():
             return
         as_given = address.strip()
@@ -128,8 +152,11 @@ class _Collector:
         if folded in self.seen:
             return
         self.seen.add(folded)
-        if suppressed:
-            self.rejected.append(Rejected(as_given, SUPPRESSED))
+        suppressed = self.suppressed.get(normalize_address(address))
+        if suppressed is None and email:
+            suppressed = self.suppressed.get(normalize_address(email))
+        if suppressed is not None:
+            self.rejected.append(Rejected(as_given, suppressed.words()))
             return
         problem = validate_phone(address) if self.phone else validate_email(address)
         if problem:
@@ -141,10 +168,10 @@ class _Collector:
     def reject(self, address: str, reason: str) -> None:
         self.rejected.append(Rejected(address, reason))
 
-    def result(self, nobody: str) -> RecipientResolution:
+    def result(self, nobody: str, *, none_usable: str | None = None) -> RecipientResolution:
         skip = None
         if not self.kept:
-            skip = nobody
+            skip = none_usable if self.rejected and none_usable else nobody
             if self.rejected:
                 skip += "; rejected: " + ", ".join(f"{r.address} ({r.reason})" for r in self.rejected)
         return RecipientResolution(tuple(self.kept), tuple(self.cut), tuple(self.rejected), skip)
@@ -169,18 +196,20 @@ def resolve_email_recipients(
     additional: AdditionalRecipients,
     users: Mapping[int, InternalUser],
     limit: int = MAX_RECIPIENTS,
+    suppressed: Suppressions = NO_SUPPRESSIONS,
 ) -> RecipientResolution:
     """Communication contacts first (in the given order), then the definition's extra emails,
-    contacts with the named roles, and internal users; at most `limit`, the rest in `cut`."""
-    out = _Collector(limit)
+    contacts with the named roles, and internal users; at most `limit`, the rest in `cut`.
+    A suppressed address is refused whichever of them it comes from."""
+    out = _Collector(limit, suppressed)
     communication = _with_role(contacts, ContactRole.COMMUNICATION)
     for c in communication:
-        out.offer(c.email, c.name, f"contact:{c.id}", suppressed=c.suppressed)
+        out.offer(c.email, c.name, f"contact:{c.id}")
     for email in additional.emails:
         out.offer(email, None, "email")
     for role in additional.contact_roles:
         for c in _with_role(contacts, role):
-            out.offer(c.email, c.name, f"role:{role}", suppressed=c.suppressed)
+            out.offer(c.email, c.name, f"role:{role}")
     _offer_users(out, additional.user_ids, users)
     names_any = bool(additional.emails or additional.contact_roles or additional.user_ids)
     if not communication and not names_any:
@@ -202,12 +231,18 @@ def resolve_internal_recipients(
     limit: int = MAX_RECIPIENTS,
     *,
     specialist_id: int | None = None,
+    suppressed: Suppressions = NO_SUPPRESSIONS,
 ) -> RecipientResolution:
     """Internal notifications: the assigned AR specialist first, then the definition's internal users."""
-    out = _Collector(limit)
+    out = _Collector(limit, suppressed)
     ids = [specialist_id, *user_ids] if specialist_id is not None else list(user_ids)
     _offer_users(out, ids, users)
-    return out.result("No recipient: no AR specialist is assigned and the workflow names no internal user")
+    return out.result(
+        "No recipient: no AR specialist is assigned and the workflow names no internal user",
+        none_usable=(
+            "No recipient: no usable address among the AR specialist and the workflow's internal users"
+        ),
+    )
 
 
 def resolve_sms_recipients(
@@ -215,15 +250,17 @@ def resolve_sms_recipients(
     limit: int = MAX_RECIPIENTS,
     *,
     contact_roles: Sequence[str] = (),
+    suppressed: Suppressions = NO_SUPPRESSIONS,
 ) -> RecipientResolution:
     """SMS goes to the phone numbers (normalised to E.164) of communication contacts, then of
-    contacts with the named roles. A suppressed contact gets no SMS either: when in doubt, don't."""
-    out = _Collector(limit, phone=True)
+    contacts with the named roles. A contact whose email is suppressed gets no SMS either (when
+    in doubt, don't), nor does a suppressed number."""
+    out = _Collector(limit, suppressed, phone=True)
     for c in _with_role(contacts, ContactRole.COMMUNICATION):
-        out.offer(c.phone, c.name, f"contact:{c.id}", suppressed=c.suppressed)
+        out.offer(c.phone, c.name, f"contact:{c.id}", email=c.email)
     for role in contact_roles:
         for c in _with_role(contacts, role):
-            out.offer(c.phone, c.name, f"role:{role}", suppressed=c.suppressed)
+            out.offer(c.phone, c.name, f"role:{role}", email=c.email)
     return out.result("No recipient: no communication contact has a phone number")
 
 
@@ -268,20 +305,36 @@ class RecipientRules:
         return list(self.additional.user_ids) if action in EMAIL_ACTIONS else []
 
 
+def candidate_addresses(
+    rules: RecipientRules, contacts: Sequence[ContactInfo], users: Mapping[int, InternalUser]
+) -> set[str]:
+    """Every address a step may write to (contacts' emails and phones, extra emails, users'
+    emails), normalised: the ones whose suppressions `recipients_for` needs."""
+    found = [*rules.additional.emails, *(u.email for u in users.values())]
+    for c in contacts:
+        found += [a for a in (c.email, c.phone and normalize_phone(c.phone)) if a]
+    return {normalize_address(a) for a in found if a.strip()}
+
+
 def recipients_for(
     action: StepAction,
     rules: RecipientRules,
     contacts: Sequence[ContactInfo],
     users: Mapping[int, InternalUser],
+    suppressed: Suppressions = NO_SUPPRESSIONS,
 ) -> RecipientResolution | None:
     """Who a step of `action` writes to; None for steps that send no message (tasks, notes…).
 
-    `users` holds the active internal users among `rules.user_ids(action)`.
+    `users` holds the active internal users among `rules.user_ids(action)`; `suppressed` the
+    suppressions in force among `candidate_addresses(...)`: a suppressed address is never
+    written to, whichever source names it.
     """
     if action in INTERNAL_ACTIONS:
-        return resolve_internal_recipients(rules.internal_ids, users, specialist_id=rules.specialist_id)
+        return resolve_internal_recipients(
+            rules.internal_ids, users, specialist_id=rules.specialist_id, suppressed=suppressed
+        )
     if action == StepAction.SMS:
-        return resolve_sms_recipients(contacts)
+        return resolve_sms_recipients(contacts, suppressed=suppressed)
     if action in EMAIL_ACTIONS:
-        return resolve_email_recipients(contacts, rules.additional, users)
+        return resolve_email_recipients(contacts, rules.additional, users, suppressed=suppressed)
     return None

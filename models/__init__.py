@@ -12,6 +12,7 @@ from models.deliveries import Delivery, DeliveryEvent, OutboxMessage, Task
 from models.enrollments import Enrollment, HistoryEntry
 from models.invoices import Invoice
 from models.organization import OrganizationSettings
+from models.suppressions import Suppression
 from models.users import ApiKey, User
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Invoice",
     "OrganizationSettings",
     "OutboxMessage",
+    "Suppression",
     "Task",
     "Template",
     "User",

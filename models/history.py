@@ -1,4 +1,5 @@
-"""Writing the customer history: one entry per key, and the customer's last action."""
+"""Writing the customer history: one entry per key, and the customer's last action (by the one
+rule, `domain.history.is_last_action`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.enums import HistoryAction
+from domain.history import is_last_action
 from models.enrollments import HistoryEntry
 from models.repository.customers import load_customer
 
@@ -28,7 +30,12 @@ async def write_history(
     key: str | None = None,
     last_action: bool = True,
 ) -> bool:
-    """Insert one history entry (once per key); returns whether it was new."""
+    """Insert one history entry (once per key); returns whether it was new.
+
+    The entry becomes the customer's Last Action when the domain's rule says so (a send to the
+    customer, or a person's action). `last_action=False` only vetoes: an ended enrollment's last
+    words are kept but do not speak for the customer; it can never make a skip the Last Action.
+    """
     statement = (
         insert(HistoryEntry)
         .values(
@@ -46,7 +53,7 @@ async def write_history(
         .returning(col(HistoryEntry.id))
     )
     inserted = (await (await session.connection()).execute(statement)).first() is not None
-    if inserted and last_action:
+    if inserted and last_action and is_last_action(action, actor):
         customer = await load_customer(session, customer_id, lock=True)
         customer.last_action = description[:500]
         customer.last_action_by = actor

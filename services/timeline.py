@@ -20,16 +20,14 @@ from models import Customer, Enrollment
 from models.base import require_id
 from models.metrics import customer_metrics
 from models.repository import (
-    active_internal_users,
     calendar_of,
-    contact_infos,
     enrollment_context,
     load_definition,
     load_organization,
     open_invoices,
     schedule_spec,
 )
-from models.repository.hierarchy import bill_to_customer
+from models.repository.messages import recipient_inputs
 from services.common import get_or_404, now
 from services.schemas.enrollments import TimelineItem, TimelineOut
 from services.unit_of_work import UnitOfWork
@@ -64,18 +62,13 @@ async def upcoming(
     )
     today = now().astimezone(ZoneInfo(org.time_zone)).date()
     metrics = await customer_metrics(session, enrollment.customer_id, customer.currency, today)
-    rules = rcp.RecipientRules.of(
-        definition.additional_recipients, definition.internal_recipients, customer.specialist_id
-    )
-    users = await active_internal_users(uow.session, rules.user_ids())
-    # A bill-to-parent child's messages go to its bill-to customer's contacts, as the engine sends.
-    contacts = await contact_infos(uow.session, require_id(await bill_to_customer(session, customer)))
+    recipients = await recipient_inputs(session, customer, definition)
     numbers = {i.id: i.number for i in invoices}
     by_id = {s.id: s for s in steps}
     items = []
     for occurrence in found:
         step = by_id[occurrence.step_id]
-        resolution = rcp.recipients_for(StepAction(step.action), rules, contacts, users)
+        resolution = recipients.resolve(StepAction(step.action))
         evaluation = evaluate(
             parse_conditions(definition.conditions) + parse_conditions(step.conditions), metrics
         )

@@ -59,8 +59,8 @@ SENDGRID_RESPONSES: dict[int | str, dict[str, Any]] = {
         f"within {SIGNATURE_TOLERANCE_S // 60} minutes. Each event is stored once; "
         "delivered, open, click, deferred, bounce, dropped, spam report and unsubscribe move the "
         "delivery forward (never back); a bounce, drop, spam report or unsubscribe also suppresses "
-        "the contact's address, writes the customer history and gives the AR specialist a task. "
-        "Replaying a batch changes nothing. See docs/WEBHOOKS.md."
+        "the address (whoever it belongs to), writes the customer history and gives the AR "
+        "specialist a task. Replaying a batch changes nothing. See docs/WEBHOOKS.md."
     ),
     responses=SENDGRID_RESPONSES,
     openapi_extra={

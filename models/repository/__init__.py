@@ -56,6 +56,13 @@ from models.repository.invoices import (
 )
 from models.repository.organization import calendar_of, load_organization
 from models.repository.paging import paged
+from models.repository.suppressions import (
+    contacts_with_address,
+    suppress_once,
+    suppressed_among,
+    suppression_for_update,
+    suppressions_page,
+)
 from models.repository.tasks import create_task_once, open_task_by_key, tasks_page
 from models.repository.templates import all_templates, template_named
 from models.repository.users import (
@@ -79,6 +86,7 @@ __all__ = [
     "contact_infos",
     "contacts_at_address",
     "contacts_of",
+    "contacts_with_address",
     "continuation_successors",
     "create_task_once",
     "customers_by_external_id",
@@ -115,6 +123,10 @@ __all__ = [
     "schedule_spec",
     "steps_of",
     "store_event_once",
+    "suppress_once",
+    "suppressed_among",
+    "suppression_for_update",
+    "suppressions_page",
     "tasks_page",
     "template_in_use",
     "template_named",

@@ -24,7 +24,8 @@ async def contacts_at_address(session: AsyncSession, customer_id: int, email: st
 
 
 async def contact_infos(session: AsyncSession, customer_id: int) -> list[ContactInfo]:
-    """A customer's contacts as the recipient rules see them (suppressed ones flagged)."""
+    """A customer's contacts as the recipient rules see them (whether an address is suppressed
+    is the suppression list's: `suppressed_among`)."""
     return [
         ContactInfo(
             id=require_id(c),
@@ -32,7 +33,6 @@ async def contact_infos(session: AsyncSession, customer_id: int) -> list[Contact
             email=c.email,
             phone=c.phone,
             roles=tuple(c.roles),
-            suppressed=c.suppressed_at is not None,
         )
         for c in await contacts_of(session, customer_id)
     ]

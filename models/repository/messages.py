@@ -3,15 +3,57 @@ and the template preview both call, so a preview shows exactly what would be sen
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain import recipients as rcp
 from domain import templates as tpl
-from models import Customer, Invoice, OrganizationSettings, User
+from domain.enums import StepAction
+from models import Customer, Invoice, OrganizationSettings, User, WorkflowDefinition
 from models.base import require_id
-from models.repository.hierarchy import covered_customer_ids
+from models.repository.contacts import contact_infos
+from models.repository.hierarchy import bill_to_customer, covered_customer_ids
 from models.repository.invoices import listed_invoices, open_balance
+from models.repository.suppressions import suppressed_among
+from models.repository.users import active_internal_users
+
+
+@dataclass(frozen=True, slots=True)
+class RecipientInputs:
+    """What the recipient rule (`domain.recipients.recipients_for`) needs, read from Postgres."""
+
+    rules: rcp.RecipientRules
+    contacts: list[rcp.ContactInfo]
+    users: dict[int, rcp.InternalUser]
+    suppressed: rcp.Suppressions
+
+    def resolve(self, action: StepAction) -> rcp.RecipientResolution | None:
+        return rcp.recipients_for(action, self.rules, self.contacts, self.users, self.suppressed)
+
+
+async def recipient_inputs(
+    session: AsyncSession,
+    customer: Customer,
+    definition: WorkflowDefinition,
+    action: StepAction | None = None,
+) -> RecipientInputs:
+    """The inputs of the recipient rule for a step of `action` (None: for every step, as the
+    timeline shows them): the workflow's recipient settings, the contacts of the customer billed
+    for this one (a bill-to-parent child's messages go to its bill-to customer), the active
+    internal users named, and the suppressions in force among all their addresses. The engine and
+    the timeline both call this, so the timeline names whom the send would write to."""
+    rules = rcp.RecipientRules.of(
+        definition.additional_recipients, definition.internal_recipients, customer.specialist_id
+    )
+    users = await active_internal_users(session, rules.user_ids(action) if action else rules.user_ids())
+    contacts: list[rcp.ContactInfo] = []
+    if action is None or action not in rcp.INTERNAL_ACTIONS:
+        billed = await bill_to_customer(session, customer)
+        contacts = await contact_infos(session, require_id(billed))
+    suppressed = await suppressed_among(session, rcp.candidate_addresses(rules, contacts, users))
+    return RecipientInputs(rules=rules, contacts=contacts, users=users, suppressed=suppressed)
 
 
 async def message_context(

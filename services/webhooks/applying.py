@@ -1,5 +1,5 @@
 """SendGrid's Event Webhook, last step: each verified event applied once to its delivery
-(status, suppressed contact, history, a task for the specialist).
+(status, suppressed address, history, a task for the specialist).
 
 Every effect is idempotent, because SendGrid replays: events are stored once per (message id,
 event, timestamp), statuses only move forward (`domain.deliveries.moves_forward`), and the
@@ -17,7 +17,7 @@ import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.deliveries import moves_forward
-from domain.enums import DeliveryStatus, HistoryAction, TaskStatus
+from domain.enums import DeliveryStatus, HistoryAction, SuppressionSource, TaskStatus
 from models import Customer, Delivery
 from models.history import write_history
 from models.repository import (
@@ -26,6 +26,7 @@ from models.repository import (
     deliveries_for_update,
     open_task_by_key,
     store_event_once,
+    suppress_once,
 )
 from services.webhooks.events import STATUS_OF_EVENT, SendGridEvent, parse_batch
 
@@ -128,7 +129,6 @@ async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGr
         occurred_at=event.occurred_at,
         details={"delivery_id": delivery.id, "sg_message_id": event.message_id},
         key=f"sendgrid:confirmed:{delivery.id}",
-        last_action=False,
     )
     # The specialist was asked to check this message: SendGrid has answered for them.
     question = await open_task_by_key(session, f"unknown:{delivery.id}")
@@ -139,14 +139,20 @@ async def _confirm_sent(session: AsyncSession, delivery: Delivery, event: SendGr
         session.add(question)
 
 
-async def _suppress(session: AsyncSession, customer_id: int, email: str, why: str, at: datetime) -> bool:
-    """Stop emailing the customer's contacts at this address; returns whether one was found."""
-    contacts = await contacts_at_address(session, customer_id, email)
-    for contact in contacts:
-        if contact.suppressed_at is None:
-            contact.suppressed_at, contact.suppression_reason = at, why
-            session.add(contact)
-    return bool(contacts)
+async def _suppress(session: AsyncSession, delivery: Delivery, event: SendGridEvent, why: str) -> bool:
+    """Never write to this address again, whoever it belongs to (a contact of any customer, a
+    workflow's extra recipient, an internal user); returns whether this customer has a contact
+    at it."""
+    assert event.email is not None
+    await suppress_once(
+        session,
+        address=event.email,
+        source=SuppressionSource(event.event),
+        reason=why,
+        since=event.occurred_at,
+        delivery_id=delivery.id,
+    )
+    return bool(await contacts_at_address(session, delivery.customer_id, event.email))
 
 
 async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: SendGridEvent) -> None:
@@ -158,16 +164,18 @@ async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: 
     # A "blocked" bounce is the receiving server refusing us (reputation, content), not a bad
     # address: the attempt failed, but the contact stays reachable.
     blocked = event.event == "bounce" and event.bounce_type == "blocked"
-    found = False
+    found = suppressed = False
     if event.email is not None and not blocked:
         why = f"{event.event}{reason}"[:2000]
-        found = await _suppress(session, delivery.customer_id, event.email, why, event.occurred_at)
+        found = await _suppress(session, delivery, event, why)
+        suppressed = True
     if blocked:
         consequence = "The receiving server blocked it; the address is kept."
-    elif found:
-        consequence = "The address will not be emailed again until the contact is fixed."
+    elif not suppressed:
+        consequence = "SendGrid did not name the address."
     else:
-        consequence = "No contact of this customer has this address."
+        whose = "" if found else " (no contact of this customer has it)"
+        consequence = f"The address{whose} will not be emailed again until a person lifts its suppression."
     description = f"Email to {email} {happened}{reason} (message {delivery.id}). {consequence}"
     await write_history(
         session,
@@ -185,9 +193,9 @@ async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: 
             "reason": event.reason,
             "type": event.bounce_type,
             "contact_suppressed": found,
+            "address_suppressed": suppressed,
         },
         key=f"sendgrid:{event.event}:{delivery.id}:{_key(event.email)}",
-        last_action=False,
     )
     customer = await session.get(Customer, delivery.customer_id)
     await create_task_once(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,12 +15,17 @@ from domain.recipients import (
     ContactInfo,
     InternalUser,
     RecipientRules,
+    Suppressed,
+    candidate_addresses,
     recipients_for,
     resolve_email_recipients,
     resolve_internal_recipients,
     resolve_sms_recipients,
     validate_email,
 )
+
+BOUNCED = Suppressed(reason="bounce: 550 no such user", since=date(2026, 11, 30))
+SUPPRESSED = "suppressed since 2026-11-30: bounce: 550 no such user"
 
 NOBODY = (
     "No recipient: the customer has no contact with the communication role and the "
@@ -32,7 +39,6 @@ def contact(
     roles: tuple[str, ...] = ("communication",),
     *,
     phone: str | None = None,
-    suppressed: bool = False,
 ) -> ContactInfo:
     return ContactInfo(
         id=i,
@@ -40,7 +46,6 @@ def contact(
         email=email or f"c{i}@globex.example",
         phone=phone,
         roles=roles,
-        suppressed=suppressed,
     )
 
 
@@ -126,23 +131,23 @@ def test_ordinary_addresses_are_accepted(address: str) -> None:
 def test_invalid_and_suppressed_addresses_are_rejected_and_reported() -> None:
     contacts = [
         contact(1, "not-an-address"),
-        contact(2, "bounced@globex.example", suppressed=True),
+        contact(2, "bounced@globex.example"),
         contact(3),
     ]
     extra = AdditionalRecipients(emails=("a b@x.example", "BOUNCED@globex.example"))
-    result = resolve_email_recipients(contacts, extra, {})
+    result = resolve_email_recipients(contacts, extra, {}, suppressed={"bounced@globex.example": BOUNCED})
     assert [r.email for r in result.recipients] == ["c3@globex.example"]
     assert [(r.address, r.reason) for r in result.rejected] == [
         ("not-an-address", "is not an email address (needs exactly one @)"),
-        ("bounced@globex.example", "suppressed (bounced/unsubscribed)"),
+        ("bounced@globex.example", SUPPRESSED),
         ("a b@x.example", "contains a space"),
     ]
 
 
 def test_a_suppressed_address_cannot_come_back_through_a_role() -> None:
-    contacts = [contact(1, "ap@globex.example", suppressed=True)]
+    contacts = [contact(1, "ap@globex.example")]
     extra = AdditionalRecipients(contact_roles=("communication",), emails=("AP@globex.example",))
-    result = resolve_email_recipients(contacts, extra, {})
+    result = resolve_email_recipients(contacts, extra, {}, suppressed={"ap@globex.example": BOUNCED})
     assert result.recipients == ()
     assert result.skip_reason is not None and "suppressed" in result.skip_reason
 
@@ -187,16 +192,17 @@ def test_sms_goes_to_e164_numbers_normalised_from_what_people_type() -> None:
         contact(3, phone="+14155550100"),  # the same number, written differently
         contact(4, phone=None),
         contact(5, phone="+44 20 7946 0958", roles=("billing",)),
-        contact(6, phone="+4915112345678", suppressed=True),
+        contact(6, "bounced@globex.example", phone="+4915112345678"),
     ]
-    result = resolve_sms_recipients(contacts, contact_roles=("billing",))
+    suppressed = {"bounced@globex.example": BOUNCED}
+    result = resolve_sms_recipients(contacts, contact_roles=("billing",), suppressed=suppressed)
     assert [(r.address, r.source) for r in result.recipients] == [
         ("+14155550100", "contact:1"),
         ("+442079460958", "role:billing"),
     ]
     assert [(r.address, r.reason) for r in result.rejected] == [
         ("555-0100", "is not an E.164 phone number (+ and 8-15 digits)"),
-        ("+4915112345678", "suppressed (bounced/unsubscribed)"),
+        ("+4915112345678", SUPPRESSED),
     ]
 
 
@@ -269,3 +275,30 @@ def test_the_users_a_step_needs_loaded_are_exactly_those_it_may_address() -> Non
     assert _RULES.user_ids(StepAction.INTERNAL_NOTIFICATION) == [7, 8]
     assert _RULES.user_ids(StepAction.SMS) == []
     assert sorted(_RULES.user_ids()) == [7, 8, 9]
+
+
+def test_a_suppressed_address_is_refused_from_every_source_with_its_reason() -> None:
+    """Rule 4: a contact, an additional recipient and an internal user alike."""
+    sam = InternalUser(id=7, name="Sam", email="sam@acme.example")
+    rules = RecipientRules.of({"emails": ["Extra@Partner.example"], "user_ids": [7]}, [7], specialist_id=None)
+    contacts = [contact(1, "ap@globex.example"), contact(2, "ok@globex.example")]
+    suppressed = {
+        "ap@globex.example": BOUNCED,
+        "extra@partner.example": BOUNCED,
+        "sam@acme.example": BOUNCED,
+    }
+    assert candidate_addresses(rules, contacts, {7: sam}) >= set(suppressed)
+    email = recipients_for(StepAction.CUSTOMER_EMAIL, rules, contacts, {7: sam}, suppressed)
+    assert email is not None
+    assert [r.email for r in email.recipients] == ["ok@globex.example"]
+    assert [(r.address, r.reason) for r in email.rejected] == [
+        ("ap@globex.example", SUPPRESSED),
+        ("Extra@Partner.example", SUPPRESSED),
+        ("sam@acme.example", SUPPRESSED),
+    ]
+    internal = recipients_for(StepAction.INTERNAL_NOTIFICATION, rules, contacts, {7: sam}, suppressed)
+    assert internal is not None and internal.recipients == ()
+    assert internal.skip_reason == (
+        "No recipient: no usable address among the AR specialist and the workflow's internal users; "
+        f"rejected: sam@acme.example ({SUPPRESSED})"
+    )

@@ -1,0 +1,70 @@
+"""Which history entries are the customer's Last Action, and which name a message to the team.
+
+Last Action (the customer's `last_action` / `last_action_by` / `last_action_at`) is what an AR
+manager reads as "what was last done about this customer": a message sent to the customer, or
+a person's decision. A skip, a failure, a missed step, the engine's own bookkeeping and a
+provider's webhook stay in the history and never become it.
+"""
+
+from __future__ import annotations
+
+from domain.enums import HistoryAction, StepAction
+
+# Who acts without being a person: the engine and the email provider's webhook.
+ENGINE_ACTOR = "arcadence"
+PROVIDER_ACTORS = frozenset({"sendgrid", "twilio"})
+MACHINE_ACTORS = frozenset({ENGINE_ACTOR, *PROVIDER_ACTORS})
+
+# A message that reached the customer, whoever's step it was.
+CUSTOMER_SENDS = frozenset({HistoryAction.MESSAGE_SENT, HistoryAction.MESSAGE_PARTLY_SENT})
+
+# What a person decides about a customer (and only when a person did it).
+PERSONS_ACTIONS = frozenset(
+    {
+        HistoryAction.ENROLLED,
+        HistoryAction.ENROLLMENT_CONFIRMED,
+        HistoryAction.WORKFLOW_REASSIGNED,
+        HistoryAction.CONTINUE_WITH_SET,
+        HistoryAction.ENROLLMENT_CANCELLED,
+        HistoryAction.CUSTOMER_PAUSED,
+        HistoryAction.CUSTOMER_RESUMED,
+        HistoryAction.INVOICE_PAUSED,
+        HistoryAction.INVOICE_RESUMED,
+        HistoryAction.TASK_COMPLETED,
+        HistoryAction.SUPPRESSION_LIFTED,
+    }
+)
+
+# A step's outcome for a message to the team, by the outcome a customer message would have.
+_TO_THE_TEAM = {
+    HistoryAction.MESSAGE_SENT: HistoryAction.INTERNAL_NOTIFICATION_SENT,
+    HistoryAction.MESSAGE_PARTLY_SENT: HistoryAction.INTERNAL_NOTIFICATION_PARTLY_SENT,
+    HistoryAction.MESSAGE_NOT_SENT: HistoryAction.INTERNAL_NOTIFICATION_NOT_SENT,
+}
+TEAM_STEPS = frozenset({StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST})
+
+
+def is_person(actor: str) -> bool:
+    return actor not in MACHINE_ACTORS
+
+
+def is_last_action(action: HistoryAction, actor: str) -> bool:
+    """Whether an entry becomes the customer's Last Action: a send to the customer, or a
+    person's action. An internal notification is not: it tells the team, not the customer."""
+    if action in CUSTOMER_SENDS:
+        return True
+    return action in PERSONS_ACTIONS and is_person(actor)
+
+
+def step_outcome_action(action: HistoryAction, step: StepAction | None) -> HistoryAction:
+    """The history action of a step's sends: a message to the team has actions of its own."""
+    if step in TEAM_STEPS:
+        return _TO_THE_TEAM.get(action, action)
+    return action
+
+
+def with_conditions(description: str, conditions: str) -> str:
+    """A send's description names the conditions that held, with their values."""
+    if not conditions or "conditions met" in description:
+        return description
+    return f"{description}; conditions met: {conditions}"
