@@ -1,6 +1,12 @@
 """Schedules: when each step of a definition fires for an enrollment (pure, DST-correct)."""
 
-from domain.schedules.occurrences import monthly_weekday, occurrence_key, occurrences
+from domain.schedules.occurrences import (
+    REMINDER_ACTIONS,
+    merge_description,
+    monthly_weekday,
+    occurrence_key,
+    occurrences,
+)
 from domain.schedules.org_calendar import OrgCalendar, local_instant
 from domain.schedules.planning import ON_TIME_GRACE, Plan, is_exhausted, plan_next, timeline
 from domain.schedules.specs import (
@@ -18,6 +24,7 @@ __all__ = [
     "MAX_OFFSET_DAYS",
     "MAX_STEPS",
     "ON_TIME_GRACE",
+    "REMINDER_ACTIONS",
     "EnrollmentContext",
     "Frequency",
     "InvoiceSpec",
@@ -28,6 +35,7 @@ __all__ = [
     "StepSpec",
     "is_exhausted",
     "local_instant",
+    "merge_description",
     "monthly_weekday",
     "occurrence_key",
     "occurrences",

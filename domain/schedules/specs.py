@@ -139,6 +139,9 @@ class Occurrence:
     invoice_id: int | None = field(compare=False)
     action: StepAction = field(compare=False)
     nominal_date: date = field(compare=False)
+    # Positions of earlier reminders of the same invoice that the business-day shift put on
+    # this occurrence's day: they are not sent, this one speaks for them (rule: never two a day).
+    merged_positions: tuple[int, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
