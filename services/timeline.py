@@ -15,7 +15,7 @@ from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import StepAction
 from domain.pauses import pause_in_force
-from domain.schedules import timeline
+from domain.schedules import merge_description, timeline
 from models import Customer, Enrollment
 from models.base import require_id
 from models.metrics import customer_metrics
@@ -90,6 +90,7 @@ async def upcoming(
                 recipients_note=_note(resolution),
                 conditions_hold_today=evaluation.held,
                 conditions=evaluation.explanation,
+                merged=merge_description(occurrence) if occurrence.merged_positions else None,
             )
         )
     return TimelineOut(

@@ -120,6 +120,9 @@ class TimelineItem(Response):
     recipients_note: str | None = Field(description="Why nobody, or who was cut")
     conditions_hold_today: bool
     conditions: str = Field(description="The conditions with today's values")
+    merged: str | None = Field(
+        default=None, description="Earlier reminders the business-day shift merged into this one"
+    )
 
 
 class TimelineOut(Response):
