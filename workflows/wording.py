@@ -64,7 +64,8 @@ def paused_details(plan: PlanResult, pause: PauseState) -> str:
 
 
 def off_details(plan: PlanResult) -> str:
-    return f"{domain_wording.workflow_off(plan.definition_name)}. {running(plan)}"
+    # "Waiting" first: what every settled enrollment's details begin with.
+    return f"Waiting: {domain_wording.workflow_off(plan.definition_name)}. {running(plan)}"
 
 
 def waiting_details(plan: PlanResult, last_skip_reason: str | None) -> str:

@@ -131,4 +131,7 @@ class TimelineOut(Response):
     definition_name: str
     time_zone: str
     paused: bool = Field(description="The customer is paused: nothing is sent until resumed")
+    workflow_off: str | None = Field(
+        default=None, description="Set when the workflow is switched off: nothing is sent until it is on"
+    )
     items: list[TimelineItem]

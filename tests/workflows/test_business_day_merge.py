@@ -8,6 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from models.settings import Settings
+from services import timeline
+from services.unit_of_work import AppState, unit_of_work
 from tests.builders import (
     make_contact,
     make_customer,
@@ -48,6 +51,21 @@ async def test_two_reminders_shifted_onto_one_monday_send_only_the_later_one(
     )
     enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
     await session.commit()
+
+    state = AppState(
+        settings=Settings(), sessions=cadence.sessions, temporal=cadence.client, task_queue=cadence.task_queue
+    )
+    assert enrollment.id is not None
+    async with unit_of_work(state) as uow:
+        shown = await timeline.upcoming(uow, enrollment.id, 5)
+    assert [(i.step_position, i.merged) for i in shown.items] == [
+        (1, None),
+        (
+            3,
+            f"Step 2 merged into step 3: both fell on {(due + timedelta(days=4)).strftime('%a %d %b %Y')} "
+            "after the business-day shift (weekends and holidays)",
+        ),
+    ]
 
     handle = await cadence.start(enrollment, definition)
     await cadence.advance(handle, timedelta(days=(due - today).days + 8))
