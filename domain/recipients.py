@@ -263,6 +263,8 @@ class RecipientRules:
         internal = [*([self.specialist_id] if self.specialist_id is not None else []), *self.internal_ids]
         if action is None:
             return [*self.additional.user_ids, *internal]
+        if action == StepAction.NOTIFY_SPECIALIST:
+            return [self.specialist_id] if self.specialist_id is not None else []
         if action in INTERNAL_ACTIONS:
             return internal
         return list(self.additional.user_ids) if action in EMAIL_ACTIONS else []
@@ -278,6 +280,14 @@ def recipients_for(
 
     `users` holds the active internal users among `rules.user_ids(action)`.
     """
+    if action == StepAction.NOTIFY_SPECIALIST:
+        # The assigned AR specialist only: the workflow's internal users are an internal
+        # notification's audience, not this one's.
+        if rules.specialist_id is None:
+            return RecipientResolution(
+                recipients=(), cut=(), rejected=(), skip_reason="No recipient: no AR specialist is assigned"
+            )
+        return resolve_internal_recipients([], users, specialist_id=rules.specialist_id)
     if action in INTERNAL_ACTIONS:
         return resolve_internal_recipients(rules.internal_ids, users, specialist_id=rules.specialist_id)
     if action == StepAction.SMS:
