@@ -12,18 +12,21 @@ from domain.schedules.planning import ON_TIME_GRACE, Plan, is_exhausted, plan_ne
 from domain.schedules.specs import (
     MAX_OFFSET_DAYS,
     MAX_STEPS,
+    PAYMENT_SOURCE_WORDS,
     EnrollmentContext,
     Frequency,
     InvoiceSpec,
     Occurrence,
     ScheduleSpec,
     StepSpec,
+    autopay_payment,
 )
 
 __all__ = [
     "MAX_OFFSET_DAYS",
     "MAX_STEPS",
     "ON_TIME_GRACE",
+    "PAYMENT_SOURCE_WORDS",
     "REMINDER_ACTIONS",
     "EnrollmentContext",
     "Frequency",
@@ -33,6 +36,7 @@ __all__ = [
     "Plan",
     "ScheduleSpec",
     "StepSpec",
+    "autopay_payment",
     "is_exhausted",
     "local_instant",
     "merge_description",
