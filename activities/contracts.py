@@ -31,6 +31,8 @@ class OccurrenceRef:
     invoice_id: int | None = None
     invoice_number: str | None = None
     label: str = ""
+    # "Step 2 merged into step 3: ..." when the business-day shift merged reminders into it.
+    merged_note: str = ""
 
 
 @dataclass(kw_only=True)
@@ -66,6 +68,8 @@ class PlanResult:
     paused_until_label: str = ""
     pause_reason: str | None = None
     paused_by: str | None = None
+    # False when the workflow is switched OFF: its enrollments wait and send nothing.
+    definition_enabled: bool = True
 
 
 @dataclass(kw_only=True)

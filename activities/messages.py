@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from domain import recipients as rcp
 from domain import templates as tpl
 from domain.communications import nothing_owed_reason
-from domain.enums import Channel, StepAction
+from domain.enums import Channel, DefinitionKind, StepAction
 from models import (
     Customer,
     Invoice,
@@ -39,7 +39,9 @@ class MessageDraft:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _default_template_slug(action: StepAction, step: WorkflowStep) -> str:
+def _default_template_slug(action: StepAction, step: WorkflowStep, kind: str = "") -> str:
+    if kind == DefinitionKind.AUTOPAY and action in rcp.EMAIL_ACTIONS:
+        return tpl.default_autopay_slug(step.offset_days)
     if action == StepAction.STATEMENT_EMAIL:
         return "customer_statement"
     if action == StepAction.SMS:
@@ -58,7 +60,7 @@ def _default_template_slug(action: StepAction, step: WorkflowStep) -> str:
 
 
 async def _template_source(
-    session: AsyncSession, action: StepAction, step: WorkflowStep
+    session: AsyncSession, action: StepAction, step: WorkflowStep, kind: str = ""
 ) -> tpl.TemplateSource:
     if step.template_id is not None:
         row = await session.get(Template, step.template_id)
@@ -75,7 +77,7 @@ async def _template_source(
             html_body=row.html_body,
             text_body=row.text_body,
         )
-    slug = str((step.parameters or {}).get("template") or _default_template_slug(action, step))
+    slug = str((step.parameters or {}).get("template") or _default_template_slug(action, step, kind))
     source = tpl.DEFAULT_TEMPLATES.get(slug)
     if source is None:
         raise ApplicationError(f"unknown default template '{slug}'", type="NonRetryable", non_retryable=True)
@@ -122,7 +124,7 @@ async def draft_message(
         {"address": r.email, "name": r.name, "source": r.source} for r in resolution.recipients
     ]
 
-    source = await _template_source(session, action, step)
+    source = await _template_source(session, action, step, definition.kind)
     try:
         rendered = tpl.render_message(source, context)
     except tpl.TemplateError as err:

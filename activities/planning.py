@@ -14,8 +14,8 @@ from activities.errors import missing_rows_are_final
 from activities.liveness import calling_workflow_id, not_live_reason
 from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from domain.pauses import pause_in_force
-from domain.schedules import Occurrence, plan_next
-from domain.wording import step_label
+from domain.schedules import Occurrence, merge_description, plan_next
+from domain.wording import step_label, workflow_off
 from models import Enrollment
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
@@ -94,15 +94,22 @@ class PlanningActivities:
                     invoice_id=o.invoice_id,
                     invoice_number=number,
                     label=step_label(o.step_position, str(o.action), number),
+                    merged_note=merge_description(o) if o.merged_positions else "",
                 )
 
+            paused = pause_in_force(customer.paused, customer.paused_until, request.as_of)
+            if not definition.enabled:
+                await _record_off(session, enrollment, definition.name, definition.updated_at, request.as_of)
+            elif not paused:
+                for o in planned.due:
+                    if o.merged_positions:
+                        await _record_merge(session, enrollment, ref(o), request.as_of)
             upcoming = [ref(o) for o in planned.upcoming]
             next_label = ""
             if planned.next_at is not None and upcoming:
                 when = planned.next_at.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
                 more = f" and {len(upcoming) - 1} more" if len(upcoming) > 1 else ""
                 next_label = f"{when}: {upcoming[0].label}{more}"
-            paused = pause_in_force(customer.paused, customer.paused_until, request.as_of)
             result = PlanResult(
                 enrollment_state=EnrollmentState(enrollment.state),
                 definition_id=require_id(definition),
@@ -127,6 +134,7 @@ class PlanningActivities:
                 ),
                 pause_reason=customer.pause_reason if paused else None,
                 paused_by=customer.paused_by if paused else None,
+                definition_enabled=definition.enabled,
             )
             log.info(
                 "enrollment.planned",
@@ -167,6 +175,40 @@ async def _stop(session: AsyncSession, enrollment: Enrollment, why: str, as_of: 
         definition_version=definition.version,
         kind=DefinitionKind(definition.kind),
         time_zone="UTC",
+    )
+
+
+async def _record_merge(
+    session: AsyncSession, enrollment: Enrollment, o: OccurrenceRef, as_of: datetime
+) -> None:
+    """The reminders merged away are in the history, once, beside the one performed."""
+    await write_history(
+        session,
+        customer_id=enrollment.customer_id,
+        enrollment_id=enrollment.id,
+        action=HistoryAction.STEP_SKIPPED,
+        description=o.merged_note + (f" ({o.invoice_number})" if o.invoice_number else ""),
+        actor="arcadence",
+        occurred_at=as_of,
+        key=f"merged:{o.key}",
+        last_action=False,
+    )
+
+
+async def _record_off(
+    session: AsyncSession, enrollment: Enrollment, name: str, switched: datetime, as_of: datetime
+) -> None:
+    """Once per switch-off (the definition's last change names it): the enrollment waits."""
+    await write_history(
+        session,
+        customer_id=enrollment.customer_id,
+        enrollment_id=enrollment.id,
+        action=HistoryAction.STEP_SKIPPED,
+        description=workflow_off(name),
+        actor="arcadence",
+        occurred_at=as_of,
+        key=f"off:{enrollment.id}:{switched.isoformat()}",
+        last_action=False,
     )
 
 

@@ -300,6 +300,8 @@ class RecipientRules:
         internal = [*([self.specialist_id] if self.specialist_id is not None else []), *self.internal_ids]
         if action is None:
             return [*self.additional.user_ids, *internal]
+        if action == StepAction.NOTIFY_SPECIALIST:
+            return [self.specialist_id] if self.specialist_id is not None else []
         if action in INTERNAL_ACTIONS:
             return internal
         return list(self.additional.user_ids) if action in EMAIL_ACTIONS else []
@@ -329,6 +331,14 @@ def recipients_for(
     suppressions in force among `candidate_addresses(...)`: a suppressed address is never
     written to, whichever source names it.
     """
+    if action == StepAction.NOTIFY_SPECIALIST:
+        # The assigned AR specialist only: the workflow's internal users are an internal
+        # notification's audience, not this one's.
+        if rules.specialist_id is None:
+            return RecipientResolution(
+                recipients=(), cut=(), rejected=(), skip_reason="No recipient: no AR specialist is assigned"
+            )
+        return resolve_internal_recipients([], users, specialist_id=rules.specialist_id)
     if action in INTERNAL_ACTIONS:
         return resolve_internal_recipients(
             rules.internal_ids, users, specialist_id=rules.specialist_id, suppressed=suppressed

@@ -22,3 +22,8 @@ def step_label(position: int, action: str, invoice_number: str | None) -> str:
     words = ACTION_WORDS.get(StepAction(action), action)
     target = f" for {invoice_number}" if invoice_number else ""
     return f"step {position + 1} ({words}){target}"
+
+
+def workflow_off(definition_name: str) -> str:
+    """What an enrollment of a switched-off workflow says while it waits."""
+    return f"Workflow '{definition_name}' is off: nothing is sent until it is switched on again"

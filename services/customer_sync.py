@@ -22,7 +22,7 @@ from models.repository import (
     load_organization,
 )
 from services.common import now, refresh_after_commit
-from services.enrollments import enroll_customer
+from services.enrollments import enroll_customer, reassign
 from services.errors import Conflict, Invalid
 from services.schemas.customers import ContactIn, CustomerCreate, SyncItem, SyncResult
 from services.unit_of_work import UnitOfWork
@@ -183,6 +183,7 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
     await uow.session.flush()
     known.update(created)
 
+    was_autopay = {x: c.autopay for x, c in known.items() if x not in created}
     result = SyncResult(created=0, updated=0, unchanged=0, items=[])
     for item in ordered:
         customer = known[item.external_id]
@@ -211,6 +212,11 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
     await refresh_enrollments_of(
         uow, [i.id for i in result.items if i.outcome == "updated"], "customer data synced"
     )
+    for sync_item in result.items:
+        if sync_item.external_id in was_autopay:
+            moved = known[sync_item.external_id]
+            note = await follow_autopay_switch(uow, moved, was_autopay[sync_item.external_id], actor)
+            sync_item.enrollment_note = note or sync_item.enrollment_note
 
     # Enrolled after the whole batch is written, parents first: a child sees its parent's enrollment.
     org = await load_organization(uow.session)
@@ -228,3 +234,26 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
         sync_item.enrolled_in = definition_id
     log.info("customers.synced", created=result.created, updated=result.updated, unchanged=result.unchanged)
     return result
+
+
+async def follow_autopay_switch(
+    uow: UnitOfWork, customer: Customer, was_autopay: bool, actor: User
+) -> str | None:
+    """A customer switched to auto-pay moves to the organization's auto-pay workflow, one switched
+    off it back to the default workflow (recorded as a reassign saying why). Returns why it did
+    not move, if it has a live enrollment that stays where it is."""
+    if customer.autopay == was_autopay:
+        return None
+    enrollment = await live_enrollment(uow.session, require_id(customer))
+    if enrollment is None:
+        return None
+    org = await load_organization(uow.session)
+    target = org.autopay_definition_id if customer.autopay else org.default_definition_id
+    why = "auto-pay switched on" if customer.autopay else "auto-pay switched off"
+    if target is None or target == enrollment.definition_id:
+        return None if target is not None else f"{why}, and no workflow is set for it"
+    definition = await uow.session.get(WorkflowDefinition, target)
+    if definition is None or not definition.enabled:
+        return f"{why}, but workflow {target} is disabled"
+    await reassign(uow, require_id(enrollment), target, actor, because=why)
+    return None

@@ -21,6 +21,7 @@ from services.customer_sync import (
     check_parent,
     check_specialists,
     contact_rows,
+    follow_autopay_switch,
     refresh_enrollments_of,
     set_fields,
     sync_customers,
@@ -57,9 +58,11 @@ async def create_customer(uow: UnitOfWork, request: CustomerCreate, actor: User)
     return await get_or_404(uow.session, Customer, result.items[0].id, "customer")
 
 
-async def update_customer(uow: UnitOfWork, customer_id: int, change: CustomerUpdate) -> Customer:
-    """A partial change; a running enrollment re-plans on it (auto-pay, parent, currency…)."""
+async def update_customer(uow: UnitOfWork, customer_id: int, change: CustomerUpdate, actor: User) -> Customer:
+    """A partial change; a running enrollment re-plans on it (parent, currency…), and moves
+    workflow when auto-pay is switched on or off."""
     customer = await get_or_404(uow.session, Customer, customer_id, "customer")
+    was_autopay = customer.autopay
     sent = change.model_dump(exclude_unset=True)
     if sent.get("specialist_id") is not None:
         await check_specialists(uow, {sent["specialist_id"]})
@@ -75,6 +78,7 @@ async def update_customer(uow: UnitOfWork, customer_id: int, change: CustomerUpd
         customer.updated_at = now()
         uow.session.add(customer)
         await refresh_enrollments_of(uow, [customer_id], "customer changed")
+        await follow_autopay_switch(uow, customer, was_autopay, actor)
     return customer
 
 

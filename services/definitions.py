@@ -214,13 +214,15 @@ async def _refresh_running(uow: UnitOfWork, definition: WorkflowDefinition, reas
 
 
 async def set_enabled(uow: UnitOfWork, definition_id: int, enabled: bool, actor: User) -> WorkflowDefinition:
-    """A disabled workflow takes no new enrollments; running ones go on."""
+    """A disabled workflow takes no new enrollments and its running ones wait, sending nothing;
+    enabled again, they resume where the schedule stands (the engine re-reads `enabled`)."""
     definition = await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
     if definition.enabled != enabled:
         definition.enabled = enabled
         definition.updated_at = now()
         definition.updated_by = actor.email
         uow.session.add(definition)
+        await _refresh_running(uow, definition, f"workflow switched {'on' if enabled else 'off'}")
     return definition
 
 

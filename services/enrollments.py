@@ -251,8 +251,11 @@ async def _check_successor(uow: UnitOfWork, enrollment: Enrollment, definition_i
         )
 
 
-async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User) -> Enrollment:
-    """Switch now, anchored today; the customer is then enrolled individually."""
+async def reassign(
+    uow: UnitOfWork, enrollment_id: int, definition_id: int, actor: User, *, because: str = ""
+) -> Enrollment:
+    """Switch now, anchored today; the customer is then enrolled individually. `because` says
+    why in the history when the switch follows from a change (auto-pay switched on or off)."""
     enrollment = await _live(uow, enrollment_id)
     definition = await enabled_definition(uow, definition_id)
     today = await org_today(uow.session)
@@ -263,7 +266,7 @@ async def reassign(uow: UnitOfWork, enrollment_id: int, definition_id: int, acto
         uow,
         enrollment,
         HistoryAction.WORKFLOW_REASSIGNED,
-        f"Reassigned to '{definition.name}' by {actor.email}",
+        f"Reassigned to '{definition.name}' by {actor.email}" + (f": {because}" if because else ""),
         actor,
         {"definition_id": definition_id},
     )

@@ -15,7 +15,8 @@ from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import StepAction
 from domain.pauses import pause_in_force
-from domain.schedules import timeline
+from domain.schedules import merge_description, timeline
+from domain.wording import workflow_off
 from models import Customer, Enrollment
 from models.base import require_id
 from models.metrics import customer_metrics
@@ -85,6 +86,7 @@ async def upcoming(
                 recipients_note=_note(resolution),
                 conditions_hold_today=evaluation.held,
                 conditions=evaluation.explanation,
+                merged=merge_description(occurrence) if occurrence.merged_positions else None,
             )
         )
     return TimelineOut(
@@ -93,5 +95,6 @@ async def upcoming(
         definition_name=definition.name,
         time_zone=org.time_zone,
         paused=pause_in_force(customer.paused, customer.paused_until, now()),
+        workflow_off=None if definition.enabled else workflow_off(definition.name),
         items=items,
     )

@@ -158,6 +158,14 @@ class EnrollmentWorkflow:
                 return plan.enrollment_state
             self._adopt_pause_from_database(plan)
 
+            if not plan.definition_enabled and workflow.patched(policies.PATCH_WAIT_WHILE_OFF):
+                # Switched OFF: nothing is sent and the cursor stays, so switching it ON again
+                # meets what passed meanwhile under the catch-up policy.
+                if self._should_continue_as_new():
+                    await self._continue_as_new()
+                await self._wait_while_off(plan)
+                continue
+
             if self._carried.pause is not None:
                 # A pause of years wakes weekly to re-read the truth: its runs stay bounded too.
                 if self._should_continue_as_new() and workflow.patched(policies.PATCH_PAUSED_RUNS_BOUNDED):
@@ -280,6 +288,20 @@ class EnrollmentWorkflow:
         candidates = [t for t in (pause.until, plan.next_at) if t is not None]
         wake_at = min(candidates) if candidates else None
         await self._timer.sleep_until(wake_at, f"Paused{wording.paused_until(plan, pause)}")
+        self._switched_since_timer = False
+
+    async def _wait_while_off(self, plan: PlanResult) -> None:
+        self._set_state(EnrollmentState.ACTIVE)
+        self._next_at = None
+        self._next_label = ""
+        self._details = wording.off_details(plan)
+        workflow.set_current_details(self._details)
+        # Wake at the next step anyway (and daily at most) to re-read `enabled`: a lost signal
+        # is caught up then.
+        wake_at = workflow.now() + policies.IDLE_REPLAN
+        if plan.next_at is not None:
+            wake_at = min(wake_at, plan.next_at)
+        await self._timer.sleep_until(wake_at, f"Workflow '{plan.definition_name}' is off")
         self._switched_since_timer = False
 
     async def _sleep_until_next(self, plan: PlanResult) -> None:

@@ -73,3 +73,5 @@ PATCH_ONE_SWITCH_PER_WAKE = "one-switch-per-wake"
 PATCH_PAUSED_RUNS_BOUNDED = "paused-continues-as-new"
 # A definition changed in Postgres without a signal (lost reassign) is adopted as a switch.
 PATCH_ADOPT_DEFINITION_FROM_DATABASE = "adopt-definition-from-database"
+# A workflow switched OFF in Postgres: its running enrollments wait and send nothing.
+PATCH_WAIT_WHILE_OFF = "wait-while-workflow-off"

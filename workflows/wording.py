@@ -8,6 +8,7 @@ from __future__ import annotations
 from temporalio import exceptions
 
 from activities.contracts import OccurrenceRef, PlanResult, PrepareResult, SendResult, missed_in_all
+from domain import wording as domain_wording
 from domain.enums import DeliveryStatus, EnrollmentState, HistoryAction
 from workflows.enrollment_types import PauseState
 
@@ -60,6 +61,11 @@ def running(plan: PlanResult) -> str:
 def paused_details(plan: PlanResult, pause: PauseState) -> str:
     until = paused_until(plan, pause)
     return f"Paused by {pause.actor}{until}: {pause.reason}. Nothing is sent while paused. {running(plan)}"
+
+
+def off_details(plan: PlanResult) -> str:
+    # "Waiting" first: what every settled enrollment's details begin with.
+    return f"Waiting: {domain_wording.workflow_off(plan.definition_name)}. {running(plan)}"
 
 
 def waiting_details(plan: PlanResult, last_skip_reason: str | None) -> str:

@@ -74,7 +74,7 @@ async def read_customer(customer_id: PathId, uow: UnitOfWorkDep, user: Reader) -
 async def update_customer(
     customer_id: PathId, change: CustomerUpdate, uow: UnitOfWorkDep, user: Manager
 ) -> CustomerOut:
-    return CustomerOut.model_validate(await service.update_customer(uow, customer_id, change))
+    return CustomerOut.model_validate(await service.update_customer(uow, customer_id, change, user))
 
 
 @router.get("/{customer_id}/contacts", summary="List a customer's contacts")

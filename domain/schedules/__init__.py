@@ -1,23 +1,33 @@
 """Schedules: when each step of a definition fires for an enrollment (pure, DST-correct)."""
 
-from domain.schedules.occurrences import monthly_weekday, occurrence_key, occurrences
+from domain.schedules.occurrences import (
+    REMINDER_ACTIONS,
+    merge_description,
+    monthly_weekday,
+    occurrence_key,
+    occurrences,
+)
 from domain.schedules.org_calendar import OrgCalendar, local_instant
 from domain.schedules.planning import ON_TIME_GRACE, Plan, is_exhausted, plan_next, timeline
 from domain.schedules.specs import (
     MAX_OFFSET_DAYS,
     MAX_STEPS,
+    PAYMENT_SOURCE_WORDS,
     EnrollmentContext,
     Frequency,
     InvoiceSpec,
     Occurrence,
     ScheduleSpec,
     StepSpec,
+    autopay_payment,
 )
 
 __all__ = [
     "MAX_OFFSET_DAYS",
     "MAX_STEPS",
     "ON_TIME_GRACE",
+    "PAYMENT_SOURCE_WORDS",
+    "REMINDER_ACTIONS",
     "EnrollmentContext",
     "Frequency",
     "InvoiceSpec",
@@ -26,8 +36,10 @@ __all__ = [
     "Plan",
     "ScheduleSpec",
     "StepSpec",
+    "autopay_payment",
     "is_exhausted",
     "local_instant",
+    "merge_description",
     "monthly_weekday",
     "occurrence_key",
     "occurrences",

@@ -6,11 +6,20 @@ import calendar as stdlib_calendar
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from domain.enums import DefinitionKind, FrequencyPeriod
+from domain.enums import DefinitionKind, FrequencyPeriod, StepAction
 from domain.schedules.org_calendar import MAX_NON_BUSINESS_RUN, OrgCalendar
-from domain.schedules.specs import EnrollmentContext, Frequency, InvoiceSpec, Occurrence, ScheduleSpec
+from domain.schedules.specs import (
+    EnrollmentContext,
+    Frequency,
+    InvoiceSpec,
+    Occurrence,
+    ScheduleSpec,
+    StepSpec,
+)
 
 FINITE_KINDS = frozenset({DefinitionKind.INVOICE, DefinitionKind.AUTOPAY, DefinitionKind.ASSIGNMENT})
+# What a customer reads as a reminder: two of them for one invoice on one day are one too many.
+REMINDER_ACTIONS = frozenset({StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL, StepAction.SMS})
 
 
 def occurrence_key(enrollment_id: int, step_id: int, invoice_id: int | None, local_date: date) -> str:
@@ -88,6 +97,36 @@ def _anchors(
                 yield _invoice_anchor(spec, ctx, invoice), invoice.id
 
 
+def merged_steps(
+    steps: tuple[StepSpec, ...], anchor: date, cal: OrgCalendar
+) -> tuple[list[tuple[StepSpec, date, date]], dict[int, tuple[int, ...]]]:
+    """The steps of one anchor (one invoice, or one date of a series) with their nominal and
+    business-day dates, minus the reminders merged away; and, per surviving step id, the
+    positions of the earlier reminders merged into it.
+
+    Two reminders whose nominal dates differ but that the shift puts on the same local day are
+    one reminder: the later step (by offset, then position) is performed, the earlier ones are
+    merged into it. Steps meant for the same day (same offset) are left alone, and so is every
+    action that is not a reminder (a task, a note, an internal notification).
+    """
+    dated = [(s, anchor + timedelta(days=s.offset_days)) for s in steps]
+    dated_local = [(s, nominal, cal.to_business_day(nominal)) for s, nominal in dated]
+    by_day: dict[date, list[tuple[StepSpec, date]]] = {}
+    for step, nominal, local in dated_local:
+        if step.action in REMINDER_ACTIONS:
+            by_day.setdefault(local, []).append((step, nominal))
+    dropped: set[int] = set()
+    merged: dict[int, tuple[int, ...]] = {}
+    for group in by_day.values():
+        survivor, survivor_nominal = group[-1]  # steps come ordered by (offset, position)
+        earlier = [s for s, nominal in group[:-1] if nominal != survivor_nominal]
+        if earlier:
+            dropped.update(s.id for s in earlier)
+            merged[survivor.id] = tuple(s.position for s in earlier)
+    kept = [(s, nominal, local) for s, nominal, local in dated_local if s.id not in dropped]
+    return kept, merged
+
+
 def candidates(
     spec: ScheduleSpec,
     ctx: EnrollmentContext,
@@ -108,11 +147,10 @@ def candidates(
     spread_key = str(ctx.enrollment_id)
     date_driven = spec.kind in (DefinitionKind.ASSIGNMENT, DefinitionKind.CUSTOMER)
     for anchor, invoice_id in _anchors(spec, ctx, cal, first, last, include_paused):
-        for step in spec.steps:
-            nominal = anchor + timedelta(days=step.offset_days)
+        kept, merged = merged_steps(spec.steps, anchor, cal)
+        for step, nominal, local in kept:
             if last is not None and nominal > last:
                 continue
-            local = cal.to_business_day(nominal)
             if (first is not None and local < first) or (last is not None and local > last):
                 continue
             if date_driven and local < ctx.anchor_date:
@@ -131,6 +169,7 @@ def candidates(
                 invoice_id=invoice_id,
                 action=step.action,
                 nominal_date=nominal,
+                merged_positions=merged.get(step.id, ()),
             )
 
 
@@ -164,3 +203,14 @@ def occurrences(
     found = [o for o in candidates(spec, ctx, cal, first=first, last=last) if after < o.at <= until]
     found.sort()
     return found
+
+
+def merge_description(occurrence: Occurrence) -> str:
+    """ "Step 2 merged into step 3: both fell on Mon 07 Dec 2026 after the business-day shift"."""
+    earlier = " and ".join(f"step {p + 1}" for p in occurrence.merged_positions)
+    both = "both" if len(occurrence.merged_positions) == 1 else "all"
+    day = occurrence.local_date.strftime("%a %d %b %Y")
+    return (
+        f"{earlier[0].upper()}{earlier[1:]} merged into step {occurrence.step_position + 1}: "
+        f"{both} fell on {day} after the business-day shift (weekends and holidays)"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from domain.enums import (
     AutopayAnchor,
@@ -78,13 +79,40 @@ class InvoiceSpec:
 
     def autopay_date(self, anchor: AutopayAnchor) -> date:
         """The day the auto-payment is taken: the scheduled date if known, else the customer's anchor."""
-        if self.scheduled_payment_date is not None:
-            return self.scheduled_payment_date
-        if anchor == AutopayAnchor.INVOICE_DATE:
-            return self.issue_date
-        if anchor == AutopayAnchor.DISCOUNT_END and self.discount_end_date is not None:
-            return self.discount_end_date
-        return self.due_date
+        return autopay_payment(self, anchor)[0]
+
+
+class AutopayDates(Protocol):
+    @property
+    def issue_date(self) -> date: ...
+    @property
+    def due_date(self) -> date: ...
+    @property
+    def discount_end_date(self) -> date | None: ...
+    @property
+    def scheduled_payment_date(self) -> date | None: ...
+
+
+# What an auto-payment date came from, in words a customer reads.
+PAYMENT_SOURCE_WORDS = {
+    "scheduled": "the scheduled payment date",
+    AutopayAnchor.INVOICE_DATE.value: "the invoice date",
+    AutopayAnchor.DUE_DATE.value: "the due date",
+    AutopayAnchor.DISCOUNT_END.value: "the end of the discount period",
+}
+
+
+def autopay_payment(invoice: AutopayDates, anchor: AutopayAnchor | str) -> tuple[date, str]:
+    """The day the auto-payment is taken and what it came from ("scheduled", or the anchor used):
+    the scheduled date if known, else the customer's anchor (the due date when the discount end
+    it names is unknown). The one rule the schedule and the message context share."""
+    if invoice.scheduled_payment_date is not None:
+        return invoice.scheduled_payment_date, "scheduled"
+    if anchor == AutopayAnchor.INVOICE_DATE:
+        return invoice.issue_date, AutopayAnchor.INVOICE_DATE.value
+    if anchor == AutopayAnchor.DISCOUNT_END and invoice.discount_end_date is not None:
+        return invoice.discount_end_date, AutopayAnchor.DISCOUNT_END.value
+    return invoice.due_date, AutopayAnchor.DUE_DATE.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +167,9 @@ class Occurrence:
     invoice_id: int | None = field(compare=False)
     action: StepAction = field(compare=False)
     nominal_date: date = field(compare=False)
+    # Positions of earlier reminders of the same invoice that the business-day shift put on
+    # this occurrence's day: they are not sent, this one speaks for them (rule: never two a day).
+    merged_positions: tuple[int, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:

@@ -3,11 +3,13 @@
 from domain.templates.context import (
     MAX_LISTED_INVOICES,
     OpenBalance,
+    PaymentView,
     RenderContext,
     balance_of,
     build_context,
+    payment_view,
 )
-from domain.templates.defaults import DEFAULT_TEMPLATES
+from domain.templates.defaults import AUTOPAY_TEMPLATES, DEFAULT_TEMPLATES, default_autopay_slug
 from domain.templates.errors import (
     TemplateError,
     TemplateRenderError,
@@ -29,6 +31,7 @@ from domain.templates.rendering import (
 from domain.templates.samples import sample_context
 
 __all__ = [
+    "AUTOPAY_TEMPLATES",
     "DEFAULT_TEMPLATES",
     "MAX_LISTED_INVOICES",
     "MAX_OUTPUT_CHARS",
@@ -36,6 +39,7 @@ __all__ = [
     "MAX_SOURCE_CHARS",
     "MAX_SUBJECT_CHARS",
     "OpenBalance",
+    "PaymentView",
     "RenderContext",
     "RenderedMessage",
     "TemplateError",
@@ -47,6 +51,8 @@ __all__ = [
     "balance_of",
     "build_context",
     "clean_subject",
+    "default_autopay_slug",
+    "payment_view",
     "render_message",
     "sample_context",
     "validate_template",

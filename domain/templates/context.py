@@ -17,6 +17,7 @@ from babel.dates import format_date
 from domain.conditions import Metrics
 from domain.invoices import is_listed, is_owed
 from domain.money import check_locale, format_money, quantize
+from domain.schedules.specs import PAYMENT_SOURCE_WORDS, AutopayDates, autopay_payment
 
 
 class OrganizationLike(Protocol):
@@ -147,6 +148,27 @@ class TotalsView:
 
 
 @dataclass(frozen=True, slots=True)
+class PaymentView:
+    """An auto-payment: the day it is taken and what that day came from (`payment.source_text`)."""
+
+    day: date
+    date_text: str
+    source: str  # "scheduled", "invoice_date", "due_date" or "discount_end"
+    source_text: str  # "the due date", ...
+
+
+def payment_view(invoice: AutopayDates, anchor: str, locale: str = "en_US") -> PaymentView:
+    """The auto-payment of `invoice` for a customer anchored on `anchor` (the schedule's rule)."""
+    day, source = autopay_payment(invoice, anchor)
+    return PaymentView(
+        day=day,
+        date_text=str(format_date(day, "long", locale=check_locale(locale or "en_US"))),
+        source=source,
+        source_text=PAYMENT_SOURCE_WORDS[source],
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class RenderContext:
     organization: OrganizationView
     customer: CustomerView
@@ -157,6 +179,8 @@ class RenderContext:
     specialist: PersonView | None
     as_of: date
     as_of_text: str
+    # Auto-pay messages only: when the payment of the step's invoice is taken, and why that day.
+    payment: PaymentView | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The template's top-level variables."""
@@ -279,6 +303,7 @@ def build_context(
     specialist: PersonLike | None = None,
     totals: Metrics | None = None,
     balance: OpenBalance | None = None,
+    payment: PaymentView | None = None,
 ) -> RenderContext:
     """The context of one message on `as_of` (the organization's local date).
 
@@ -318,4 +343,5 @@ def build_context(
         specialist=_person(specialist),
         as_of=as_of,
         as_of_text=str(format_date(as_of, "long", locale=locale)),
+        payment=payment,
     )

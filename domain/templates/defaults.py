@@ -99,6 +99,74 @@ def _email(
 
 _QUESTIONS = "If you have any question about {% if invoice %}this invoice{% else %}your account{% endif %}, simply reply to this email and we will be glad to help."
 
+_PAYMENT_DAY = "{% if payment %}{{ payment.date_text }}{% elif invoice %}{{ invoice.due_date_text }}{% else %}the scheduled date{% endif %}"
+_PAYMENT_SOURCE = (
+    "{% if payment and payment.source != 'scheduled' %} ({{ payment.source_text }} of the invoice){% endif %}"
+)
+_AUTOPAY_AMOUNT = "{% if invoice %}{{ invoice.balance_due_text }} for invoice {{ invoice.number }}{% else %}{{ totals.outstanding_text }}{% endif %}"
+
+# Auto-pay customers are never chased: they are told when their payment is taken, that it was,
+# or that it failed and what to do.
+AUTOPAY_TEMPLATES: dict[str, TemplateSource] = {
+    "autopay_upcoming_payment": _email(
+        "Auto-pay: upcoming payment notice",
+        "Upcoming automatic payment{% if invoice %} for invoice {{ invoice.number }}{% endif %} on "
+        + _PAYMENT_DAY,
+        [
+            "This is to let you know that your automatic payment of "
+            + _AUTOPAY_AMOUNT
+            + " will be taken on "
+            + _PAYMENT_DAY
+            + _PAYMENT_SOURCE
+            + ".",
+            "There is nothing you need to do. If your payment details have changed, please reply to this email before that date.",
+        ],
+        table="without_invoice",
+        pdf=True,
+    ),
+    "autopay_payment_taken": _email(
+        "Auto-pay: payment taken",
+        "Automatic payment{% if invoice %} for invoice {{ invoice.number }}{% endif %} taken on "
+        + _PAYMENT_DAY,
+        [
+            "Your automatic payment of "
+            + _AUTOPAY_AMOUNT
+            + " is taken today, "
+            + _PAYMENT_DAY
+            + _PAYMENT_SOURCE
+            + ".",
+            "Thank you. " + _QUESTIONS,
+        ],
+        table="without_invoice",
+    ),
+    "autopay_payment_failed": _email(
+        "Auto-pay: payment failed",
+        "Your automatic payment{% if invoice %} for invoice {{ invoice.number }}{% endif %} did not go through",
+        [
+            "The automatic payment of "
+            + _AUTOPAY_AMOUNT
+            + " planned for "
+            + _PAYMENT_DAY
+            + _PAYMENT_SOURCE
+            + " has not reached us.",
+            "Please check your payment details, or pay by another means, and reply to this email if you need help.",
+        ],
+        table="without_invoice",
+        pdf=True,
+    ),
+}
+
+
+def default_autopay_slug(offset_days: int) -> str:
+    """An auto-pay step without a template: before the payment date the notice, on it the
+    confirmation, after it (the invoice is still open) the failure."""
+    if offset_days < 0:
+        return "autopay_upcoming_payment"
+    if offset_days == 0:
+        return "autopay_payment_taken"
+    return "autopay_payment_failed"
+
+
 DEFAULT_TEMPLATES: dict[str, TemplateSource] = {
     "reminder_before_due": _email(
         "Reminder before the due date",
@@ -213,3 +281,4 @@ DEFAULT_TEMPLATES: dict[str, TemplateSource] = {
         ),
     ),
 }
+DEFAULT_TEMPLATES.update(AUTOPAY_TEMPLATES)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from domain.templates.context import RenderContext, build_context
+from domain.templates.context import RenderContext, build_context, payment_view
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +39,8 @@ class _Invoice:
     collection_status: str = "in_collection"
     paused: bool = False
     pdf_url: str | None = None
+    discount_end_date: date | None = None
+    scheduled_payment_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,9 @@ class _Person:
     email: str | None
 
 
-def sample_context(as_of: date = date(2026, 12, 2), *, with_invoice: bool = True) -> RenderContext:
+def sample_context(
+    as_of: date = date(2026, 12, 2), *, with_invoice: bool = True, with_payment: bool = True
+) -> RenderContext:
     """Two open invoices (one 10 days overdue, one due in 10 days) and a paused one that only
     counts in the totals; the overdue one is the step's invoice unless `with_invoice` is False
     (customer-level steps such as statements have none)."""
@@ -85,4 +89,6 @@ def sample_context(as_of: date = date(2026, 12, 2), *, with_invoice: bool = True
         invoice=invoices[0] if with_invoice else None,
         contact=_Person("Jane Payables", "ap@globex.example"),
         specialist=_Person("Sam Specialist", "sam@acme.example"),
+        # An auto-pay message's payment: the overdue invoice's, on its due date.
+        payment=payment_view(invoices[0], "due_date") if with_invoice and with_payment else None,
     )

@@ -81,4 +81,8 @@ async def message_context(
         contact=None,
         specialist=specialist,
         as_of=today,
+        # An auto-pay customer's invoice message says when its payment is taken, and why then.
+        payment=tpl.payment_view(invoice, customer.autopay_anchor, customer.locale)
+        if customer.autopay and invoice is not None
+        else None,
     )

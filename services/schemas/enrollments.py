@@ -120,6 +120,9 @@ class TimelineItem(Response):
     recipients_note: str | None = Field(description="Why nobody, or who was cut")
     conditions_hold_today: bool
     conditions: str = Field(description="The conditions with today's values")
+    merged: str | None = Field(
+        default=None, description="Earlier reminders the business-day shift merged into this one"
+    )
 
 
 class TimelineOut(Response):
@@ -128,4 +131,7 @@ class TimelineOut(Response):
     definition_name: str
     time_zone: str
     paused: bool = Field(description="The customer is paused: nothing is sent until resumed")
+    workflow_off: str | None = Field(
+        default=None, description="Set when the workflow is switched off: nothing is sent until it is on"
+    )
     items: list[TimelineItem]

@@ -255,7 +255,11 @@ def test_customer_emails_and_statements_go_to_communication_contacts_then_the_wo
 
 def test_internal_notifications_go_to_the_specialist_first_then_the_workflows_internal_users() -> None:
     assert _addresses(StepAction.INTERNAL_NOTIFICATION) == ["sam@ar.example", "mia@ar.example"]
-    assert _addresses(StepAction.NOTIFY_SPECIALIST) == ["sam@ar.example", "mia@ar.example"]
+
+
+def test_notify_specialist_goes_to_the_assigned_ar_specialist_only() -> None:
+    assert _addresses(StepAction.NOTIFY_SPECIALIST) == ["sam@ar.example"]
+    assert _RULES.user_ids(StepAction.NOTIFY_SPECIALIST) == [7]
 
 
 def test_sms_goes_to_the_communication_contacts_phones() -> None:

@@ -42,6 +42,9 @@ def test_default_set_covers_the_cadence() -> None:
         "customer_statement",
         "internal_notification",
         "sms_reminder",
+        "autopay_upcoming_payment",
+        "autopay_payment_taken",
+        "autopay_payment_failed",
     }
 
 
