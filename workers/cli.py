@@ -97,10 +97,12 @@ def api() -> None:
     import uvicorn
 
     from api.app import create_app
+    from workers.startup import connect_temporal
 
     settings = _require_services()
     asyncio.run(_preflight(settings))
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+    app = create_app(settings, connect=connect_temporal)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
 
 
 @app.command("seed-demo")
