@@ -125,10 +125,9 @@ def test_the_namespace_job_registers_the_search_attributes_the_workflow_upserts(
     from workflows.search_attributes import ALL_KEYS
 
     script = _mounted_script("temporal-namespace")
-    declared = dict(
-        spec.split("=")
-        for spec in shlex.split(re.search(r'ATTRIBUTES="([^"]+)"', script)[1])  # type: ignore[index]
-    )
+    listed = re.search(r'ATTRIBUTES="([^"]+)"', script)
+    assert listed is not None
+    declared = dict(spec.partition("=")[::2] for spec in shlex.split(listed[1]))
     types = {"KEYWORD": "Keyword", "DATETIME": "Datetime", "TEXT": "Text", "INT": "Int"}
     assert declared == {key.name: types[key.indexed_value_type.name] for key in ALL_KEYS}
     assert "temporal operator namespace create" in script
