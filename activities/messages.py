@@ -6,7 +6,7 @@ Recipients and rendering are the domain's rules; this module only gathers their 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -14,18 +14,20 @@ from temporalio.exceptions import ApplicationError
 
 from domain import recipients as rcp
 from domain import templates as tpl
+from domain.communications import nothing_owed_reason
 from domain.enums import Channel, StepAction
 from models import (
     Customer,
     Invoice,
     OrganizationSettings,
     Template,
-    User,
     WorkflowDefinition,
     WorkflowStep,
 )
 from models.base import require_id
 from models.repository import active_internal_users, contact_infos
+from models.repository.hierarchy import bill_to_customer
+from models.repository.messages import message_context
 
 
 @dataclass
@@ -91,15 +93,25 @@ async def draft_message(
     definition: WorkflowDefinition,
     step: WorkflowStep,
     invoice: Invoice | None,
-    invoices: list[Invoice],
-    as_of: datetime,
-    balance: tpl.OpenBalance | None = None,
     today: date,
 ) -> MessageDraft:
     action = StepAction(step.action)
     channel = Channel.SMS if action == StepAction.SMS else Channel.EMAIL
     draft = MessageDraft(channel=channel.value)
-    specialist = await session.get(User, customer.specialist_id) if customer.specialist_id else None
+
+    # The same context the template preview shows (one function builds both).
+    context = await message_context(
+        session,
+        org=org,
+        customer=customer,
+        today=today,
+        invoice=invoice,
+    )
+    nothing_owed = nothing_owed_reason(action, context, step.parameters)
+    if nothing_owed is not None:
+        draft.skip_reason = nothing_owed
+        draft.details["nothing_owed"] = True
+        return draft
 
     resolution = await _resolve(session, action, customer, definition)
     draft.details["recipients_cut"] = [r.email for r in resolution.cut]
@@ -114,16 +126,6 @@ async def draft_message(
     ]
 
     source = await _template_source(session, action, step)
-    context = tpl.build_context(
-        org,
-        customer,
-        invoices,  # the ones to list; `balance` sums all of them (paused ones count, unlisted)
-        invoice=invoice,
-        balance=balance,
-        contact=None,
-        specialist=specialist,
-        as_of=today,
-    )
     try:
         rendered = tpl.render_message(source, context)
     except tpl.TemplateError as err:
@@ -147,7 +149,9 @@ async def _resolve(
         definition.additional_recipients, definition.internal_recipients, customer.specialist_id
     )
     users = await active_internal_users(session, rules.user_ids(action))
-    contacts = [] if action in rcp.INTERNAL_ACTIONS else await contact_infos(session, require_id(customer))
+    # A bill-to-parent child's messages go to the contacts of the customer billed for it.
+    billed = customer if action in rcp.INTERNAL_ACTIONS else await bill_to_customer(session, customer)
+    contacts = [] if action in rcp.INTERNAL_ACTIONS else await contact_infos(session, require_id(billed))
     resolution = rcp.recipients_for(action, rules, contacts, users)
     if resolution is None:
         raise ApplicationError(f"a {action} step sends no message", type="NotAMessage", non_retryable=True)

@@ -25,11 +25,11 @@ from activities.liveness import not_live_reason
 from activities.messages import MessageDraft, draft_message
 from domain.conditions import evaluate, parse_conditions
 from domain.deliveries import REACHED, delivery_key
-from domain.enums import DeliveryStatus, InvoiceStatus, StepAction, TaskStatus
-from domain.invoices import out_of_cadence_reason
+from domain.enums import CollectionStatus, DeliveryStatus, StepAction, TaskStatus
+from domain.hierarchy import billed_elsewhere_reason
+from domain.invoices import collection_words, out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.schedules import ON_TIME_GRACE
-from domain.templates import MAX_LISTED_INVOICES
 from models import Customer, Delivery, Invoice, User, WorkflowStep
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
@@ -37,14 +37,13 @@ from models.metrics import customer_metrics
 from models.repository import (
     create_task_once,
     delivery_by_key,
-    listed_invoices,
     load_customer,
     load_definition,
     load_enrollment,
     load_organization,
-    open_balance,
     open_invoices,
 )
+from models.repository.hierarchy import bill_to_customer
 
 log = structlog.get_logger("arcadence.prepare")
 
@@ -119,8 +118,15 @@ class PreparationActivities:
 
         action = StepAction(step.action)
         if action in MESSAGE_ACTIONS:
-            invoices = await listed_invoices(session, require_id(customer), MAX_LISTED_INVOICES)
-            balance = await open_balance(session, require_id(customer), customer.currency, today)
+            billed = await bill_to_customer(session, customer)
+            elsewhere = billed_elsewhere_reason(
+                action,
+                invoice_level=invoice is not None,
+                customer_name=customer.name,
+                bill_to_name=billed.name if billed.id != customer.id else None,
+            )
+            if elsewhere:
+                return skipped(elsewhere, met, bill_to_customer_id=billed.id)
             draft = await draft_message(
                 session,
                 org=org,
@@ -128,9 +134,6 @@ class PreparationActivities:
                 definition=definition,
                 step=step,
                 invoice=invoice,
-                invoices=invoices,
-                balance=balance,
-                as_of=request.as_of,
                 today=today,
             )
             if draft.skip_reason:
@@ -164,7 +167,13 @@ def _late(request: PrepareInput, zone: str) -> str:
 def _invoice_out_of_cadence(invoice: Invoice | None) -> str | None:
     if invoice is None:
         return "the invoice no longer exists"
-    return out_of_cadence_reason(invoice.number, invoice.status, invoice.balance_due, paused=invoice.paused)
+    return out_of_cadence_reason(
+        invoice.number,
+        invoice.status,
+        invoice.balance_due,
+        paused=invoice.paused,
+        collection_status=invoice.collection_status,
+    )
 
 
 async def _create_delivery(
@@ -259,13 +268,7 @@ async def _perform(
     if action == StepAction.NOTE:
         return f"Note: {params.get('text') or 'reached this step'}"
     if action == StepAction.SET_INVOICE_STATUS:
-        status = InvoiceStatus(str(params.get("status", InvoiceStatus.ON_HOLD)))
-        targets = [invoice] if invoice is not None else await open_invoices(session, require_id(customer))
-        for target in targets:
-            target.status = status
-            session.add(target)
-        numbers = ", ".join(t.number for t in targets) or "no open invoice"
-        return f"Invoice status set to {status}: {numbers}"
+        return await _set_collection_status(session, request, customer, invoice, params)
     if action == StepAction.ASSIGN_SPECIALIST:
         user_id = params.get("user_id")
         user = await session.get(User, int(user_id)) if user_id is not None else None
@@ -280,3 +283,42 @@ async def _perform(
         session.add(locked)
         return f"AR specialist set to {user.name}"
     raise ApplicationError(f"unsupported action {action}", type="NonRetryable", non_retryable=True)
+
+
+async def _set_collection_status(
+    session: AsyncSession,
+    request: PrepareInput,
+    customer: Customer,
+    invoice: Invoice | None,
+    params: dict[str, Any],
+) -> str:
+    """arcadence's own collection status (never the sync's `status`, which the next sync would
+    undo); on a customer-level step, paused invoices are left as a person set them."""
+    raw = str(params.get("status", CollectionStatus.ON_HOLD))
+    try:
+        status = CollectionStatus(raw)
+    except ValueError:
+        raise ApplicationError(
+            f"set_invoice_status: unknown collection status '{raw}'", type="NonRetryable", non_retryable=True
+        ) from None
+    if invoice is not None:
+        targets, paused = [invoice], []
+    else:
+        owed = await open_invoices(session, require_id(customer))
+        targets = [i for i in owed if not i.paused]
+        paused = [i for i in owed if i.paused]
+    changed = [t for t in targets if t.collection_status != status]
+    for target in changed:
+        target.collection_status = status.value
+        target.updated_at = request.as_of
+        session.add(target)
+    words = collection_words(status)
+    if not targets:
+        summary = f"Collection status not set to {words}: no open invoice"
+    else:
+        summary = f"Collection status set to {words}: " + ", ".join(t.number for t in changed or targets)
+        if not changed:
+            summary += " (already so)"
+    if paused:
+        summary += f"; paused invoices left as they were: {', '.join(p.number for p in paused)}"
+    return summary

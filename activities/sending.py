@@ -11,7 +11,6 @@ import asyncio
 from datetime import datetime
 from typing import Any
 
-import httpx
 import structlog
 from sqlalchemy.exc import DBAPIError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +30,7 @@ from activities.channels.base import (
     SmsMessage,
 )
 from activities.contracts import CloseDeliveryInput, SendInput, SendResult
+from activities.documents import DocumentFetcher, DocumentRefused, DocumentUnavailable
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
 from domain.deliveries import is_settled
@@ -58,37 +58,42 @@ async def _not_live_reason(session: AsyncSession, delivery: Delivery) -> str | N
     return not_live_reason(enrollment)
 
 
-MAX_PDF_BYTES = 10 * 1024 * 1024
 # How long a send keeps trying to record a provider's acceptance while Postgres is unreachable
 # (the attempt itself may run 2 min: workflows.policies.SEND_ATTEMPT).
 MARK_PATIENCE_S = 30.0
 
 
-async def _invoice_pdf(invoice: Invoice) -> tuple[Attachment, ...]:
-    """The invoice's PDF, fetched before anything is sent (a failure here sends nothing)."""
+async def _invoice_pdf(documents: DocumentFetcher, invoice: Invoice) -> tuple[Attachment, ...]:
+    """The invoice's PDF, fetched before anything is sent: a reminder that promises the PDF is
+    not sent without it (refused: the step fails with the reason; unreachable: retried)."""
     assert invoice.pdf_url is not None
     try:
-        async with httpx.AsyncClient(timeout=15.0, follow_redirects=True) as http:
-            response = await http.get(invoice.pdf_url)
-            response.raise_for_status()
-    except httpx.HTTPError as err:
+        document = await documents.fetch_pdf(invoice.pdf_url)
+    except DocumentRefused as err:
+        raise ProviderRejected("invoice-pdf", f"the PDF of {invoice.number} was refused: {err}") from err
+    except DocumentUnavailable as err:
         raise ProviderUnavailable(
-            "invoice-pdf", f"could not fetch the PDF of {invoice.number}: {err}"
+            "invoice-pdf", f"the PDF of {invoice.number} could not be fetched: {err}"
         ) from err
-    if len(response.content) > MAX_PDF_BYTES:
-        raise ProviderRejected("invoice-pdf", f"the PDF of {invoice.number} is over 10 MB")
     return (
         Attachment(
-            filename=f"{invoice.number}.pdf", content_type="application/pdf", content=response.content
+            filename=f"{invoice.number}.pdf", content_type=document.content_type, content=document.content
         ),
     )
 
 
 class SendingActivities:
-    def __init__(self, session_factory: SessionFactory, email: EmailChannel, sms: SmsChannel) -> None:
+    def __init__(
+        self,
+        session_factory: SessionFactory,
+        email: EmailChannel,
+        sms: SmsChannel,
+        documents: DocumentFetcher | None = None,
+    ) -> None:
         self._sessions = session_factory
         self._email = email
         self._sms = sms
+        self._documents = documents or DocumentFetcher()
 
     @activity.defn(name="send")
     @missing_rows_are_final
@@ -191,7 +196,9 @@ class SendingActivities:
         async with self._sessions() as session:
             org = await load_organization(session)
             invoice = await session.get(Invoice, delivery.invoice_id) if delivery.invoice_id else None
-        attachments = await _invoice_pdf(invoice) if invoice is not None and invoice.pdf_url else ()
+        attachments = (
+            await _invoice_pdf(self._documents, invoice) if invoice is not None and invoice.pdf_url else ()
+        )
         attached = [
             {"filename": a.filename, "content_type": a.content_type, "size": len(a.content or b"")}
             for a in attachments

@@ -39,6 +39,10 @@ class Metrics:
     overdue: Decimal
     consolidated_outstanding: Decimal
     consolidated_overdue: Decimal
+    # Open invoices of the customer (or its hierarchy) in other currencies: not in the figures
+    # above, since arcadence holds no conversion rates; the explanation says so.
+    other_currency_count: int = 0
+    other_currencies: tuple[str, ...] = ()
 
     def value_of(self, metric: ConditionMetric) -> Decimal:
         if metric == ConditionMetric.OUTSTANDING:
@@ -74,6 +78,8 @@ class ConditionResult:
 @dataclass(frozen=True, slots=True)
 class Evaluation:
     results: tuple[ConditionResult, ...]
+    # Said after the results: what the figures left out (invoices in other currencies).
+    note: str = ""
 
     @property
     def held(self) -> bool:
@@ -83,7 +89,20 @@ class Evaluation:
     def explanation(self) -> str:
         if not self.results:
             return "No conditions"
-        return "; ".join(r.explanation for r in self.results)
+        said = "; ".join(r.explanation for r in self.results)
+        return f"{said} ({self.note})" if self.note else said
+
+
+def other_currencies_note(metrics: Metrics) -> str:
+    """In words: which open invoices the figures left out, and why (no conversion rates)."""
+    if not metrics.other_currency_count:
+        return ""
+    count = metrics.other_currency_count
+    which = "invoice" if count == 1 else "invoices"
+    return (
+        f"{count} open {which} in {', '.join(metrics.other_currencies)} left out: amounts are compared "
+        f"in {metrics.currency}, the customer's home currency, and other currencies are not converted"
+    )
 
 
 def _show(metric: ConditionMetric, amount: Decimal, currency: str) -> str:
@@ -109,7 +128,7 @@ def evaluate(conditions: Sequence[Condition], metrics: Metrics) -> Evaluation:
         results.append(
             ConditionResult(condition=condition, actual=actual, held=held, explanation=explanation)
         )
-    return Evaluation(results=tuple(results))
+    return Evaluation(results=tuple(results), note=other_currencies_note(metrics))
 
 
 _FIELDS = frozenset({"metric", "operator", "value"})
@@ -174,7 +193,8 @@ def compute_metrics(
     """Reference implementation of the SQL metrics (models/metrics.py), for tests to compare.
 
     An invoice counts while it is not paid, void or written off and has a balance, in the home
-    currency (amounts in other currencies are not converted). Paused invoices still count: a
+    currency (amounts in other currencies are not converted: they are counted apart, and the
+    condition explanation says they were left out). Paused invoices still count: a
     pause stops messages, not the debt. Overdue means due strictly before `as_of`.
     """
     check_currency(currency)
@@ -192,10 +212,17 @@ def compute_metrics(
 
     outstanding, overdue = totals(own)
     sub_outstanding, sub_overdue = totals(descendants)
+    foreign = [
+        i
+        for i in (*own, *descendants)
+        if is_owed(i.status, i.balance_due) and i.currency is not None and i.currency != currency
+    ]
     return Metrics(
         currency=currency,
         outstanding=outstanding,
         overdue=overdue,
         consolidated_outstanding=outstanding + sub_outstanding,
         consolidated_overdue=overdue + sub_overdue,
+        other_currency_count=len(foreign),
+        other_currencies=tuple(sorted({i.currency for i in foreign if i.currency is not None})),
     )

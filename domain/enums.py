@@ -24,6 +24,13 @@ class AutopayAnchor(StrEnum):
     DISCOUNT_END = "discount_end"
 
 
+class BillingLevel(StrEnum):
+    """Whom a bill-to-parent child is billed to: its direct parent, or the root of its hierarchy."""
+
+    IMMEDIATE = "immediate"
+    TOP = "top"
+
+
 class InvoiceStatus(StrEnum):
     OPEN = "open"
     PAID = "paid"
@@ -31,6 +38,15 @@ class InvoiceStatus(StrEnum):
     DISPUTED = "disputed"
     ON_HOLD = "on_hold"
     WRITTEN_OFF = "written_off"
+
+
+class CollectionStatus(StrEnum):
+    """arcadence's own collection state of an invoice, set by people and steps, never by a sync."""
+
+    IN_COLLECTION = "in_collection"
+    ON_HOLD = "on_hold"
+    DISPUTED = "disputed"
+    PROMISED = "promised"
 
 
 class DefinitionKind(StrEnum):
@@ -143,6 +159,7 @@ class HistoryAction(StrEnum):
     CUSTOMER_RESUMED = "customer_resumed"
     INVOICE_PAUSED = "invoice_paused"
     INVOICE_RESUMED = "invoice_resumed"
+    COLLECTION_STATUS_SET = "collection_status_set"
     TASK_COMPLETED = "task_completed"
     # The provider's webhooks.
     DELIVERY_CONFIRMED = "delivery_confirmed"

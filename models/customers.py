@@ -8,7 +8,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Tex
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field, SQLModel
 
-from domain.enums import AutopayAnchor
+from domain.enums import AutopayAnchor, BillingLevel
 from models.base import enum_check, timestamptz, utcnow
 
 
@@ -16,6 +16,7 @@ class Customer(SQLModel, table=True):
     __tablename__ = "customer"
     __table_args__ = (
         enum_check("autopay_anchor", AutopayAnchor, "autopay_anchor"),
+        enum_check("billing_level", BillingLevel, "billing_level"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         CheckConstraint("NOT bill_to_parent OR parent_id IS NOT NULL", name="bill_to_parent_needs_parent"),
@@ -32,6 +33,11 @@ class Customer(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("customer.id", ondelete="RESTRICT"), nullable=True, index=True),
     )
     bill_to_parent: bool = Field(default=False)
+    # Only read when bill_to_parent is set: billed to the direct parent, or to the hierarchy's root.
+    billing_level: str = Field(
+        default=BillingLevel.IMMEDIATE.value,
+        sa_column=Column(String(16), nullable=False, server_default=BillingLevel.IMMEDIATE.value),
+    )
     autopay: bool = Field(default=False)
     autopay_anchor: str = Field(default=AutopayAnchor.DUE_DATE.value, max_length=16)
     specialist_id: int | None = Field(

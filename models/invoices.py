@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
-from domain.enums import InvoiceStatus
+from domain.enums import CollectionStatus, InvoiceStatus
 from models.base import enum_check, money_column, non_negative, timestamptz, utcnow
 
 
@@ -16,6 +16,7 @@ class Invoice(SQLModel, table=True):
     __tablename__ = "invoice"
     __table_args__ = (
         enum_check("status", InvoiceStatus, "status"),
+        enum_check("collection_status", CollectionStatus, "collection_status"),
         non_negative("total"),
         non_negative("balance_due"),
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
@@ -37,6 +38,12 @@ class Invoice(SQLModel, table=True):
     discount_end_date: date | None = None
     scheduled_payment_date: date | None = None
     status: str = Field(default=InvoiceStatus.OPEN.value, max_length=16)
+    # arcadence's own collection state: set by people and steps, never written by a sync.
+    collection_status: str = Field(
+        default=CollectionStatus.IN_COLLECTION.value,
+        max_length=16,
+        sa_column_kwargs={"server_default": CollectionStatus.IN_COLLECTION.value},
+    )
     paused: bool = Field(default=False)
     pdf_url: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,13 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_base_url: str | None = None
 
+    # Invoice PDFs are fetched from public addresses only; an organization whose document server is
+    # on its private network lists that network here (comma-separated CIDR blocks).
+    pdf_allowed_networks: str = Field(
+        default="",
+        description="Comma-separated CIDR blocks invoice PDFs may come from besides public addresses.",
+    )
+
     # Defaults for a new organization (the organization row is the truth afterwards).
     default_time_zone: str = "America/New_York"
 
@@ -104,6 +112,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("pdf_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{item!r} is not a CIDR block (e.g. 10.20.0.0/16)") from exc
+        return value
+
+    @property
+    def pdf_networks(self) -> list[str]:
+        return [part.strip() for part in self.pdf_allowed_networks.split(",") if part.strip()]
 
     @field_validator("temporal_address")
     @classmethod

@@ -28,7 +28,16 @@ from services.schemas.customers import ContactIn, CustomerCreate, SyncItem, Sync
 from services.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("arcadence.api")
-SYNCED_FIELDS = ("name", "currency", "locale", "bill_to_parent", "autopay", "autopay_anchor", "specialist_id")
+SYNCED_FIELDS = (
+    "name",
+    "currency",
+    "locale",
+    "bill_to_parent",
+    "billing_level",
+    "autopay",
+    "autopay_anchor",
+    "specialist_id",
+)
 
 
 async def check_parent(uow: UnitOfWork, customer: Customer, parent: Customer | None) -> None:

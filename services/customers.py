@@ -33,7 +33,16 @@ from workflows.enrollment_types import PauseSignal, ResumeSignal
 
 log = structlog.get_logger("arcadence.api")
 MAX_PAUSE = timedelta(days=3653)
-PLAIN_FIELDS = ("name", "currency", "locale", "bill_to_parent", "autopay", "autopay_anchor", "specialist_id")
+PLAIN_FIELDS = (
+    "name",
+    "currency",
+    "locale",
+    "bill_to_parent",
+    "billing_level",
+    "autopay",
+    "autopay_anchor",
+    "specialist_id",
+)
 
 
 async def create_customer(uow: UnitOfWork, request: CustomerCreate, actor: User) -> Customer:

@@ -154,7 +154,8 @@ async def _children_follow(
     uow: UnitOfWork, parent: Customer, definition: WorkflowDefinition, actor: str, today: date
 ) -> int:
     """Move the live, not individually enrolled enrollments of bill-to-parent descendants to the
-    parent's new workflow (an auto-pay child stays out of a dunning workflow)."""
+    parent's new workflow, and enroll those with no live enrollment at all in it (an auto-pay
+    child stays out of a dunning workflow)."""
     moved, queue, seen = 0, [parent.id], {parent.id}
     while queue:
         parent_id = queue.pop()
@@ -163,10 +164,16 @@ async def _children_follow(
             if child.id in seen or child.id is None:
                 continue
             seen.add(child.id)
-            enrollment = await live_enrollment(uow.session, child.id, lock=True)
-            if enrollment is None or enrollment.individually_enrolled:
-                continue
             if child.autopay and definition.kind != DefinitionKind.AUTOPAY:
+                continue
+            enrollment = await live_enrollment(uow.session, child.id, lock=True)
+            if enrollment is None:
+                # No live enrollment of its own: it follows the parent (its own descendants too,
+                # through this enrollment's own walk).
+                await enroll_customer(uow, child, require_id(definition), actor, individually=False)
+                moved += 1
+                continue
+            if enrollment.individually_enrolled:
                 continue
             queue.append(child.id)
             if enrollment.definition_id == definition.id:

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from domain.enums import HistoryAction, InvoiceStatus
+from domain.invoices import collection_words
 from models import Customer, Invoice, User
 from models.base import require_id
 from models.history import write_history
@@ -19,6 +20,7 @@ from services.common import get_or_404, now
 from services.customer_sync import refresh_enrollments_of
 from services.errors import Conflict, Invalid
 from services.schemas.invoices import (
+    CollectionStatusIn,
     InvoiceCreate,
     InvoiceIn,
     InvoiceSyncItem,
@@ -161,6 +163,36 @@ async def set_invoice_pause(uow: UnitOfWork, invoice_id: int, paused: bool, acto
         occurred_at=now(),
     )
     await refresh_enrollments_of(uow, [invoice.customer_id], f"invoice {invoice.number} {verb}")
+    return invoice
+
+
+async def set_collection_status(
+    uow: UnitOfWork, invoice_id: int, request: CollectionStatusIn, actor: User
+) -> Invoice:
+    """arcadence's own collection status, set by a person; a sync never writes it back."""
+    invoice = await get_or_404(uow.session, Invoice, invoice_id, "invoice")
+    if invoice.collection_status == request.status.value:
+        return invoice
+    before = invoice.collection_status
+    invoice.collection_status = request.status.value
+    invoice.updated_at = now()
+    uow.session.add(invoice)
+    await write_history(
+        uow.session,
+        customer_id=invoice.customer_id,
+        invoice_id=invoice.id,
+        action=HistoryAction.COLLECTION_STATUS_SET,
+        description=(
+            f"Invoice {invoice.number} set to {collection_words(request.status)} "
+            f"(was {collection_words(before)}) by {actor.email}: {request.reason}"
+        ),
+        actor=actor.email,
+        occurred_at=now(),
+        details={"from": before, "to": request.status.value, "reason": request.reason},
+    )
+    await refresh_enrollments_of(
+        uow, [invoice.customer_id], f"invoice {invoice.number} {collection_words(request.status)}"
+    )
     return invoice
 
 

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from domain import templates as tpl
 from domain.enums import Channel
-from models import Customer, Invoice, Template, User
-from models.base import require_id
-from models.repository import all_templates, load_organization, open_invoices, template_in_use, template_named
+from models import Customer, Invoice, Template
+from models.repository import all_templates, load_organization, template_in_use, template_named
+from models.repository.messages import message_context
 from services.common import get_or_404, now
 from services.errors import Conflict, Invalid
 from services.schemas.templates import PreviewIn, TemplateIn
@@ -89,10 +89,15 @@ async def preview(uow: UnitOfWork, template_id: int, request: PreviewIn) -> tpl.
         if invoice.customer_id != customer.id:
             raise Invalid("the invoice belongs to another customer", code="invoice_of_another_customer")
     org = await load_organization(uow.session)
-    specialist = await uow.session.get(User, customer.specialist_id) if customer.specialist_id else None
-    invoices = [i for i in await open_invoices(uow.session, require_id(customer)) if not i.paused]
     today = now().astimezone(ZoneInfo(org.time_zone)).date()
-    context = tpl.build_context(org, customer, invoices, invoice=invoice, specialist=specialist, as_of=today)
+    # The engine's own context (models/repository/messages.py): same listed invoices, same totals.
+    context = await message_context(
+        uow.session,
+        org=org,
+        customer=customer,
+        today=today,
+        invoice=invoice,
+    )
     try:
         return tpl.render_message(_source(template), context)
     except tpl.TemplateError as err:

@@ -29,6 +29,7 @@ from models.repository import (
     open_invoices,
     schedule_spec,
 )
+from models.repository.hierarchy import bill_to_customer
 from services.common import get_or_404, now
 from services.schemas.enrollments import TimelineItem, TimelineOut
 from services.unit_of_work import UnitOfWork
@@ -67,7 +68,8 @@ async def upcoming(
         definition.additional_recipients, definition.internal_recipients, customer.specialist_id
     )
     users = await active_internal_users(uow.session, rules.user_ids())
-    contacts = await contact_infos(uow.session, enrollment.customer_id)
+    # A bill-to-parent child's messages go to its bill-to customer's contacts, as the engine sends.
+    contacts = await contact_infos(uow.session, require_id(await bill_to_customer(session, customer)))
     numbers = {i.id: i.number for i in invoices}
     by_id = {s.id: s for s in steps}
     items = []

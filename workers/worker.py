@@ -16,6 +16,7 @@ from temporalio.worker import Worker
 from activities.bulk import BulkActivities
 from activities.channels.base import EmailChannel, SmsChannel
 from activities.channels.factory import build_channels
+from activities.documents import DocumentFetcher, parse_networks
 from activities.planning import PlanningActivities
 from activities.preparation import PreparationActivities
 from activities.recording import RecordingActivities
@@ -39,12 +40,13 @@ def activities_for(
     client: Client,
     settings: Settings,
     task_queue: str,
+    documents: DocumentFetcher | None = None,
 ) -> list[Any]:
     """Every activity the workflows call, bound to their dependencies once."""
     bulk = BulkActivities(sessions, client, settings, task_queue)
     planning = PlanningActivities(sessions)
     preparation = PreparationActivities(sessions)
-    sending = SendingActivities(sessions, email, sms)
+    sending = SendingActivities(sessions, email, sms, documents)
     recording = RecordingActivities(sessions)
     return [
         bulk.enroll_batch,
@@ -67,14 +69,19 @@ def build_worker(
     email: EmailChannel,
     sms: SmsChannel,
     settings: Settings | None = None,
+    documents: DocumentFetcher | None = None,
 ) -> Worker:
+    """`documents` fetches invoice PDFs (by default: public addresses and the settings' allowed
+    networks only)."""
     settings = settings or Settings()
+    if documents is None:
+        documents = DocumentFetcher(allowed_networks=parse_networks(settings.pdf_networks))
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
         activities=activities_for(
-            sessions, email, sms, client=client, settings=settings, task_queue=task_queue
+            sessions, email, sms, client=client, settings=settings, task_queue=task_queue, documents=documents
         ),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,

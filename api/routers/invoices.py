@@ -12,6 +12,7 @@ from services import invoices as service
 from services.common import get_or_404
 from services.schemas.common import Page
 from services.schemas.invoices import (
+    CollectionStatusIn,
     InvoiceBatch,
     InvoiceCreate,
     InvoiceOut,
@@ -76,3 +77,15 @@ async def pause_invoice(invoice_id: PathId, uow: UnitOfWorkDep, user: Supporter)
 @router.post("/invoices/{invoice_id}/resume", summary="Bring a paused invoice back into communications")
 async def resume_invoice(invoice_id: PathId, uow: UnitOfWorkDep, user: Supporter) -> InvoiceOut:
     return InvoiceOut.model_validate(await service.set_invoice_pause(uow, invoice_id, False, user))
+
+
+@router.put(
+    "/invoices/{invoice_id}/collection-status",
+    summary="Set an invoice's collection status (on hold, disputed and promised leave the cadence)",
+    description="arcadence's own status, kept apart from the accounting status: the next sync does "
+    "not undo it. Recorded in the customer history with who set it and why.",
+)
+async def set_collection_status(
+    invoice_id: PathId, request: CollectionStatusIn, uow: UnitOfWorkDep, user: Supporter
+) -> InvoiceOut:
+    return InvoiceOut.model_validate(await service.set_collection_status(uow, invoice_id, request, user))

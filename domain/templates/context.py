@@ -15,7 +15,7 @@ from typing import Protocol
 from babel.dates import format_date
 
 from domain.conditions import Metrics
-from domain.invoices import is_owed
+from domain.invoices import is_listed, is_owed
 from domain.money import check_locale, format_money, quantize
 
 
@@ -60,6 +60,8 @@ class InvoiceLike(Protocol):
     def due_date(self) -> date: ...
     @property
     def status(self) -> str: ...
+    @property
+    def collection_status(self) -> str: ...
     @property
     def paused(self) -> bool: ...
     @property
@@ -121,7 +123,8 @@ class InvoiceView:
 
 @dataclass(frozen=True, slots=True)
 class TotalsView:
-    """The customer's open balance in its home currency; paused invoices count (they are still owed)."""
+    """The customer's open balance in its home currency; paused and held (on hold, disputed,
+    promised) invoices count: they are still owed."""
 
     outstanding: Decimal
     overdue: Decimal
@@ -129,7 +132,7 @@ class TotalsView:
     count: int
     outstanding_text: str
     overdue_text: str
-    # Counted above but not listed in `invoices` (paused), so a statement can still add up.
+    # Counted above but not listed in `invoices` (paused or held), so a statement can still add up.
     unlisted: Decimal
     unlisted_count: int
     unlisted_text: str
@@ -137,6 +140,10 @@ class TotalsView:
     more: Decimal = Decimal(0)
     more_count: int = 0
     more_text: str = ""
+    # Open invoices in other currencies: listed with their own amounts (when listed), never added
+    # into the totals above, which are in the home currency only (no conversion rates).
+    other_currency_count: int = 0
+    other_currencies_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +172,10 @@ def _known_id(value: int | None) -> int:
 
 def _is_open(invoice: InvoiceLike) -> bool:
     return is_owed(invoice.status, invoice.balance_due)
+
+
+def _is_listed(invoice: InvoiceLike) -> bool:
+    return is_listed(invoice.status, invoice.balance_due, invoice.collection_status, paused=invoice.paused)
 
 
 def _invoice_view(invoice: InvoiceLike, as_of: date, locale: str) -> InvoiceView:
@@ -199,21 +210,27 @@ class OpenBalance:
     count: int
     outstanding: Decimal
     overdue: Decimal
-    held_count: int  # paused: counted, never listed
+    held_count: int  # paused or held (on hold, disputed, promised): counted, never listed
     held: Decimal
+    # Open invoices in other currencies, not added into the figures above.
+    other_currency_count: int = 0
+    other_currencies: tuple[str, ...] = ()
 
 
 def balance_of(invoices: Sequence[InvoiceLike], currency: str, as_of: date) -> OpenBalance:
     """The same figures summed from the invoices themselves (all of them must be given)."""
     # Other currencies are listed with their own amounts but never added into the home total.
     counted = [i for i in invoices if _is_open(i) and i.currency == currency]
-    held = [i for i in counted if i.paused]
+    held = [i for i in counted if not _is_listed(i)]
+    others = [i for i in invoices if _is_open(i) and i.currency != currency]
     return OpenBalance(
         count=len(counted),
         outstanding=sum((i.balance_due for i in counted), Decimal(0)),
         overdue=sum((i.balance_due for i in counted if i.due_date < as_of), Decimal(0)),
         held_count=len(held),
         held=sum((i.balance_due for i in held), Decimal(0)),
+        other_currency_count=len(others),
+        other_currencies=tuple(sorted({i.currency for i in others})),
     )
 
 
@@ -231,7 +248,7 @@ def _totals(
     listed_sum = sum((i.balance_due for i in listed_home), Decimal(0))
     more_count = max(balance.count - balance.held_count - len(listed_home), 0)
     more = max(balance.outstanding - balance.held - listed_sum, Decimal(0)) if more_count else Decimal(0)
-    # What the total holds beyond the listed and the "more" lines: the paused invoices.
+    # What the total holds beyond the listed and the "more" lines: the paused and held invoices.
     held = max(outstanding - listed_sum - more, Decimal(0))
     return TotalsView(
         outstanding=quantize(outstanding, currency),
@@ -246,6 +263,8 @@ def _totals(
         more=quantize(more, currency),
         more_count=more_count,
         more_text=format_money(more, currency, locale),
+        other_currency_count=balance.other_currency_count,
+        other_currencies_text=", ".join(balance.other_currencies),
     )
 
 
@@ -263,18 +282,18 @@ def build_context(
 ) -> RenderContext:
     """The context of one message on `as_of` (the organization's local date).
 
-    `invoices` lists only open, non-paused ones (oldest due first); `totals` are the figures the
-    engine computed at wake time when given, else summed from `invoices` (paused ones included,
-    so pass them all). `invoice` is the invoice an invoice step is about, shown even if paused.
+    `invoices` lists only open ones in the cadence (not paused, not held; oldest due first);
+    `totals` are the figures the engine computed at wake time when given, else summed from
+    `invoices` (paused and held ones included, so pass them all). `invoice` is the invoice an
+    invoice step is about, shown even if paused.
 
     At most MAX_LISTED_INVOICES are listed (oldest due first); the rest are counted in `totals`
     (`more_count`, `more_text`). With `balance` (summed by the database) `invoices` need only
     hold the ones to list.
     """
     locale = check_locale(customer.locale or "en_US")
-    shown = sorted(
-        (i for i in invoices if _is_open(i) and not i.paused), key=lambda i: (i.due_date, i.number)
-    )[:MAX_LISTED_INVOICES]
+    listed = sorted((i for i in invoices if _is_listed(i)), key=lambda i: (i.due_date, i.number))
+    shown = listed[:MAX_LISTED_INVOICES]
     if balance is None:
         balance = balance_of(invoices, customer.currency, as_of)
     return RenderContext(

@@ -32,8 +32,9 @@ _INVOICE_TABLE_HTML = (
     + '</td><td align="right">{{ i.balance_due_text }}</td></tr>\n'
     "  {%- endfor %}\n"
     '  {%- if totals.more_count %}\n  <tr><td colspan="3">{{ totals.more_count }} more open invoices, not listed</td><td align="right">{{ totals.more_text }}</td></tr>\n  {%- endif %}\n'
-    '  {%- if totals.unlisted_count %}\n  <tr><td colspan="3">Invoices on hold, not listed</td><td align="right">{{ totals.unlisted_text }}</td></tr>\n  {%- endif %}\n'
+    '  {%- if totals.unlisted_count %}\n  <tr><td colspan="3">{{ totals.unlisted_count }} invoice{{ "" if totals.unlisted_count == 1 else "s" }} paused, on hold or in dispute, not listed (included in the total)</td><td align="right">{{ totals.unlisted_text }}</td></tr>\n  {%- endif %}\n'
     '  <tr><td colspan="3"><strong>Total outstanding</strong></td><td align="right"><strong>{{ totals.outstanding_text }}</strong></td></tr>\n'
+    '  {%- if totals.other_currency_count %}\n  <tr><td colspan="4">{{ totals.other_currency_count }} invoice{{ "" if totals.other_currency_count == 1 else "s" }} in {{ totals.other_currencies_text }} not added into this total (another currency)</td></tr>\n  {%- endif %}\n'
     "</table>"
 )
 
@@ -42,8 +43,9 @@ _INVOICE_LINES_TEXT = (
     + _ROW_OVERDUE
     + ": {{ i.balance_due_text }}\n{% endfor %}"
     "{% if totals.more_count %}- {{ totals.more_count }} more open invoices, not listed: {{ totals.more_text }}\n{% endif %}"
-    "{% if totals.unlisted_count %}- Invoices on hold, not listed: {{ totals.unlisted_text }}\n{% endif %}"
+    "{% if totals.unlisted_count %}- {{ totals.unlisted_count }} invoice{{ '' if totals.unlisted_count == 1 else 's' }} paused, on hold or in dispute, not listed (included in the total): {{ totals.unlisted_text }}\n{% endif %}"
     "\nTotal outstanding: {{ totals.outstanding_text }}"
+    "{% if totals.other_currency_count %}\n{{ totals.other_currency_count }} invoice{{ '' if totals.other_currency_count == 1 else 's' }} in {{ totals.other_currencies_text }} not added into this total (another currency){% endif %}"
 )
 
 _SIGNATURE_HTML = (
@@ -179,7 +181,7 @@ DEFAULT_TEMPLATES: dict[str, TemplateSource] = {
         html_body=(
             "<p>Hello {{ specialist.name if specialist else 'team' }},</p>\n"
             "<p>This is a collections update for <strong>{{ customer.name }}</strong> (customer {{ customer.external_id }}) as of {{ as_of_text }}.</p>\n"
-            "<ul><li>Outstanding: {{ totals.outstanding_text }}</li><li>Overdue: {{ totals.overdue_text }}</li><li>Open invoices: {{ totals.count }}{% if totals.unlisted_count %} ({{ totals.unlisted_count }} on hold){% endif %}</li></ul>\n"
+            "<ul><li>Outstanding: {{ totals.outstanding_text }}</li><li>Overdue: {{ totals.overdue_text }}</li><li>Open invoices: {{ totals.count }}{% if totals.unlisted_count %} ({{ totals.unlisted_count }} paused, on hold or in dispute){% endif %}</li></ul>\n"
             "{% if invoice %}<p>This step concerns invoice {{ invoice.number }} ({{ invoice.balance_due_text }}, due {{ invoice.due_date_text }}{% if invoice.is_overdue %}, "
             + _DAYS_OVERDUE
             + " overdue{% endif %}).</p>\n{% endif %}"
@@ -189,7 +191,7 @@ DEFAULT_TEMPLATES: dict[str, TemplateSource] = {
         text_body=(
             "Hello {{ specialist.name if specialist else 'team' }},\n\n"
             "This is a collections update for {{ customer.name }} (customer {{ customer.external_id }}) as of {{ as_of_text }}.\n\n"
-            "Outstanding: {{ totals.outstanding_text }}\nOverdue: {{ totals.overdue_text }}\nOpen invoices: {{ totals.count }}{% if totals.unlisted_count %} ({{ totals.unlisted_count }} on hold){% endif %}\n"
+            "Outstanding: {{ totals.outstanding_text }}\nOverdue: {{ totals.overdue_text }}\nOpen invoices: {{ totals.count }}{% if totals.unlisted_count %} ({{ totals.unlisted_count }} paused, on hold or in dispute){% endif %}\n"
             "{% if invoice %}\nThis step concerns invoice {{ invoice.number }} ({{ invoice.balance_due_text }}, due {{ invoice.due_date_text }}{% if invoice.is_overdue %}, "
             + _DAYS_OVERDUE
             + " overdue{% endif %}).\n{% endif %}\n"

@@ -36,6 +36,7 @@ class _Invoice:
     due_date: date
     currency: str = "USD"
     status: str = "open"
+    collection_status: str = "in_collection"
     paused: bool = False
     pdf_url: str | None = None
 

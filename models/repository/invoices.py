@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, func, literal
+from sqlalchemy import ColumnElement, and_, func, literal, not_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.enums import InvoiceStatus
-from domain.invoices import CLOSED_STATUSES
+from domain.invoices import CLOSED_STATUSES, HELD_COLLECTION_STATUSES, HELD_STATUSES
 from domain.schedules import InvoiceSpec
 from domain.templates import OpenBalance
 from models import Invoice
@@ -19,6 +20,8 @@ from models.repository.paging import paged
 
 # In a fixed order, so the statements Postgres sees do not change from one process to the next.
 _CLOSED = sorted(CLOSED_STATUSES)
+_HELD = sorted(HELD_STATUSES)
+_HELD_COLLECTION = sorted(HELD_COLLECTION_STATUSES)
 
 
 async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice]:
@@ -33,42 +36,62 @@ async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice
     return list((await session.exec(query)).all())
 
 
-async def listed_invoices(session: AsyncSession, customer_id: int, limit: int) -> list[Invoice]:
-    """The open, unpaused invoices a message lists: the `limit` oldest due."""
+def _listed_clause() -> ColumnElement[bool]:
+    """Not paused, not held by the sync's status nor by arcadence's collection status."""
+    return and_(
+        col(Invoice.paused).is_(False),
+        col(Invoice.status).not_in(_HELD),
+        col(Invoice.collection_status).not_in(_HELD_COLLECTION),
+    )
+
+
+async def listed_invoices(session: AsyncSession, customer_ids: Sequence[int], limit: int) -> list[Invoice]:
+    """The invoices a message lists: open, in the cadence (not paused, not held), the `limit`
+    oldest due, of the customers the communication covers."""
     query = (
         select(Invoice)
-        .where(Invoice.customer_id == customer_id, col(Invoice.paused).is_(False))
+        .where(col(Invoice.customer_id).in_(list(customer_ids)))
         .where(col(Invoice.status).not_in(_CLOSED))
         .where(col(Invoice.balance_due) > 0)
-        .order_by(col(Invoice.due_date), col(Invoice.number))
+        .where(_listed_clause())
+        .order_by(col(Invoice.due_date), col(Invoice.number), col(Invoice.id))
         .limit(limit)
     )
     return list((await session.exec(query)).all())
 
 
-async def open_balance(session: AsyncSession, customer_id: int, currency: str, today: date) -> OpenBalance:
-    """The customer's own open invoices in its home currency, summed in one statement."""
-    is_open = and_(
-        col(Invoice.customer_id) == customer_id,
+async def open_balance(
+    session: AsyncSession, customer_ids: Sequence[int], currency: str, today: date
+) -> OpenBalance:
+    """The open invoices of the customers a communication covers, in the home currency, summed in
+    one statement; paused and held ones are counted apart (in the totals, never listed), and the
+    open invoices in other currencies are counted so a message can say they are not added in."""
+    owed = and_(
+        col(Invoice.customer_id).in_(list(customer_ids)),
         col(Invoice.status).not_in(_CLOSED),
         col(Invoice.balance_due) > 0,
-        col(Invoice.currency) == currency,
     )
+    home = col(Invoice.currency) == currency
+    unlisted = and_(home, not_(_listed_clause()))
     zero = literal(Decimal(0))
     query = sa_select(
-        func.count(),
-        func.coalesce(func.sum(Invoice.balance_due), zero),
-        func.coalesce(func.sum(Invoice.balance_due).filter(col(Invoice.due_date) < today), zero),
-        func.count().filter(col(Invoice.paused).is_(True)),
-        func.coalesce(func.sum(Invoice.balance_due).filter(col(Invoice.paused).is_(True)), zero),
-    ).where(is_open)
-    count, outstanding, overdue, held_count, held = (await session.execute(query)).one()
+        func.count().filter(home),
+        func.coalesce(func.sum(Invoice.balance_due).filter(home), zero),
+        func.coalesce(func.sum(Invoice.balance_due).filter(home, col(Invoice.due_date) < today), zero),
+        func.count().filter(unlisted),
+        func.coalesce(func.sum(Invoice.balance_due).filter(unlisted), zero),
+        func.count().filter(not_(home)),
+        func.array_agg(func.distinct(Invoice.currency)).filter(not_(home)),
+    ).where(owed)
+    count, outstanding, overdue, held_count, held, other_count, others = (await session.execute(query)).one()
     return OpenBalance(
         count=int(count),
         outstanding=Decimal(outstanding),
         overdue=Decimal(overdue),
         held_count=int(held_count),
         held=Decimal(held),
+        other_currency_count=int(other_count),
+        other_currencies=tuple(sorted(others or ())),
     )
 
 

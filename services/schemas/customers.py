@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from domain.enums import AutopayAnchor, ContactRole
+from domain.enums import AutopayAnchor, BillingLevel, ContactRole
 from services.schemas.common import (
     Currency,
     Email,
@@ -69,6 +69,10 @@ class CustomerCreate(Request):
         default=None, description="The parent customer, by external id (may be in the same batch)"
     )
     bill_to_parent: Flag = False
+    billing_level: BillingLevel = Field(
+        default=BillingLevel.IMMEDIATE,
+        description="With bill_to_parent: billed to the direct parent (immediate) or the root (top)",
+    )
     autopay: Flag = False
     autopay_anchor: AutopayAnchor = AutopayAnchor.DUE_DATE
     specialist_id: Id | None = None
@@ -90,6 +94,7 @@ class CustomerUpdate(Request):
     parent_id: Id | None = None
     parent_external_id: ExternalId | None = None
     bill_to_parent: Flag | None = None
+    billing_level: BillingLevel | None = None
     autopay: Flag | None = None
     autopay_anchor: AutopayAnchor | None = None
     specialist_id: Id | None = None
@@ -97,7 +102,15 @@ class CustomerUpdate(Request):
     @model_validator(mode="after")
     def _nulls(self) -> Self:
         sent = self.model_fields_set
-        for name in ("name", "currency", "locale", "bill_to_parent", "autopay", "autopay_anchor"):
+        for name in (
+            "name",
+            "currency",
+            "locale",
+            "bill_to_parent",
+            "billing_level",
+            "autopay",
+            "autopay_anchor",
+        ):
             if name in sent and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         if {"parent_id", "parent_external_id"} <= sent:
@@ -131,6 +144,7 @@ class CustomerOut(Response):
     locale: str
     parent_id: int | None
     bill_to_parent: bool
+    billing_level: BillingLevel
     autopay: bool
     autopay_anchor: str
     specialist_id: int | None

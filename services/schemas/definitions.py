@@ -8,8 +8,10 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from domain.communications import CUSTOMER_FACING, SEND_WHEN_NOTHING_OWED
 from domain.enums import (
     CatchUpPolicy,
+    CollectionStatus,
     ConditionMetric,
     ConditionOperator,
     ContactRole,
@@ -56,9 +58,25 @@ class StepIn(Request):
     parameters: dict[ParameterName, ParameterValue] = Field(
         default_factory=dict,
         max_length=10,
-        description="e.g. `template` (a built-in template), `title` (task), `status`, `user_id`",
+        description="e.g. `template` (a built-in template), `title` (task), `status` (a collection "
+        "status, for set_invoice_status), `user_id`, `send_when_nothing_owed` (true: send even when "
+        "the customer owes nothing)",
     )
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _parameters(self) -> Self:
+        opt_in = self.parameters.get(SEND_WHEN_NOTHING_OWED)
+        if opt_in is not None:
+            if not isinstance(opt_in, bool):
+                raise ValueError(f"{SEND_WHEN_NOTHING_OWED} must be true or false")
+            if self.action not in CUSTOMER_FACING:
+                raise ValueError(f"{SEND_WHEN_NOTHING_OWED} is only for customer emails, statements and SMS")
+        if self.action == StepAction.SET_INVOICE_STATUS and "status" in self.parameters:
+            allowed = {s.value for s in CollectionStatus}
+            if self.parameters["status"] not in allowed:
+                raise ValueError(f"set_invoice_status: status must be one of {', '.join(sorted(allowed))}")
+        return self
 
 
 class DefinitionIn(Request):

@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
-from domain.enums import InvoiceStatus
+from domain.enums import CollectionStatus, InvoiceStatus
 from services.schemas.common import BusinessDate, Currency, ExternalId, Money, Request, Response, with_example
 
 MAX_SYNC_BATCH = 1000
@@ -96,10 +96,22 @@ class InvoiceOut(Response):
     due_date: date
     discount_end_date: date | None
     scheduled_payment_date: date | None
-    status: str
+    status: str = Field(description="The accounting system's status (owned by the sync)")
+    collection_status: str = Field(
+        description="arcadence's own: in_collection, on_hold, disputed or promised (never set by a sync)"
+    )
     paused: bool
     pdf_url: str | None
     updated_at: datetime
+
+
+class CollectionStatusIn(Request):
+    """arcadence's collection status of an invoice; on hold, disputed and promised leave the cadence."""
+
+    model_config = with_example({"status": "disputed", "reason": "Customer disputes the freight charge"})
+
+    status: CollectionStatus
+    reason: str = Field(min_length=1, max_length=500)
 
 
 class InvoiceSyncItem(Response):

@@ -21,6 +21,7 @@ from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest
 from temporalio.testing import WorkflowEnvironment
 
 from activities.channels.outbox import OutboxChannel
+from activities.documents import DocumentFetcher, parse_networks
 from api.app import create_app
 from domain.enums import Role
 from models import ApiKey, Enrollment, User
@@ -156,8 +157,15 @@ async def api(
         await session.commit()
     app = create_app(Settings(), sessions=sessions, temporal=time_skipping_env.client, task_queue=task_queue)
     outbox = OutboxChannel(sessions)
+    # Invoice PDFs come from the tests' local HTTP stub, on loopback: allowed here explicitly.
+    documents = DocumentFetcher(allowed_networks=parse_networks(["127.0.0.1/32", "::1/128"]))
     worker = build_worker(
-        time_skipping_env.client, task_queue=task_queue, sessions=sessions, email=outbox, sms=outbox
+        time_skipping_env.client,
+        task_queue=task_queue,
+        sessions=sessions,
+        email=outbox,
+        sms=outbox,
+        documents=documents,
     )
     async with worker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -36,6 +36,7 @@ def test_defaults_describe_the_dev_stack(monkeypatch: pytest.MonkeyPatch) -> Non
         ("ARCADENCE_DEFAULT_TIME_ZONE", "Mars/Olympus_Mons"),
         ("ARCADENCE_EMAIL_CHANNEL", "carrier-pigeon"),
         ("ARCADENCE_DB_POOL_SIZE", "0"),
+        ("ARCADENCE_PDF_ALLOWED_NETWORKS", "10.0.0.0/8, intranet"),
     ],
 )
 def test_bad_values_fail_at_start_up(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
@@ -86,3 +87,10 @@ def test_a_relative_or_home_data_dir_setting_is_made_absolute_once(
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("ARCADENCE_DATA_DIR", "~/arcadence")
     assert Settings().data_dir == tmp_path.resolve() / "home" / "arcadence"
+
+
+def test_pdf_allowed_networks_are_read_as_a_comma_separated_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCADENCE_PDF_ALLOWED_NETWORKS", " 10.20.0.0/16 , 192.168.7.9 ,")
+    assert Settings().pdf_networks == ["10.20.0.0/16", "192.168.7.9"]
+    monkeypatch.delenv("ARCADENCE_PDF_ALLOWED_NETWORKS")
+    assert Settings().pdf_networks == []

@@ -25,6 +25,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.channels.base import EmailChannel, SmsChannel
 from activities.channels.outbox import OutboxChannel
+from activities.documents import DocumentFetcher
 from models import Delivery, Enrollment, HistoryEntry, OutboxMessage, WorkflowDefinition
 from models.db import SessionFactory, session_factory
 from workers.worker import build_worker
@@ -123,14 +124,24 @@ class Engine:
 
     @contextlib.asynccontextmanager
     async def worker(
-        self, *, email: EmailChannel | None = None, sms: SmsChannel | None = None
+        self,
+        *,
+        email: EmailChannel | None = None,
+        sms: SmsChannel | None = None,
+        documents: DocumentFetcher | None = None,
     ) -> AsyncIterator[Engine]:
-        """A second worker, on a task queue of its own, with other channels (e.g. a flaky one)."""
+        """A second worker, on a task queue of its own, with other channels (e.g. a flaky one) or
+        another document fetcher (e.g. one allowed to fetch PDFs from the test's loopback server)."""
         queue = f"{self.task_queue}-{uuid.uuid4().hex[:6]}"
         outbox = OutboxChannel(self.sessions)
         other = Engine(env=self.env, task_queue=queue, sessions=self.sessions, handles=self.handles)
         worker = build_worker(
-            self.client, task_queue=queue, sessions=self.sessions, email=email or outbox, sms=sms or outbox
+            self.client,
+            task_queue=queue,
+            sessions=self.sessions,
+            email=email or outbox,
+            sms=sms or outbox,
+            documents=documents,
         )
         async with worker:
             yield other

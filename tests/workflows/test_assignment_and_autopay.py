@@ -62,7 +62,7 @@ async def test_assignment_cadence_runs_four_kinds_of_step_then_continues_with_an
         ("Call accounts payable", specialist.id, "open")
     ]
     (reloaded,) = await cadence.rows(Invoice, Invoice.id == invoice.id)
-    assert reloaded.status == "on_hold"
+    assert (reloaded.status, reloaded.collection_status) == ("open", "on_hold")
     actions = [h.action for h in await cadence.history(customer.id)]
     assert "workflow_continued" in actions
     assert actions[-1] == "enrollment_completed"

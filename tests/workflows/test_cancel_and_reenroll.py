@@ -3,7 +3,7 @@ message goes out per customer, step, invoice and day, across enrollments."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,12 @@ from workflows.enrollment_types import CancelSignal, ReassignSignal, RefreshSign
 NY = ZoneInfo("America/New_York")
 
 
+async def _past_the_send_time_on(cadence: Engine, day: date) -> timedelta:
+    """From the test server's now to 15:00 New York on `day`: after the 14:30 send time, whatever
+    the wall-clock time the suite runs at (the time-skipping server starts at real time)."""
+    return datetime.combine(day, time(15, 0), tzinfo=NY) - await cadence.now()
+
+
 async def _cancel_in_database(session: AsyncSession, enrollment: Enrollment) -> None:
     enrollment.state, enrollment.ended_at = "cancelled", datetime.now(UTC)
     session.add(enrollment)
@@ -50,7 +56,7 @@ async def test_one_message_per_customer_step_invoice_and_day_across_enrollments(
     first = await make_enrollment(session, customer, definition, anchor_date=today)
     await session.commit()
     handle = await cadence.start(first, definition)
-    await cadence.advance(handle, timedelta(days=2, hours=1))
+    await cadence.advance(handle, await _past_the_send_time_on(cadence, today + timedelta(days=2)))
     assert len(await cadence.outbox(customer.id)) == 1
 
     # Cancelled and enrolled again in the same workflow, on the same day.
@@ -125,7 +131,7 @@ async def test_a_cancelled_enrollment_never_sends_what_it_prepared_and_its_succe
     second = await make_enrollment(session, customer, definition, anchor_date=today)
     await session.commit()
     handle = await cadence.start(second, definition)
-    await cadence.advance(handle, timedelta(days=2, hours=1))
+    await cadence.advance(handle, await _past_the_send_time_on(cadence, today + timedelta(days=2)))
 
     assert len(await cadence.outbox(customer.id)) == 1
     (adopted,) = await cadence.rows(Delivery, Delivery.id == prepared.id)

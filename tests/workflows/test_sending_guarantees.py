@@ -16,6 +16,7 @@ from activities.channels.base import EmailMessage, SendOutcome
 from activities.channels.outbox import OutboxChannel
 from activities.channels.sendgrid_email import SendGridEmailChannel
 from activities.contracts import SendInput
+from activities.documents import DocumentFetcher, parse_networks
 from activities.sending import SendingActivities
 from models import Delivery, HistoryEntry, Task
 from tests.builders import (
@@ -31,6 +32,8 @@ from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import ContinueWithSignal, PauseSignal
 
 NY = ZoneInfo("America/New_York")
+# The tests' document store is a local stub on loopback, which a worker refuses unless allowed.
+LOOPBACK_DOCUMENTS = DocumentFetcher(allowed_networks=parse_networks(["127.0.0.1/32", "::1/128"]))
 
 
 class FailsBeforeTheRequest(OutboxChannel):
@@ -206,7 +209,7 @@ async def test_an_invoice_reminder_carries_the_invoice_pdf(
     await session.commit()
     sendgrid = SendGridEmailChannel("SG.key", base_url=httpserver.url_for("").rstrip("/"))
 
-    async with cadence.worker(email=sendgrid) as real:
+    async with cadence.worker(email=sendgrid, documents=LOOPBACK_DOCUMENTS) as real:
         handle = await real.start(enrollment, definition)
         await real.advance(handle, timedelta(days=3))
 
@@ -221,3 +224,45 @@ async def test_an_invoice_reminder_carries_the_invoice_pdf(
             "disposition": "attachment",
         }
     ]
+
+
+async def test_a_reminder_whose_pdf_is_refused_is_not_sent_and_says_why(
+    session: AsyncSession, cadence: Engine, httpserver: HTTPServer
+) -> None:
+    """The PDF link points at an internal address (here loopback, not allowed): the worker does
+    not fetch it, and the reminder that promises the PDF is not sent without it."""
+    httpserver.expect_request("/invoices/INV-10.pdf").respond_with_data(
+        b"%PDF-1.7 invoice", content_type="application/pdf"
+    )
+    httpserver.expect_request("/v3/mail/send", method="POST").respond_with_response(
+        Response(status=202, headers={"X-Message-Id": "sg-never"})
+    )
+    await make_org(session)
+    today = (await cadence.now()).astimezone(NY).date()
+    customer = await make_customer(session)
+    await make_contact(session, customer)
+    await make_invoice(
+        session,
+        customer,
+        number="INV-10",
+        due_date=today + timedelta(days=2),
+        pdf_url=httpserver.url_for("/invoices/INV-10.pdf"),
+    )
+    definition = await make_definition(session, steps=[{"offset_days": 0, "action": "customer_email"}])
+    enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
+    await session.commit()
+    sendgrid = SendGridEmailChannel("SG.key", base_url=httpserver.url_for("").rstrip("/"))
+
+    async with cadence.worker(email=sendgrid) as real:  # the default fetcher: public addresses only
+        handle = await real.start(enrollment, definition)
+        await real.advance(handle, timedelta(days=3))
+
+    assert [r.path for r, _ in httpserver.log] == []  # neither the PDF nor the mail was requested
+    (delivery,) = await cadence.deliveries(customer.id)
+    assert delivery.status == "failed"
+    assert "the PDF of INV-10 was refused" in (delivery.last_error or "")
+    assert "loopback" in (delivery.last_error or "")
+    entries = [h for h in await cadence.history(customer.id) if h.action == "message_not_sent"]
+    assert len(entries) == 1
+    assert "the PDF of INV-10 was refused" in entries[0].description
+    assert "a loopback address" in entries[0].description

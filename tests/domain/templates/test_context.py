@@ -53,6 +53,7 @@ class _Invoice:
     total: Decimal = Decimal("500")
     issue_date: date = date(2026, 10, 1)
     due_date: date = date(2026, 11, 1)
+    collection_status: str = "in_collection"
     paused: bool = False
     pdf_url: str | None = None
 
@@ -103,5 +104,5 @@ def test_a_statement_lists_the_oldest_hundred_invoices_and_sums_up_the_rest() ->
     assert summed.totals == totals and summed.invoices == context.invoices
     text = render_message(DEFAULT_TEMPLATES["customer_statement"], context).text_body
     assert "25 more open invoices, not listed: $250.00" in text
-    assert "Invoices on hold, not listed: $7.00" in text
+    assert "1 invoice paused, on hold or in dispute, not listed (included in the total): $7.00" in text
     assert text.count("INV-") == MAX_LISTED_INVOICES

@@ -60,8 +60,10 @@ def test_the_statement_lists_open_invoices_and_carries_no_payment_details() -> N
         assert forbidden not in lowered, forbidden
     for listed in ("INV-1042", "INV-1043", "$2,340.50", "$480.00", "$2,970.50"):
         assert listed in rendered.text_body and listed in (rendered.html_body or "")
-    assert "INV-1038" not in everything  # paused: counted, not listed
-    assert "Invoices on hold, not listed: $150.00" in rendered.text_body
+    assert "INV-1038" not in everything  # paused and disputed: counted, not listed
+    assert "1 invoice paused, on hold or in dispute, not listed (included in the total): $150.00" in (
+        rendered.text_body
+    )
 
 
 def test_overdue_reminders_escalate_in_tone() -> None:
