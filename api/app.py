@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
@@ -72,9 +71,14 @@ def create_app(
     *,
     sessions: SessionFactory | None = None,
     temporal: Client | None = None,
+    connect: Callable[[Settings], Awaitable[Client]] | None = None,
     task_queue: str | None = None,
 ) -> FastAPI:
-    """The app; connections are made at start-up unless given (tests give their own)."""
+    """The app; connections are made at start-up unless given (tests give their own).
+
+    Without a `temporal` client, `connect` makes one at start-up: the process's own connect
+    (`workers.startup.connect_temporal`, with the TLS and API-key settings), never one of the app's.
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -86,13 +90,9 @@ def create_app(
             factory = session_factory(engine)
         client = temporal
         if client is None:
-            if settings.temporal_address is None:
-                raise RuntimeError("ARCADENCE_TEMPORAL_ADDRESS is not set")
-            client = await Client.connect(
-                settings.temporal_address,
-                namespace=settings.temporal_namespace,
-                data_converter=pydantic_data_converter,
-            )
+            if connect is None:
+                raise RuntimeError("create_app needs a Temporal client or the function that connects one")
+            client = await connect(settings)
         app.state.arcadence = AppState(
             settings=settings, sessions=factory, temporal=client, task_queue=task_queue or settings.task_queue
         )

@@ -39,6 +39,16 @@ class Settings(BaseSettings):
         description="host:port of Temporal; unset in `arcadence dev` starts a dev server.",
     )
     temporal_namespace: str = Field(default="default", min_length=1, max_length=255)
+    # A secured cluster or Temporal Cloud. Each certificate or key is a file path or the PEM text
+    # itself; files are read (and checked) once, at start-up, by `workers.startup`.
+    temporal_tls: bool = Field(
+        default=False, description="TLS to Temporal; implied by any of the TLS settings or an API key."
+    )
+    temporal_tls_server_ca: str | None = Field(default=None, description="CA of the server (path or PEM).")
+    temporal_tls_client_cert: str | None = Field(default=None, description="mTLS certificate (path or PEM).")
+    temporal_tls_client_key: SecretStr | None = Field(default=None, description="mTLS key (path or PEM).")
+    temporal_tls_server_name: str | None = Field(default=None, description="Name the server's cert shows.")
+    temporal_api_key: SecretStr | None = Field(default=None, description="Temporal Cloud API key.")
     task_queue: str = Field(default="arcadence", min_length=1, max_length=255)
 
     # Ports of the dev stack and of the processes.
@@ -126,6 +136,33 @@ class Settings(BaseSettings):
         if not sep or not host or not port.isdigit():
             raise ValueError("must be host:port")
         return value
+
+    @field_validator(
+        "temporal_tls_server_ca",
+        "temporal_tls_client_cert",
+        "temporal_tls_client_key",
+        "temporal_tls_server_name",
+        "temporal_api_key",
+        mode="before",
+    )
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        # Compose passes `${VAR:-}` through as an empty string: that means "not set".
+        return None if isinstance(value, str) and value.strip() == "" else value
+
+    @property
+    def temporal_uses_tls(self) -> bool:
+        """TLS is on when asked for, or when anything only TLS can carry is configured."""
+        return self.temporal_tls or any(
+            value is not None
+            for value in (
+                self.temporal_tls_server_ca,
+                self.temporal_tls_client_cert,
+                self.temporal_tls_client_key,
+                self.temporal_tls_server_name,
+                self.temporal_api_key,
+            )
+        )
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -28,7 +28,9 @@ class _Cli(typer.Typer):
             return super().__call__(*args, **kwargs)
         except StartupError as err:
             sys.stderr.write(err.render() + "\n")
-            sys.exit(1)
+            # A failed Temporal connect leaves the core's native threads behind: finalizing the
+            # interpreter with them can abort (SIGABRT, seen with a refused TLS handshake).
+            _leave_now(1)
         except OperationalError as err:  # Postgres went away under a command
             reason = str(err.orig or err).strip().splitlines()[0]
             sys.stderr.write(f"arcadence: Postgres refused the command: {reason}\n")
@@ -97,10 +99,12 @@ def api() -> None:
     import uvicorn
 
     from api.app import create_app
+    from workers.startup import connect_temporal
 
     settings = _require_services()
     asyncio.run(_preflight(settings))
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info")
+    app = create_app(settings, connect=connect_temporal)
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
 
 
 @app.command("seed-demo")
@@ -214,7 +218,7 @@ def status(enrollment_id: int) -> None:
     typer.echo(asyncio.run(run()))
 
 
-def _leave_now() -> NoReturn:
+def _leave_now(code: int = 0) -> NoReturn:
     """End a process whose Temporal worker has stopped cleanly, without interpreter finalization.
 
     The Temporal core's native threads can still release the GIL while Python finalizes, which
@@ -224,7 +228,7 @@ def _leave_now() -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     logging.shutdown()
-    os._exit(0)
+    os._exit(code)
 
 
 async def _preflight(settings: Settings) -> None:

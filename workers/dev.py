@@ -30,7 +30,7 @@ from workers.demo import seed_demo
 from workers.embedded.ports import accepts_connections, port_is_free, wait_for_port
 from workers.embedded.postgres import SYSTEM_USER, EmbeddedPostgres
 from workers.embedded.temporal import temporal_cli_path
-from workers.startup import StartupError, connect_temporal, log_tail
+from workers.startup import StartupError, connect_temporal, log_tail, temporal_tls
 from workers.temporal_setup import register_search_attributes
 from workers.worker import build_worker
 
@@ -253,6 +253,7 @@ def _say(text: str) -> None:
 
 async def _connect(settings: Settings) -> Client:
     """The client every process uses (`connect_temporal`), retried while the dev server starts."""
+    temporal_tls(settings)  # a bad certificate setting is said at once, not after the retries
     for _ in range(59):
         try:
             return await connect_temporal(settings)

@@ -8,14 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
 
-from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-
 from domain.enums import Role
 from models import User
 from models.db import engine_from_settings, session_factory
 from models.settings import Settings
 from services.unit_of_work import AppState, UnitOfWork, unit_of_work
+from workers.startup import connect_temporal
 
 T = TypeVar("T")
 
@@ -31,11 +29,7 @@ async def operator_state(settings: Settings) -> AsyncIterator[AppState]:
     if settings.database_url is None or settings.temporal_address is None:
         raise RuntimeError("set ARCADENCE_DATABASE_URL and ARCADENCE_TEMPORAL_ADDRESS")
     engine = engine_from_settings(settings)
-    client = await Client.connect(
-        settings.temporal_address,
-        namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
-    )
+    client = await connect_temporal(settings)
     try:
         yield AppState(
             settings=settings,

