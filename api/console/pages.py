@@ -50,6 +50,13 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+async def _undo(uow: UnitOfWork, visitor: Visitor) -> None:
+    """A refused change leaves nothing behind; the page is then re-read in a fresh transaction
+    (the signed-in user reloaded, as the rollback expired it)."""
+    await uow.session.rollback()
+    await uow.session.refresh(visitor.user)
+
+
 def _base(visitor: Visitor | None, **context: Any) -> dict[str, Any]:
     return {"visitor": visitor, "support": SUPPORT, **context}
 
@@ -231,7 +238,7 @@ async def pause_customer(
             raise _invalid(err) from err
         await customer_service.pause_customer(uow, customer_id, pause, visitor.user)
     except ServiceError as err:
-        await uow.session.rollback()
+        await _undo(uow, visitor)
         return await _customer_page(
             request, uow, visitor, customer_id, pause_error=err.message, form=form, status_code=err.status
         )
@@ -255,7 +262,7 @@ async def resume_customer(
     try:
         await customer_service.resume_customer(uow, customer_id, visitor.user)
     except ServiceError as err:
-        await uow.session.rollback()
+        await _undo(uow, visitor)
         return await _customer_page(
             request, uow, visitor, customer_id, pause_error=err.message, status_code=err.status
         )
@@ -278,7 +285,7 @@ async def pause_invoice(
     try:
         invoice = await invoice_service.set_invoice_pause(uow, invoice_id, change == "pause", visitor.user)
     except ServiceError as err:
-        await uow.session.rollback()
+        await _undo(uow, visitor)
         if not request.headers.get("hx-request"):
             context = _base(visitor, title="Not changed", message=err.message)
             return page(request, "error.html", context, status_code=err.status)
