@@ -55,10 +55,16 @@ async def served(console: Console) -> AsyncIterator[str]:
         await task
 
 
+@pytest.fixture
+def chromium() -> str:
+    """Asked first, so a machine without Chromium fails at once with the way to install it."""
+    return chromium_path()
+
+
 async def test_support_finds_a_customer_pauses_it_until_a_date_and_sees_the_pause(
-    console: Console, served: str
+    chromium: str, console: Console, served: str
 ) -> None:
-    executable = chromium_path()
+    executable = chromium
     definition = await console.api.workflow()
     customer = await console.api.customer("QB-77", name="Globex Corporation")
     await console.api.customer("QB-78", name="Initech")
