@@ -37,6 +37,8 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(Refused, _refused)
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
+    async def root(request: Request) -> Response:
         return RedirectResponse(PREFIX, status_code=307)
+
+    # A plain route, not an API operation: it needs no key and is not in the OpenAPI document.
+    app.add_route("/", root, methods=["GET"], include_in_schema=False)

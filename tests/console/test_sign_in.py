@@ -114,3 +114,12 @@ async def test_signing_out_clears_the_cookie(console: Console) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/console/sign-in"
     assert cookie.COOKIE not in browser.http.cookies
     assert (await browser.http.get("/console/customers")).status_code == 303
+
+
+async def test_htmx_and_the_stylesheet_are_served_by_the_console_itself(console: Console) -> None:
+    http = console.client()
+    htmx = await http.get("/console/static/vendor/htmx.min.js")
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
+    assert (await http.get("/console/static/console.css")).status_code == 200
+    page = (await http.get("/console/sign-in")).text
+    assert 'src="/console/static/vendor/htmx.min.js"' in page and "https://" not in page
