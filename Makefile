@@ -44,7 +44,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
-test: lint
+# The console's browser test drives Debian's Chromium: installed here when missing and run as root.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
+	else echo "Chromium is needed for the console's browser test: sudo apt-get install -y chromium" >&2; exit 1; fi
+
+test: lint chromium
 	$(BIN)/pytest
 
 # The quick tests only: no engine, fault or end-to-end suite (markers in tests/conftest.py).

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from api.console import mount_console
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import (
@@ -115,4 +116,5 @@ def create_app(
     app.include_router(webhooks.router)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
+    mount_console(app, settings)
     return app

@@ -38,6 +38,20 @@ async def unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work, scope="function")]
 
 
+async def key_holder(uow: UnitOfWork, secret: str) -> tuple[User, ApiKey]:
+    """The user of API key `secret`, and the key; unknown or revoked keys and inactive users are
+    refused (the console's sign-in uses this too)."""
+    if prefix_of(secret) is None:
+        raise Unauthorized("Unknown or revoked API key")
+    key = (await uow.session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(secret)))).first()
+    if key is None or not matches(secret, key.key_hash) or key.revoked_at is not None:
+        raise Unauthorized("Unknown or revoked API key")
+    user = await uow.session.get(User, key.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("The key's user is deactivated")
+    return user, key
+
+
 async def current_user(request: Request, uow: UnitOfWorkDep) -> User:
     """The caller, from `Authorization: Bearer ak_<prefix>_<secret>`; revoked keys and inactive
     users are refused on the very next request."""
@@ -45,12 +59,7 @@ async def current_user(request: Request, uow: UnitOfWorkDep) -> User:
     secret = secret.strip()
     if scheme.lower() != "bearer" or not secret or prefix_of(secret) is None:
         raise Unauthorized("Send `Authorization: Bearer <api key>`")
-    key = (await uow.session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(secret)))).first()
-    if key is None or not matches(secret, key.key_hash) or key.revoked_at is not None:
-        raise Unauthorized("Unknown or revoked API key")
-    user = await uow.session.get(User, key.user_id)
-    if user is None or not user.active:
-        raise Unauthorized("The key's user is deactivated")
+    user, _ = await key_holder(uow, secret)
     return user
 
 
@@ -63,15 +72,24 @@ SUPPORT = MANAGERS | {Role.SUPPORT}
 TASK_WORKERS = MANAGERS | {Role.AR_SPECIALIST}
 
 
+def may(user: User, roles: frozenset[Role]) -> bool:
+    """The one role rule: the API's routes and the console's pages and buttons all ask this."""
+    return Role(user.role) in roles
+
+
+def check_role(user: User, roles: frozenset[Role]) -> None:
+    if not may(user, roles):
+        raise Forbidden(
+            f"Role '{user.role}' may not do this", details={"allowed": sorted(r.value for r in roles)}
+        )
+
+
 def require(roles: frozenset[Role]) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only `roles` through (403 otherwise). The allowed set is kept on
     the function so that the role-matrix test reads it from every route."""
 
     async def check(user: CurrentUser) -> User:
-        if Role(user.role) not in roles:
-            raise Forbidden(
-                f"Role '{user.role}' may not do this", details={"allowed": sorted(r.value for r in roles)}
-            )
+        check_role(user, roles)
         return user
 
     check.allowed_roles = roles  # type: ignore[attr-defined]

@@ -84,6 +84,18 @@ class Settings(BaseSettings):
         description="Comma-separated CIDR blocks invoice PDFs may come from besides public addresses.",
     )
 
+    # The console (/console): its session cookies are signed with this secret. Unset, a random one
+    # is made per process (with a warning): sessions then end when the process restarts, and
+    # several API processes behind one address would refuse each other's cookies.
+    console_secret: SecretStr | None = Field(
+        default=None, description="Signs console session cookies; unset, a random one per process."
+    )
+    console_session_hours: int = Field(default=8, ge=1, le=24 * 30, description="Console sign-in lifetime.")
+    temporal_ui_url: str | None = Field(
+        default=None,
+        description="Base URL of the Temporal UI for the console's links; unset, the dev stack's.",
+    )
+
     # Defaults for a new organization (the organization row is the truth afterwards).
     default_time_zone: str = "America/New_York"
 

@@ -224,6 +224,7 @@ class DevStack:
         lines = [
             "",
             "arcadence is running",
+            f"  Console        {api}/console  (sign in with the demo API key below)",
             f"  API            {api}",
             f"  API docs       {api}/docs",
             f"  Temporal UI    {ui}",

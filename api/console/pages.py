@@ -1,0 +1,297 @@
+"""The console's pages: sign-in, the customer list, the customer page with its pause and its
+invoices. Each route reads or changes through `services/` in the request's unit of work, as the
+API's routers do, and shows a refusal next to the form it concerns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import structlog
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import escape
+from pydantic import ValidationError
+
+from api.console import session as cookie
+from api.console.auth import SignedIn, Visitor, form_of, require, secret_of, visitor_of
+from api.console.render import page
+from api.deps import SUPPORT, UnitOfWorkDep, key_holder
+from api.params import PathId
+from models import Customer
+from models.base import require_id
+from models.settings import Settings
+from services import customers as customer_service
+from services import enrollments as enrollment_service
+from services import invoices as invoice_service
+from services import timeline as timeline_service
+from services.common import get_or_404, now
+from services.errors import Invalid, ServiceError
+from services.organization import read_settings
+from services.schemas.customers import PauseRequest
+from services.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("arcadence.console")
+router = APIRouter()
+
+CUSTOMERS_PER_PAGE = 25
+HISTORY_PER_PAGE = 20
+TIMELINE_ITEMS = 5
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.console_settings
+    return settings
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+async def _undo(uow: UnitOfWork, visitor: Visitor) -> None:
+    """A refused change leaves nothing behind; the page is then re-read in a fresh transaction
+    (the signed-in user reloaded, as the rollback expired it)."""
+    await uow.session.rollback()
+    await uow.session.refresh(visitor.user)
+
+
+def _base(visitor: Visitor | None, **context: Any) -> dict[str, Any]:
+    return {"visitor": visitor, "support": SUPPORT, **context}
+
+
+@router.get("", response_class=RedirectResponse)
+async def home() -> RedirectResponse:
+    return _see_other("/console/customers")
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_form(request: Request, uow: UnitOfWorkDep) -> Response:
+    if await visitor_of(request, uow) is not None:
+        return _see_other("/console/customers")
+    return page(request, "sign_in.html", _base(None, error=None))
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
+    """An API key exchanged for a session cookie (the key itself is never stored in it)."""
+    secret = (await form_of(request)).get("api_key", "").strip()
+    try:
+        user, key = await key_holder(uow, secret)
+    except ServiceError as err:
+        log.info("console.sign_in_refused", reason=err.message)
+        context = _base(None, error="That API key is unknown, revoked, or its user is deactivated.")
+        return page(request, "sign_in.html", context, status_code=401)
+    settings = _settings(request)
+    value = cookie.issue(
+        secret_of(request),
+        user_id=require_id(user),
+        key_id=require_id(key),
+        key_hash=key.key_hash,
+        now=now(),
+        hours=settings.console_session_hours,
+    )
+    response = _see_other("/console/customers")
+    response.set_cookie(
+        cookie.COOKIE,
+        value,
+        max_age=settings.console_session_hours * 3600,
+        path="/console",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    log.info("console.signed_in", user_id=user.id)
+    return response
+
+
+@router.post("/sign-out", response_class=RedirectResponse)
+async def sign_out(request: Request, visitor: SignedIn) -> RedirectResponse:
+    response = _see_other("/console/sign-in")
+    response.delete_cookie(cookie.COOKIE, path="/console", httponly=True, samesite="strict")
+    log.info("console.signed_out", user_id=visitor.user.id)
+    return response
+
+
+@router.get("/customers", response_class=HTMLResponse)
+async def customers(
+    request: Request,
+    uow: UnitOfWorkDep,
+    visitor: SignedIn,
+    search: str = Query(default="", max_length=100),
+    paused: str = Query(default="", pattern="^(|yes|no)$"),
+    page_number: int = Query(default=1, ge=1, le=100_000, alias="page"),
+) -> HTMLResponse:
+    offset = (page_number - 1) * CUSTOMERS_PER_PAGE
+    paused_filter = {"yes": True, "no": False}.get(paused)
+    rows, total = await customer_service.list_customers(
+        uow, CUSTOMERS_PER_PAGE, offset, search.strip() or None, paused_filter
+    )
+    org = await read_settings(uow)
+    pages = max(1, -(-total // CUSTOMERS_PER_PAGE))
+
+    def link(number: int) -> str:
+        return "/console/customers?" + urlencode({"search": search, "paused": paused, "page": number})
+
+    context = _base(
+        visitor,
+        rows=rows,
+        total=total,
+        search=search,
+        paused=paused,
+        page=page_number,
+        pages=pages,
+        previous=link(page_number - 1) if page_number > 1 else None,
+        next=link(page_number + 1) if page_number < pages else None,
+        zone=org.time_zone,
+    )
+    return page(request, "customers.html", context)
+
+
+def _temporal_link(settings: Settings, workflow_id: str) -> str:
+    base = (settings.temporal_ui_url or f"http://127.0.0.1:{settings.temporal_ui_port}").rstrip("/")
+    return f"{base}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
+
+
+async def _customer_page(
+    request: Request,
+    uow: UnitOfWork,
+    visitor: Visitor,
+    customer_id: int,
+    *,
+    history_page: int = 1,
+    pause_error: str | None = None,
+    form: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    try:
+        customer = await get_or_404(uow.session, Customer, customer_id, "customer")
+    except ServiceError as err:
+        context = _base(visitor, title="Customer not found", message=err.message)
+        return page(request, "error.html", context, status_code=err.status)
+    org = await read_settings(uow)
+    enrollments = await enrollment_service.list_enrollments(uow, customer_id)
+    live = next((e for e in enrollments if e.ended_at is None), None)
+    upcoming, upcoming_error = None, None
+    if live is not None:
+        try:
+            upcoming = await timeline_service.upcoming(uow, require_id(live), TIMELINE_ITEMS)
+        except ServiceError as err:
+            upcoming_error = err.message
+    history_offset = (history_page - 1) * HISTORY_PER_PAGE
+    history, history_total = await customer_service.history(
+        uow, customer_id, HISTORY_PER_PAGE, history_offset
+    )
+    invoices, _ = await invoice_service.list_invoices(uow, customer_id, None, 100, 0)
+    settings = _settings(request)
+    context = _base(
+        visitor,
+        customer=customer,
+        zone=org.time_zone,
+        enrollment=live,
+        upcoming=upcoming,
+        upcoming_error=upcoming_error,
+        temporal_link=_temporal_link(settings, live.workflow_id) if live else None,
+        history=history,
+        history_page=history_page,
+        history_pages=max(1, -(-history_total // HISTORY_PER_PAGE)),
+        invoices=invoices,
+        pause_error=pause_error,
+        form=form or {},
+        today=now().astimezone(ZoneInfo(org.time_zone)).date(),
+    )
+    return page(request, "customer.html", context, status_code=status_code)
+
+
+@router.get("/customers/{customer_id}", response_class=HTMLResponse)
+async def customer(
+    request: Request,
+    customer_id: PathId,
+    uow: UnitOfWorkDep,
+    visitor: SignedIn,
+    history_page: int = Query(default=1, ge=1, le=100_000, alias="history"),
+) -> HTMLResponse:
+    return await _customer_page(request, uow, visitor, customer_id, history_page=history_page)
+
+
+def _until(value: str, zone: str) -> datetime | None:
+    """The pause's end: the start of the chosen day in the organization's zone (sending resumes
+    on that day); blank is an open-ended pause."""
+    if not value:
+        return None
+    return datetime.combine(date.fromisoformat(value), time(0), ZoneInfo(zone))
+
+
+@router.post("/customers/{customer_id}/pause", response_class=HTMLResponse)
+async def pause_customer(
+    request: Request, customer_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
+) -> Response:
+    require(visitor, SUPPORT)
+    form = await form_of(request)
+    try:
+        org = await read_settings(uow)
+        try:
+            until = _until(form.get("until", ""), org.time_zone)
+            pause = PauseRequest(reason=form.get("reason", "").strip(), until=until)
+        except (ValueError, ValidationError) as err:
+            raise _invalid(err) from err
+        await customer_service.pause_customer(uow, customer_id, pause, visitor.user)
+    except ServiceError as err:
+        await _undo(uow, visitor)
+        return await _customer_page(
+            request, uow, visitor, customer_id, pause_error=err.message, form=form, status_code=err.status
+        )
+    return _see_other(f"/console/customers/{customer_id}")
+
+
+def _invalid(err: Exception) -> ServiceError:
+    if isinstance(err, ValidationError):
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "form"
+        message = "Give a reason for the pause." if where == "reason" else f"{where}: {first['msg']}"
+        return Invalid(message)
+    return Invalid("The until date is not a date (use the date picker).")
+
+
+@router.post("/customers/{customer_id}/resume", response_class=RedirectResponse)
+async def resume_customer(
+    request: Request, customer_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
+) -> Response:
+    require(visitor, SUPPORT)
+    try:
+        await customer_service.resume_customer(uow, customer_id, visitor.user)
+    except ServiceError as err:
+        await _undo(uow, visitor)
+        return await _customer_page(
+            request, uow, visitor, customer_id, pause_error=err.message, status_code=err.status
+        )
+    return _see_other(f"/console/customers/{customer_id}")
+
+
+@router.post("/invoices/{invoice_id}/{change}", response_class=HTMLResponse)
+async def pause_invoice(
+    request: Request,
+    invoice_id: PathId,
+    change: str,
+    uow: UnitOfWorkDep,
+    visitor: SignedIn,
+) -> Response:
+    """Pause or resume one invoice; htmx swaps the invoice's row, a plain form goes back."""
+    if change not in ("pause", "resume"):
+        context = _base(visitor, title="Not found", message="No such page.")
+        return page(request, "error.html", context, status_code=404)
+    require(visitor, SUPPORT)
+    try:
+        invoice = await invoice_service.set_invoice_pause(uow, invoice_id, change == "pause", visitor.user)
+    except ServiceError as err:
+        await _undo(uow, visitor)
+        if not request.headers.get("hx-request"):
+            context = _base(visitor, title="Not changed", message=err.message)
+            return page(request, "error.html", context, status_code=err.status)
+        return HTMLResponse(f"<p role='alert'>{escape(err.message)}</p>", status_code=err.status)
+    if not request.headers.get("hx-request"):
+        return _see_other(f"/console/customers/{invoice.customer_id}")
+    org = await read_settings(uow)
+    context = _base(visitor, invoice=invoice, zone=org.time_zone)
+    return page(request, "_invoice_row.html", context)
