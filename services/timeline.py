@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.enums import StepAction
+from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.schedules import merge_description, timeline
 from domain.wording import workflow_off
@@ -96,5 +97,14 @@ async def upcoming(
         time_zone=org.time_zone,
         paused=pause_in_force(customer.paused, customer.paused_until, now()),
         workflow_off=None if definition.enabled else workflow_off(definition.name),
+        set_aside=[
+            reason
+            for i in invoices
+            if (
+                reason := out_of_cadence_reason(
+                    i.number, i.status, i.balance_due, paused=i.paused, collection_status=i.collection_status
+                )
+            )
+        ],
         items=items,
     )

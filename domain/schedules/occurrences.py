@@ -93,7 +93,7 @@ def _anchors(
             yield day, None
     else:
         for invoice in ctx.invoices:
-            if invoice.in_cadence and (include_paused or not invoice.paused):
+            if (invoice.in_cadence and not invoice.paused) or (include_paused and invoice.set_aside):
                 yield _invoice_anchor(spec, ctx, invoice), invoice.id
 
 
@@ -138,8 +138,9 @@ def candidates(
 ) -> Iterator[Occurrence]:
     """Every occurrence whose local date lies in [first, last] (None: unbounded), unordered.
 
-    `include_paused` also yields the occurrences of paused invoices: they are not sent, but
-    they show that the cadence still has work ahead once the invoice is resumed.
+    `include_paused` also yields the occurrences of invoices set aside (paused, or held by a
+    dispute, a hold or a promise): they are not sent, but they show that the cadence still has
+    work ahead once the invoice is resumed or back in collection.
     """
     if not spec.steps:
         return

@@ -10,12 +10,13 @@ from typing import Protocol
 from domain.enums import (
     AutopayAnchor,
     CatchUpPolicy,
+    CollectionStatus,
     DefinitionKind,
     FrequencyPeriod,
     InvoiceStatus,
     StepAction,
 )
-from domain.invoices import is_dunnable
+from domain.invoices import is_dunnable, is_held, is_owed
 
 MAX_STEPS = 100
 MAX_OFFSET_DAYS = 3650
@@ -71,11 +72,21 @@ class InvoiceSpec:
     discount_end_date: date | None = None
     scheduled_payment_date: date | None = None
     paused: bool = False
+    collection_status: str = CollectionStatus.IN_COLLECTION.value
 
     @property
     def in_cadence(self) -> bool:
-        """Paid, void or written-off invoices, and those with nothing left to pay, leave."""
-        return is_dunnable(self.status, self.balance_due)
+        """Paid, void or written-off invoices, those with nothing left to pay, and those held
+        (disputed, on hold, promised) leave; a paused one stays in but is not reminded."""
+        return is_dunnable(self.status, self.balance_due, self.collection_status)
+
+    @property
+    def set_aside(self) -> bool:
+        """Still owed but not reminded for now (paused or held): it comes back when resumed or
+        back in collection, so the cadence has work ahead."""
+        return is_owed(self.status, self.balance_due) and (
+            self.paused or is_held(self.status, self.collection_status)
+        )
 
     def autopay_date(self, anchor: AutopayAnchor) -> date:
         """The day the auto-payment is taken: the scheduled date if known, else the customer's anchor."""

@@ -122,4 +122,5 @@ def invoice_spec(invoice: Invoice) -> InvoiceSpec:
         discount_end_date=invoice.discount_end_date,
         scheduled_payment_date=invoice.scheduled_payment_date,
         paused=invoice.paused,
+        collection_status=invoice.collection_status,
     )

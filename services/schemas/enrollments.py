@@ -134,4 +134,8 @@ class TimelineOut(Response):
     workflow_off: str | None = Field(
         default=None, description="Set when the workflow is switched off: nothing is sent until it is on"
     )
+    set_aside: list[str] = Field(
+        default_factory=list,
+        description="Open invoices not reminded for now, each with why (paused, disputed, on hold, promised)",
+    )
     items: list[TimelineItem]

@@ -334,3 +334,15 @@ def test_an_invoice_enrolled_late_gets_todays_reminder_but_earlier_days_meet_the
     plan = plan_next(spec, ctx, CAL, cursor=cursor, as_of=ny(2026, 11, 26, 18, 0), fresh=True)
     assert days(plan.due) == [date(2026, 11, 26)]
     assert days(plan.missed) == [date(2026, 11, 23)]
+
+
+@pytest.mark.parametrize("collection_status", ["disputed", "on_hold", "promised"])
+def test_a_held_invoice_is_not_planned_but_keeps_the_cadence_alive(collection_status: str) -> None:
+    """Held by arcadence's collection status like a paused invoice: no step wakes for it, and the
+    cadence waits for it to come back in collection instead of ending."""
+    ctx = context(invoice(collection_status=collection_status))
+    plan = plan_next(invoice_spec(0, 7), ctx, CAL, cursor=ny(2026, 11, 1), as_of=ny(2026, 11, 2))
+    assert not plan.exhausted and plan.continue_with_id is None
+    assert plan.next_at is None and plan.upcoming == ()
+    back = context(invoice(collection_status="in_collection"))
+    assert plan_next(invoice_spec(0, 7), back, CAL, cursor=ny(2026, 11, 1), as_of=ny(2026, 11, 2)).next_at

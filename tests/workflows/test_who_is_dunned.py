@@ -18,6 +18,7 @@ from services import templates as template_service
 from services.invoices import sync_invoices
 from services.schemas.invoices import InvoiceIn
 from services.schemas.templates import PreviewIn
+from services.timeline import upcoming
 from services.unit_of_work import AppState, UnitOfWork
 from tests.builders import (
     make_contact,
@@ -129,9 +130,15 @@ async def test_disputed_and_on_hold_invoices_leave_the_cadence(
     assert "INV-OPEN" in body
     for held in ("INV-SYNC-DISPUTED", "INV-ON-HOLD", "INV-DISPUTED"):
         assert held not in body
+    # Held invoices leave the plan like paused ones (no step wakes for them); the timeline says
+    # which invoices are set aside and why.
     history = [h.description for h in await cadence.history(reminded.id)]
-    assert any("INV-ON-HOLD is on hold (its collection status)" in d for d in history), history
-    assert any("INV-DISPUTED is disputed (its collection status)" in d for d in history), history
+    assert not any("INV-ON-HOLD" in d or "INV-DISPUTED" in d for d in history), history
+    shown = await upcoming(_uow(session), require_id(first), limit=10, after=await cadence.now())
+    assert shown.items == []  # INV-OPEN's one reminder went out; nothing is planned for the held
+    assert any("INV-ON-HOLD is on hold (its collection status)" in r for r in shown.set_aside), shown
+    assert any("INV-DISPUTED is disputed (its collection status)" in r for r in shown.set_aside), shown
+    assert any("INV-SYNC-DISPUTED is disputed in the accounting system" in r for r in shown.set_aside)
 
     # A statement lists the invoice in collection and counts the held ones in its total.
     (sent,) = await cadence.outbox(stated.id)
