@@ -41,6 +41,15 @@ SLOW_TESTS = frozenset(
     }
 )
 
+# Whole modules that start real processes or servers (TLS proxies, the CLI, the dev stack's jobs).
+SLOW_MODULES = frozenset(
+    {
+        "tests/workers/test_temporal_tls.py",
+        "tests/workers/test_compose_namespace_job.py",
+        "tests/workers/test_without_embedded_extra.py",
+    }
+)
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks each test by its folder (markers registered in pyproject.toml), in this one place."""
@@ -51,7 +60,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if suite is not None:
             item.add_marker(suite)
             item.add_marker("slow")
-        elif item.nodeid.partition("[")[0] in SLOW_TESTS:
+        elif item.nodeid.partition("[")[0] in SLOW_TESTS or item.nodeid.partition("::")[0] in SLOW_MODULES:
             item.add_marker("slow")
 
 
