@@ -105,6 +105,25 @@ async def test_dev_stack_sends_a_reminder_at_the_next_minute_and_stops_cleanly(t
             )
             assert customer.status_code == 201, customer.text
             customer_id = customer.json()["id"]
+            # A statement goes only to a customer who owes something (nothing owed, nothing sent).
+            today = datetime.now(UTC).astimezone(NY).date()
+            invoices = await http.post(
+                "/invoices/batch",
+                json={
+                    "invoices": [
+                        {
+                            "external_id": "E2E-INV-1",
+                            "customer_external_id": "E2E-1",
+                            "number": "E2E-INV-1",
+                            "total": "250.00",
+                            "balance_due": "250.00",
+                            "issue_date": str(today - timedelta(days=20)),
+                            "due_date": str(today + timedelta(days=10)),
+                        }
+                    ]
+                },
+            )
+            assert invoices.status_code == 200, invoices.text
             enrolled = await http.post(
                 f"/customers/{customer_id}/enrollment", json={"definition_id": definition.json()["id"]}
             )
