@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import pytest
+from playwright.async_api import expect
+
 from domain.enums import Role
 from models import Delivery
 from tests.api.test_delivery_detail import engine_sends_first_reminder
-from tests.console.conftest import Console
+from tests.console.conftest import Console, signed_in_page
 
 SENT_AT = datetime(2026, 1, 1, 14, 30, tzinfo=UTC)
 HOSTILE_HTML = (
@@ -140,3 +143,37 @@ async def test_a_reminder_the_engine_sent_is_read_back_in_the_console_as_sent(co
     assert f"outbox-{message.id}" in response.text
     listed = (await browser.get("/console/deliveries", params={"status": "sent"})).text
     assert f'href="/console/deliveries/{delivery_id}"' in listed
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+async def test_in_the_browser_an_emails_script_does_not_run_in_the_console(
+    chromium: str, console: Console, served: str
+) -> None:
+    customer = await console.api.customer()
+    hostile = (
+        "<p>Please pay INV-1042</p>"
+        "<script>parent.document.title = 'owned'; document.body.append('script ran')</script>"
+    )
+    async with console.api.sessions() as session:
+        row = Delivery(
+            idempotency_key="k-browser",
+            occurrence_key="o-browser",
+            customer_id=customer["id"],
+            channel="email",
+            recipients=[{"address": "ap@globex.example"}],
+            subject="Invoice INV-1042",
+            html_body=hostile,
+            text_body="Please pay INV-1042",
+            status="sent",
+        )
+        session.add(row)
+        await session.commit()
+        delivery_id = row.id
+    async with signed_in_page(chromium, served, console.api.keys[Role.SUPPORT]) as page:
+        await page.get_by_role("link", name="Deliveries").click()
+        await page.get_by_role("link", name="Invoice INV-1042").click()
+        email = page.frame_locator("iframe.email")
+        await expect(email.get_by_text("Please pay INV-1042")).to_be_visible()  # rendered...
+        await expect(email.get_by_text("script ran")).to_have_count(0)  # ...but its script never ran
+        assert await page.title() == "Delivery " + str(delivery_id) + " · arcadence console"

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from playwright.async_api import expect
+
 from domain.enums import Role
 from models import Task
-from tests.console.conftest import Console
+from tests.console.conftest import Console, signed_in_page
 
 
 async def tasks_for_specialist_and_owner(console: Console) -> tuple[int, int, int]:
@@ -81,3 +84,33 @@ async def test_a_viewer_sees_no_close_button_and_the_server_refuses_it(console: 
     refused = await browser.post(f"/console/tasks/{mine}/complete")
     assert refused.status_code == 403 and "Your role (viewer) may not do this" in refused.text
     assert (await console.api.ok("GET", "/tasks?status=open"))["total"] == 2
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+async def test_in_the_browser_a_specialist_closes_a_task_and_reads_why_another_is_not_closed(
+    chromium: str, console: Console, served: str
+) -> None:
+    customer_id, mine, _ = await tasks_for_specialist_and_owner(console)
+    async with console.api.sessions() as session:
+        other = Task(
+            customer_id=customer_id, assignee_id=console.api.users[Role.AR_SPECIALIST].id, title="Email AP"
+        )
+        session.add(other)
+        await session.commit()
+        other_id = other.id
+    async with signed_in_page(chromium, served, console.api.keys[Role.AR_SPECIALIST]) as page:
+        await page.get_by_role("link", name="Tasks").click()
+        await page.get_by_role("button", name="Close task “Call AP”").click()
+        await expect(page.locator(f"#task-{mine}")).to_contain_text("Done by ar_specialist@acme.example")
+        # Closed elsewhere meanwhile: the refusal appears in the task's own row.
+        await console.api.ok("POST", f"/tasks/{other_id}/complete", Role.AR_MANAGER)
+        await page.get_by_role("button", name="Close task “Email AP”").click()
+        await expect(page.locator(f"#task-{other_id}").get_by_role("alert")).to_contain_text(
+            f"task {other_id} is done"
+        )
+    done = await console.api.ok("GET", f"/tasks?customer_id={customer_id}&status=done")
+    assert {t["completed_by"] for t in done["items"]} == {
+        "ar_specialist@acme.example",
+        "ar_manager@acme.example",
+    }

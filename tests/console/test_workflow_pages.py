@@ -3,8 +3,11 @@ role rule) as the API's enable / disable routes."""
 
 from __future__ import annotations
 
+import pytest
+from playwright.async_api import expect
+
 from domain.enums import Role
-from tests.console.conftest import Console
+from tests.console.conftest import Console, signed_in_page
 
 
 async def test_the_workflow_list_shows_each_workflow_with_its_switch(console: Console) -> None:
@@ -75,3 +78,22 @@ async def test_a_switch_without_the_csrf_token_or_of_an_unknown_workflow_is_refu
     )
     assert missing.status_code == 404 and missing.headers["hx-retarget"] == "#flash"
     assert "workflow definition 999999 does not exist" in missing.text and "Traceback" not in missing.text
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+async def test_in_the_browser_a_manager_switches_a_workflow_off_in_place(
+    chromium: str,
+    console: Console,
+    served: str,
+) -> None:
+    definition = await console.api.workflow()
+    async with signed_in_page(chromium, served, console.api.keys[Role.AR_MANAGER]) as page:
+        await page.get_by_role("link", name="Workflows").click()
+        row = page.locator(f"#workflow-{definition['id']}")
+        await expect(row).to_contain_text("ON")
+        await page.get_by_role("button", name="Switch Net 30 reminders OFF").click()
+        await expect(page.get_by_role("button", name="Switch Net 30 reminders ON")).to_be_visible()
+        await expect(row).to_contain_text("OFF")
+        assert page.url.endswith("/console/workflows")  # swapped in place by htmx
+    assert (await console.api.ok("GET", f"/workflows/{definition['id']}"))["enabled"] is False
