@@ -32,12 +32,16 @@ async def deliveries(
     uow: UnitOfWorkDep,
     visitor: SignedIn,
     status: str = Query(default="", pattern=STATUS_PATTERN),
+    customer_id: int | None = Query(default=None, ge=1, le=2**31 - 1, alias="customer"),
     page_number: int = Query(default=1, ge=1, le=100_000, alias="page"),
 ) -> HTMLResponse:
     chosen = DeliveryStatus(status) if status else None
     offset = (page_number - 1) * DELIVERIES_PER_PAGE
-    rows, total = await work_service.list_deliveries(uow, None, None, chosen, DELIVERIES_PER_PAGE, offset)
+    rows, total = await work_service.list_deliveries(
+        uow, customer_id, None, chosen, DELIVERIES_PER_PAGE, offset
+    )
     customers: dict[int, str] = {}
+    of_customer = await uow.session.get(Customer, customer_id) if customer_id is not None else None
     for row in rows:
         if row.customer_id not in customers:
             customer = await uow.session.get(Customer, row.customer_id)
@@ -46,7 +50,8 @@ async def deliveries(
     pages = max(1, -(-total // DELIVERIES_PER_PAGE))
 
     def link(number: int) -> str:
-        return "/console/deliveries?" + urlencode({"status": status, "page": number})
+        narrowed = {"customer": customer_id} if customer_id is not None else {}
+        return "/console/deliveries?" + urlencode({"status": status, **narrowed, "page": number})
 
     context = base(
         visitor,
@@ -55,6 +60,8 @@ async def deliveries(
         status=status,
         statuses=[s.value for s in DeliveryStatus],
         customer_names=customers,
+        customer_id=customer_id,
+        of_customer=of_customer,
         page=page_number,
         pages=pages,
         previous=link(page_number - 1) if page_number > 1 else None,

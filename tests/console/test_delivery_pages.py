@@ -97,6 +97,16 @@ async def test_the_delivery_list_is_newest_first_and_filters_by_status(console: 
     assert "No delivery has the status “bounced”" in none
     bad = await browser.get("/console/deliveries", params={"status": "lost"})
     assert bad.status_code == 422
+    other = await console.api.customer("QB-2", name="Initech")
+    of_initech = (await browser.get("/console/deliveries", params={"customer": other["id"]})).text
+    assert (
+        "Deliveries to Initech" in of_initech and "Nothing has been sent to this customer yet" in of_initech
+    )
+    customer_id = (await console.api.ok("GET", f"/deliveries/{sent}"))["customer_id"]
+    of_globex = (await browser.get("/console/deliveries", params={"customer": customer_id})).text
+    assert "Deliveries to Globex" in of_globex and "2 deliveries" in of_globex
+    customer_page = (await browser.get(f"/console/customers/{customer_id}")).text
+    assert f'href="/console/deliveries?customer={customer_id}">Messages sent to Globex' in customer_page
 
 
 async def test_an_empty_delivery_list_says_when_deliveries_appear(console: Console) -> None:
