@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import escape
 
-from api.console import pages
+from api.console import deliveries, pages, tasks, workflows
 from api.console.auth import Refused, SignInRequired
 from api.console.render import HERE, page
 from api.console.session import console_secret
@@ -25,6 +26,9 @@ async def _to_sign_in(request: Request, exc: Exception) -> Response:
 
 async def _refused(request: Request, exc: Exception) -> HTMLResponse:
     message = exc.message if isinstance(exc, Refused) else "Refused"
+    if request.headers.get("hx-request"):  # htmx: the refusal replaces the page's content
+        body = f"<section class='narrow'><h1>Not allowed</h1><p role='alert'>{escape(message)}</p></section>"
+        return HTMLResponse(body, status_code=403, headers={"HX-Retarget": "#main", "HX-Reswap": "innerHTML"})
     return page(request, "error.html", {"title": "Not allowed", "message": message}, status_code=403)
 
 
@@ -32,7 +36,8 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     """The console's routes, static files, its signing secret and `/` -> `/console`."""
     app.state.console_secret = console_secret(settings)
     app.state.console_settings = settings
-    app.include_router(pages.router, prefix=PREFIX, include_in_schema=False)
+    for module in (pages, workflows, tasks, deliveries):
+        app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.add_exception_handler(SignInRequired, _to_sign_in)
     app.add_exception_handler(Refused, _refused)

@@ -5,18 +5,17 @@ API's routers do, and shows a refusal next to the form it concerns."""
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import structlog
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import escape
 from pydantic import ValidationError
 
 from api.console import session as cookie
 from api.console.auth import SignedIn, Visitor, form_of, require, secret_of, visitor_of
+from api.console.common import base, not_changed, see_other, settings_of, undo
 from api.console.render import page
 from api.deps import SUPPORT, UnitOfWorkDep, key_holder
 from api.params import PathId
@@ -41,36 +40,16 @@ HISTORY_PER_PAGE = 20
 TIMELINE_ITEMS = 5
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.console_settings
-    return settings
-
-
-def _see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def _undo(uow: UnitOfWork, visitor: Visitor) -> None:
-    """A refused change leaves nothing behind; the page is then re-read in a fresh transaction
-    (the signed-in user reloaded, as the rollback expired it)."""
-    await uow.session.rollback()
-    await uow.session.refresh(visitor.user)
-
-
-def _base(visitor: Visitor | None, **context: Any) -> dict[str, Any]:
-    return {"visitor": visitor, "support": SUPPORT, **context}
-
-
 @router.get("", response_class=RedirectResponse)
 async def home() -> RedirectResponse:
-    return _see_other("/console/customers")
+    return see_other("/console/customers")
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_form(request: Request, uow: UnitOfWorkDep) -> Response:
     if await visitor_of(request, uow) is not None:
-        return _see_other("/console/customers")
-    return page(request, "sign_in.html", _base(None, error=None))
+        return see_other("/console/customers")
+    return page(request, "sign_in.html", base(None, error=None))
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -81,9 +60,9 @@ async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
         user, key = await key_holder(uow, secret)
     except ServiceError as err:
         log.info("console.sign_in_refused", reason=err.message)
-        context = _base(None, error="That API key is unknown, revoked, or its user is deactivated.")
+        context = base(None, error="That API key is unknown, revoked, or its user is deactivated.")
         return page(request, "sign_in.html", context, status_code=401)
-    settings = _settings(request)
+    settings = settings_of(request)
     value = cookie.issue(
         secret_of(request),
         user_id=require_id(user),
@@ -92,7 +71,7 @@ async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
         now=now(),
         hours=settings.console_session_hours,
     )
-    response = _see_other("/console/customers")
+    response = see_other("/console/customers")
     response.set_cookie(
         cookie.COOKIE,
         value,
@@ -108,7 +87,7 @@ async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
 
 @router.post("/sign-out", response_class=RedirectResponse)
 async def sign_out(request: Request, visitor: SignedIn) -> RedirectResponse:
-    response = _see_other("/console/sign-in")
+    response = see_other("/console/sign-in")
     response.delete_cookie(cookie.COOKIE, path="/console", httponly=True, samesite="strict")
     log.info("console.signed_out", user_id=visitor.user.id)
     return response
@@ -134,7 +113,7 @@ async def customers(
     def link(number: int) -> str:
         return "/console/customers?" + urlencode({"search": search, "paused": paused, "page": number})
 
-    context = _base(
+    context = base(
         visitor,
         rows=rows,
         total=total,
@@ -150,8 +129,8 @@ async def customers(
 
 
 def _temporal_link(settings: Settings, workflow_id: str) -> str:
-    base = (settings.temporal_ui_url or f"http://127.0.0.1:{settings.temporal_ui_port}").rstrip("/")
-    return f"{base}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
+    ui = (settings.temporal_ui_url or f"http://127.0.0.1:{settings.temporal_ui_port}").rstrip("/")
+    return f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
 
 
 async def _customer_page(
@@ -168,7 +147,7 @@ async def _customer_page(
     try:
         customer = await get_or_404(uow.session, Customer, customer_id, "customer")
     except ServiceError as err:
-        context = _base(visitor, title="Customer not found", message=err.message)
+        context = base(visitor, title="Customer not found", message=err.message)
         return page(request, "error.html", context, status_code=err.status)
     org = await read_settings(uow)
     enrollments = await enrollment_service.list_enrollments(uow, customer_id)
@@ -184,8 +163,8 @@ async def _customer_page(
         uow, customer_id, HISTORY_PER_PAGE, history_offset
     )
     invoices, _ = await invoice_service.list_invoices(uow, customer_id, None, 100, 0)
-    settings = _settings(request)
-    context = _base(
+    settings = settings_of(request)
+    context = base(
         visitor,
         customer=customer,
         zone=org.time_zone,
@@ -238,11 +217,11 @@ async def pause_customer(
             raise _invalid(err) from err
         await customer_service.pause_customer(uow, customer_id, pause, visitor.user)
     except ServiceError as err:
-        await _undo(uow, visitor)
+        await undo(uow, visitor)
         return await _customer_page(
             request, uow, visitor, customer_id, pause_error=err.message, form=form, status_code=err.status
         )
-    return _see_other(f"/console/customers/{customer_id}")
+    return see_other(f"/console/customers/{customer_id}")
 
 
 def _invalid(err: Exception) -> ServiceError:
@@ -262,11 +241,11 @@ async def resume_customer(
     try:
         await customer_service.resume_customer(uow, customer_id, visitor.user)
     except ServiceError as err:
-        await _undo(uow, visitor)
+        await undo(uow, visitor)
         return await _customer_page(
             request, uow, visitor, customer_id, pause_error=err.message, status_code=err.status
         )
-    return _see_other(f"/console/customers/{customer_id}")
+    return see_other(f"/console/customers/{customer_id}")
 
 
 @router.post("/invoices/{invoice_id}/{change}", response_class=HTMLResponse)
@@ -279,19 +258,16 @@ async def pause_invoice(
 ) -> Response:
     """Pause or resume one invoice; htmx swaps the invoice's row, a plain form goes back."""
     if change not in ("pause", "resume"):
-        context = _base(visitor, title="Not found", message="No such page.")
+        context = base(visitor, title="Not found", message="No such page.")
         return page(request, "error.html", context, status_code=404)
     require(visitor, SUPPORT)
     try:
         invoice = await invoice_service.set_invoice_pause(uow, invoice_id, change == "pause", visitor.user)
     except ServiceError as err:
-        await _undo(uow, visitor)
-        if not request.headers.get("hx-request"):
-            context = _base(visitor, title="Not changed", message=err.message)
-            return page(request, "error.html", context, status_code=err.status)
-        return HTMLResponse(f"<p role='alert'>{escape(err.message)}</p>", status_code=err.status)
+        await undo(uow, visitor)
+        return not_changed(request, visitor, err.message, err.status)
     if not request.headers.get("hx-request"):
-        return _see_other(f"/console/customers/{invoice.customer_id}")
+        return see_other(f"/console/customers/{invoice.customer_id}")
     org = await read_settings(uow)
-    context = _base(visitor, invoice=invoice, zone=org.time_zone)
+    context = base(visitor, invoice=invoice, zone=org.time_zone)
     return page(request, "_invoice_row.html", context)

@@ -3,13 +3,20 @@ Temporal and a worker), plus browsers-without-a-browser: httpx clients that keep
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shutil
+import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
+import uvicorn
+from playwright.async_api import Page, async_playwright, expect
 
 from domain.enums import Role
 from tests.api.conftest import Api, api  # noqa: F401  (the fixture, shared)
@@ -62,3 +69,62 @@ async def console(api: Api) -> AsyncIterator[Console]:  # noqa: F811
     finally:
         for http in harness.opened:
             await http.aclose()
+
+
+def chromium_path() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.fail(
+        "Chromium is needed for the console's browser test: apt-get install -y chromium", pytrace=False
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest_asyncio.fixture
+async def served(console: Console) -> AsyncIterator[str]:
+    """The app on a local port, in this event loop (its lifespan is the harness's, already open)."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(console.api.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "uvicorn did not start"
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Asked first, so a machine without Chromium fails at once with the way to install it."""
+    return chromium_path()
+
+
+@asynccontextmanager
+async def signed_in_page(chromium: str, served: str, key: str) -> AsyncIterator[Page]:
+    """A Chromium page signed in to the console with `key` (for the other pages' browser tests)."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            await page.goto(f"{served}/console/sign-in")
+            await page.get_by_label("API key").fill(key)
+            await page.get_by_role("button", name="Sign in").click()
+            await expect(page.get_by_role("heading", name="Customers")).to_be_visible()
+            yield page
+        finally:
+            await browser.close()

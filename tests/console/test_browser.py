@@ -3,62 +3,16 @@ against the app served by uvicorn over the test's Postgres, Temporal and worker.
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import socket
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-import pytest_asyncio
-import uvicorn
 from playwright.async_api import async_playwright, expect
 
 from domain.enums import Role
 from tests.console.conftest import Console
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-
-def chromium_path() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail(
-        "Chromium is needed for the console's browser test: apt-get install -y chromium", pytrace=False
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@pytest_asyncio.fixture
-async def served(console: Console) -> AsyncIterator[str]:
-    """The app on a local port, in this event loop (its lifespan is the harness's, already open)."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(console.api.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
-@pytest.fixture
-def chromium() -> str:
-    """Asked first, so a machine without Chromium fails at once with the way to install it."""
-    return chromium_path()
+# The `chromium` and `served` fixtures are in conftest.py (the other pages' browser tests use them).
 
 
 async def test_support_finds_a_customer_pauses_it_until_a_date_and_sees_the_pause(
