@@ -124,3 +124,30 @@ async def test_the_timeline_of_a_bill_to_parent_child_names_its_parents_contacts
     body = await api.ok("GET", f"/enrollments/{enrollment['id']}/timeline?limit=1")
 
     assert body["items"][0]["recipients"] == ["ap@parent.example"]
+
+
+async def test_the_preview_of_a_parents_statement_lists_the_invoices_of_children_billed_to_it(
+    api: Api,
+) -> None:
+    """The preview builds the message as the engine does (one function): a parent's statement
+    covers its own invoices and those of a child billed to it, not those of a child billed alone."""
+    parent = await api.customer("P", name="Holdings")
+    await api.customer("BILLED", name="Ohio", parent_external_id="P", bill_to_parent=True)
+    await api.customer("ALONE", name="Texas", parent_external_id="P")
+    await api.invoice("P", number="P-1", total="100.00", balance_due="100.00")
+    await api.invoice("BILLED", number="OHIO-1", total="40.00", balance_due="40.00")
+    await api.invoice("ALONE", number="TEXAS-1", total="7.00", balance_due="7.00")
+    template = await api.ok(
+        "POST",
+        "/templates",
+        status=201,
+        json={
+            "name": "Statement lines",
+            "subject": "Statement",
+            "text_body": "{% for i in invoices %}{{ i.number }};{% endfor %} {{ totals.outstanding_text }}",
+        },
+    )
+    rendered = await api.ok(
+        "POST", f"/templates/{template['id']}/preview", json={"customer_id": parent["id"]}
+    )
+    assert rendered["text_body"] == "OHIO-1;P-1; $140.00"  # oldest due first, then by number
