@@ -82,6 +82,15 @@ async def list_templates(uow: UnitOfWork) -> list[Template]:
 async def preview(uow: UnitOfWork, template_id: int, request: PreviewIn) -> tpl.RenderedMessage:
     """Render against a real customer's data (and one of its invoices), as the engine would."""
     template = await get_or_404(uow.session, Template, template_id, "template")
+    return await _render_for(uow, _source(template), request)
+
+
+async def preview_source(uow: UnitOfWork, source: TemplateIn, request: PreviewIn) -> tpl.RenderedMessage:
+    """Render unsaved text (the console's live preview) exactly as `preview` renders a saved one."""
+    return await _render_for(uow, _source(source), request)
+
+
+async def _render_for(uow: UnitOfWork, source: tpl.TemplateSource, request: PreviewIn) -> tpl.RenderedMessage:
     customer = await get_or_404(uow.session, Customer, request.customer_id, "customer")
     invoice = None
     if request.invoice_id is not None:
@@ -99,6 +108,6 @@ async def preview(uow: UnitOfWork, template_id: int, request: PreviewIn) -> tpl.
         invoice=invoice,
     )
     try:
-        return tpl.render_message(_source(template), context)
+        return tpl.render_message(source, context)
     except tpl.TemplateError as err:
         raise _template_error(err) from err
