@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import html
 
+import pytest
+from playwright.async_api import expect
+
 from domain.enums import Role
 from models import Template
-from tests.console.conftest import Console
+from tests.console.conftest import Console, signed_in_page
 
 TEMPLATE = {
     "name": "Friendly",
@@ -115,3 +118,36 @@ async def test_a_viewer_may_not_save_a_template(console: Console) -> None:
     assert changed.status_code == 403
     assert (await console.api.ok("GET", f"/templates/{saved['id']}"))["text_body"] == TEMPLATE["text_body"]
     assert await console.api.count(Template) == 1
+
+
+@pytest.mark.slow
+async def test_in_the_browser_a_manager_edits_a_template_and_sees_the_preview_change(
+    chromium: str, console: Console, served: str
+) -> None:
+    await console.api.customer(name="Globex Corporation")
+    await console.api.invoice(number="INV-7781")
+    async with signed_in_page(chromium, served, console.api.keys[Role.AR_MANAGER]) as page:
+        await page.get_by_role("link", name="Templates").click()
+        await page.get_by_role("link", name="New template").click()
+        await page.get_by_label("Name", exact=True).fill("Friendly")
+        await page.get_by_label("Subject").fill(TEMPLATE["subject"])
+        await page.get_by_label("HTML body").fill(TEMPLATE["html_body"])
+        await page.get_by_label("Text body").fill("Hello {{ customer.name }}")
+        await page.get_by_label("Name or external id").fill("globex")
+        await page.get_by_label("Customer", exact=True).select_option(label="Globex Corporation (QB-1)")
+        preview = page.locator("#preview")
+        await expect(preview.locator(".preview-subject")).to_have_text(
+            "Invoice INV-7781 for Globex Corporation"
+        )
+        await expect(preview.locator(".preview-text")).to_have_text("Hello Globex Corporation")
+        frame = page.frame_locator("iframe.preview-html")
+        await expect(frame.locator("p")).to_contain_text("Dear Globex Corporation")
+        await page.get_by_label("Text body").fill("Pay {{ invoice.number }}, please")
+        await expect(preview.locator(".preview-text")).to_have_text("Pay INV-7781, please")
+        await page.get_by_label("Text body").fill("ok\n{% if %}")
+        await expect(preview.get_by_role("alert")).to_contain_text("line 2")
+        await page.get_by_label("Text body").fill("Pay {{ invoice.number }}, please")
+        await page.get_by_role("button", name="Save").click()
+        await expect(page.get_by_role("status")).to_have_text("Saved.")
+    [saved] = await console.api.ok("GET", "/templates")
+    assert saved["text_body"] == "Pay {{ invoice.number }}, please"
