@@ -83,7 +83,8 @@ async def open_balance(
         func.count().filter(not_(home)),
         func.array_agg(func.distinct(Invoice.currency)).filter(not_(home)),
     ).where(owed)
-    count, outstanding, overdue, held_count, held, other_count, others = (await session.execute(query)).one()
+    row = (await (await session.connection()).execute(query)).one()
+    count, outstanding, overdue, held_count, held, other_count, others = row
     return OpenBalance(
         count=int(count),
         outstanding=Decimal(outstanding),
