@@ -28,6 +28,7 @@ from tests.builders import (
     make_invoice,
     make_org,
 )
+from workers.embedded.ports import free_port
 from workflows.client import enroll
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import EnrollmentInput
@@ -154,3 +155,45 @@ async def test_a_worker_process_that_dies_stops_the_others_and_fails_the_parent(
     assert output.count(b"worker.process_died") == 1, output.decode()
     assert output.count(b"worker.stopped") == 1, output.decode()
     assert not [pid for pid in children if _alive(pid)], "a worker child outlived its parent"
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for child in _children_of(pid):
+        found |= {child, *_descendants(child)}
+    return found
+
+
+async def test_the_dev_stack_runs_the_worker_processes_asked_for_and_ctrl_c_stops_all(tmp_path: Path) -> None:
+    ports = {name: free_port() for name in ("API", "POSTGRES", "TEMPORAL", "TEMPORAL_UI")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCADENCE_") and k != "DATABASE_URL"}
+    env.update({f"ARCADENCE_{name}_PORT": str(port) for name, port in ports.items()})
+    env["ARCADENCE_WORKER_PROCESSES"] = "2"
+    command = [str(Path(sys.executable).parent / "arcadence"), "dev", "--data-dir", str(tmp_path / "data")]
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path
+    )
+    assert process.stdout is not None
+    seen: list[bytes] = []
+    workers: set[int] = set()
+    try:
+        while not seen or b"Press Ctrl-C to stop." not in seen[-1]:
+            seen.append(await asyncio.wait_for(process.stdout.readline(), 120))
+            assert seen[-1], b"".join(seen).decode()
+        drain = asyncio.create_task(process.stdout.read())
+        client = await Client.connect(f"127.0.0.1:{ports['TEMPORAL']}")
+        pollers: set[int] = set()
+        for _ in range(300):
+            pollers = await _poller_pids(client, "arcadence")
+            if len(pollers) == 2:
+                break
+            await asyncio.sleep(0.1)
+        workers = _descendants(process.pid)
+        assert len(pollers) == 2 and pollers <= workers and process.pid not in pollers
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), timeout=90)
+    output = b"".join(seen) + await drain
+    assert process.returncode == 0, output.decode()
+    assert output.count(b"worker.stopped") == 2, output.decode()
+    assert not [pid for pid in workers if _alive(pid)], "a process outlived the dev stack"
