@@ -59,7 +59,9 @@ class Settings(BaseSettings):
     postgres_port: int = Field(default=5433, ge=1, le=65535)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
-    # Worker tuning.
+    # Worker tuning. `arcadence worker` runs this many processes (one core each); the settings below
+    # and db_pool_size apply to each process.
+    worker_processes: int = Field(default=1, ge=1, le=64, description="Processes of `arcadence worker`.")
     max_concurrent_activities: int = Field(default=100, ge=1, le=10_000)
     max_concurrent_workflow_tasks: int = Field(default=100, ge=1, le=10_000)
     # Sleeping enrollments wake at most daily: keeping them all in memory (~250 KiB each) buys

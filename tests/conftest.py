@@ -47,6 +47,7 @@ SLOW_MODULES = frozenset(
         "tests/workers/test_temporal_tls.py",
         "tests/workers/test_compose_namespace_job.py",
         "tests/workers/test_without_embedded_extra.py",
+        "tests/workers/test_worker_processes.py",
     }
 )
 

@@ -68,12 +68,24 @@ def migrate() -> None:
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Worker processes, one core each (default ARCADENCE_WORKER_PROCESSES, 1)."
+        ),
+    ] = None,
+) -> None:
     """Run a Temporal worker for enrollments (ARCADENCE_TEMPORAL_ADDRESS, ARCADENCE_DATABASE_URL)."""
-    from workers.worker import run_worker
+    from workers.worker import run_processes, run_worker
 
-    asyncio.run(run_worker(_require_services()))
-    _leave_now()
+    settings = _require_services()
+    count = processes if processes is not None else settings.worker_processes
+    if count == 1:
+        asyncio.run(run_worker(settings))
+        _leave_now()
+    asyncio.run(check_database(settings))  # a wrong URL is one line here, not one per child
+    _leave_now(run_processes(settings, count))
 
 
 @app.command()

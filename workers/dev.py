@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -32,7 +34,7 @@ from workers.embedded.postgres import SYSTEM_USER, EmbeddedPostgres
 from workers.embedded.temporal import temporal_cli_path
 from workers.startup import StartupError, connect_temporal, log_tail, temporal_tls
 from workers.temporal_setup import register_search_attributes
-from workers.worker import build_worker
+from workers.worker import CHILD_STOP_TIMEOUT, build_worker
 
 log = structlog.get_logger("arcadence.dev")
 
@@ -170,15 +172,6 @@ class DevStack:
         sessions = session_factory(engine)
         try:
             key = await self._demo_key(settings, sessions, client)
-            email, sms = build_channels(settings, sessions)
-            worker = build_worker(
-                client,
-                task_queue=settings.task_queue,
-                sessions=sessions,
-                email=email,
-                sms=sms,
-                settings=settings,
-            )
             app = create_app(settings, sessions=sessions, temporal=client)
             config = uvicorn.Config(
                 app, host=settings.api_host, port=settings.api_port, log_level="warning", lifespan="on"
@@ -187,12 +180,31 @@ class DevStack:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self.stop.set)
-            async with worker:
+            async with contextlib.AsyncExitStack() as workers:
+                waits: set[asyncio.Task[int]] = set()
+                if settings.worker_processes == 1:
+                    email, sms = build_channels(settings, sessions)
+                    worker = build_worker(
+                        client,
+                        task_queue=settings.task_queue,
+                        sessions=sessions,
+                        email=email,
+                        sms=sms,
+                        settings=settings,
+                    )
+                    await workers.enter_async_context(worker)
+                else:
+                    target = client.service_client.config.target_host
+                    waits.add(await workers.enter_async_context(_worker_processes(settings, target)))
                 serving = asyncio.create_task(server.serve())
                 await asyncio.to_thread(wait_for_port, settings.api_port, settings.api_host, 30.0)
                 self._banner(settings, key)
                 stopping = asyncio.create_task(self.stop.wait())
-                await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                ends: set[asyncio.Future[Any]] = {serving, stopping, *waits}
+                await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
+                for exited in waits:
+                    if exited.done():
+                        _say(f"the worker processes stopped (exit code {exited.result()}); stopping.")
                 server.should_exit = True
                 await serving
                 stopping.cancel()
@@ -229,6 +241,7 @@ class DevStack:
             f"  API docs       {api}/docs",
             f"  Temporal UI    {ui}",
             f"  Data           {self.data_dir}",
+            f"  Worker         {settings.worker_processes} process(es)",
         ]
         if self.postgres is not None and self.postgres.moved_to is not None:
             lines.append(
@@ -244,6 +257,33 @@ class DevStack:
             ]
         lines += ["", "Press Ctrl-C to stop.", ""]
         _say("\n".join(lines))
+
+
+@contextlib.asynccontextmanager
+async def _worker_processes(settings: Settings, address: str) -> AsyncIterator[asyncio.Task[int]]:
+    """ARCADENCE_WORKER_PROCESSES > 1: `arcadence worker` as a program of its own, which forks its
+    children. This process already holds a Temporal runtime (its client, the API's), so it must not
+    fork them itself. Yields what ends when that program exits; stopping sends it SIGTERM."""
+    env = {
+        **os.environ,
+        "ARCADENCE_DATABASE_URL": settings.database_url or "",
+        "ARCADENCE_TEMPORAL_ADDRESS": address,
+        "ARCADENCE_WORKER_PROCESSES": str(settings.worker_processes),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "workers.cli", "worker", env=env, start_new_session=True
+    )
+    exited = asyncio.create_task(process.wait())
+    try:
+        yield exited
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        try:
+            await asyncio.wait_for(asyncio.shield(exited), CHILD_STOP_TIMEOUT + 5)
+        except TimeoutError:
+            process.kill()
+            await exited
 
 
 def _say(text: str) -> None:
