@@ -54,6 +54,7 @@ async def test_dev_stack_sends_a_reminder_at_the_next_minute_and_stops_cleanly(t
     )  # fmt: skip
     assert process.stdout is not None
     drain: asyncio.Task[bytes] | None = None
+    finished = False
     try:
         await _read_until(process.stdout, "Press Ctrl-C to stop.", timeout=120)
         drain = asyncio.create_task(process.stdout.read())  # keep the pipe flowing
@@ -161,16 +162,24 @@ async def test_dev_stack_sends_a_reminder_at_the_next_minute_and_stops_cleanly(t
                 break
             await asyncio.sleep(1)
         assert listed == [f"enrollment-{enrollment_id}"]
+        finished = True
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
             await asyncio.wait_for(process.wait(), timeout=60)
         if drain is not None:
             await drain
+        if not finished:
+            _delete_moved_cluster(data_dir)  # a failed run leaves nothing under /var/lib/arcadence
     moved = data_dir / "postgres"
     try:
         assert process.returncode == 0
         assert _leftovers(data_dir) == [] and _leftovers(moved.resolve()) == []
     finally:
-        if moved.is_symlink():  # moved under /var/lib/arcadence (root, private temp folder)
-            shutil.rmtree(moved.resolve(), ignore_errors=True)
+        _delete_moved_cluster(data_dir)
+
+
+def _delete_moved_cluster(data_dir: Path) -> None:
+    moved = data_dir / "postgres"
+    if moved.is_symlink():  # moved under /var/lib/arcadence (root, private temp folder)
+        shutil.rmtree(moved.resolve(), ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -193,6 +194,9 @@ async def test_the_dev_stack_runs_the_worker_processes_asked_for_and_ctrl_c_stop
     finally:
         process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.wait(), timeout=90)
+        moved = tmp_path / "data" / "postgres"
+        if moved.is_symlink():  # moved under /var/lib/arcadence (root, private temp folder)
+            shutil.rmtree(moved.resolve(), ignore_errors=True)
     output = b"".join(seen) + await drain
     assert process.returncode == 0, output.decode()
     assert output.count(b"worker.stopped") == 2, output.decode()
