@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -196,6 +197,12 @@ def to_sqlalchemy_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     raise ValueError("not a postgresql URL")
+
+
+def child_environment(overrides: dict[str, str]) -> dict[str, str]:
+    """The environment for a child process of ours: this one's, with `overrides` on top (the only
+    other place the environment is read, so that it stays in this module)."""
+    return {**os.environ, **overrides}
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -26,7 +25,7 @@ from api.app import create_app
 from models.db import SessionFactory, create_engine, session_factory
 from models.migrate import upgrade
 from models.repository import load_organization
-from models.settings import Settings
+from models.settings import Settings, child_environment
 from workers.bootstrap import has_users
 from workers.demo import seed_demo
 from workers.embedded.ports import accepts_connections, port_is_free, wait_for_port
@@ -264,12 +263,13 @@ async def _worker_processes(settings: Settings, address: str) -> AsyncIterator[a
     """ARCADENCE_WORKER_PROCESSES > 1: `arcadence worker` as a program of its own, which forks its
     children. This process already holds a Temporal runtime (its client, the API's), so it must not
     fork them itself. Yields what ends when that program exits; stopping sends it SIGTERM."""
-    env = {
-        **os.environ,
-        "ARCADENCE_DATABASE_URL": settings.database_url or "",
-        "ARCADENCE_TEMPORAL_ADDRESS": address,
-        "ARCADENCE_WORKER_PROCESSES": str(settings.worker_processes),
-    }
+    env = child_environment(
+        {
+            "ARCADENCE_DATABASE_URL": settings.database_url or "",
+            "ARCADENCE_TEMPORAL_ADDRESS": address,
+            "ARCADENCE_WORKER_PROCESSES": str(settings.worker_processes),
+        }
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "workers.cli", "worker", env=env, start_new_session=True
     )
