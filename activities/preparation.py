@@ -23,6 +23,7 @@ from activities.contracts import PrepareInput, PrepareResult
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
 from activities.messages import MessageDraft, draft_message
+from domain import recipients as rcp
 from domain.conditions import evaluate, parse_conditions
 from domain.deliveries import REACHED, delivery_key
 from domain.enums import CollectionStatus, DeliveryStatus, StepAction, TaskStatus
@@ -47,13 +48,7 @@ from models.repository.hierarchy import bill_to_customer
 
 log = structlog.get_logger("arcadence.prepare")
 
-MESSAGE_ACTIONS = {
-    StepAction.CUSTOMER_EMAIL,
-    StepAction.STATEMENT_EMAIL,
-    StepAction.SMS,
-    StepAction.INTERNAL_NOTIFICATION,
-    StepAction.NOTIFY_SPECIALIST,
-}
+MESSAGE_ACTIONS = rcp.CUSTOMER_ACTIONS | rcp.INTERNAL_ACTIONS
 
 
 def skipped(reason: str, conditions: str = "", **details: Any) -> PrepareResult:

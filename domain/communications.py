@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from domain.enums import StepAction
+from domain.recipients import CUSTOMER_ACTIONS
 from domain.templates.context import RenderContext
 
 # Messages to the customer. Internal notifications (to the team or the AR specialist) are sent
 # whatever the balance: a team may want to hear about a customer that owes nothing.
-CUSTOMER_FACING: frozenset[StepAction] = frozenset(
-    {StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL, StepAction.SMS}
-)
+CUSTOMER_FACING = CUSTOMER_ACTIONS
 SEND_WHEN_NOTHING_OWED = "send_when_nothing_owed"
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from domain.enums import BillingLevel, StepAction
+from domain.recipients import CUSTOMER_ACTIONS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,7 +63,7 @@ def covered_by(customer_id: int, subtree: Iterable[CustomerNode]) -> list[int]:
 
 # Messages about the customer as a whole that a bill-to-parent child does not get on its own:
 # its invoices are in its bill-to customer's statement (internal messages still go out).
-CUSTOMER_LEVEL_MESSAGES = frozenset({StepAction.STATEMENT_EMAIL, StepAction.CUSTOMER_EMAIL, StepAction.SMS})
+CUSTOMER_LEVEL_MESSAGES = CUSTOMER_ACTIONS
 
 
 def billed_elsewhere_reason(

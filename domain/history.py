@@ -9,6 +9,7 @@ provider's webhook stay in the history and never become it.
 from __future__ import annotations
 
 from domain.enums import HistoryAction, StepAction
+from domain.recipients import INTERNAL_ACTIONS
 
 # Who acts without being a person: the engine and the email provider's webhook.
 ENGINE_ACTOR = "arcadence"
@@ -41,7 +42,7 @@ _TO_THE_TEAM = {
     HistoryAction.MESSAGE_PARTLY_SENT: HistoryAction.INTERNAL_NOTIFICATION_PARTLY_SENT,
     HistoryAction.MESSAGE_NOT_SENT: HistoryAction.INTERNAL_NOTIFICATION_NOT_SENT,
 }
-TEAM_STEPS = frozenset({StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST})
+TEAM_STEPS = INTERNAL_ACTIONS
 
 
 def is_person(actor: str) -> bool:

@@ -267,6 +267,8 @@ def resolve_sms_recipients(
 # Who receives each kind of step: the one rule the engine sends by and the timeline shows.
 INTERNAL_ACTIONS = frozenset({StepAction.INTERNAL_NOTIFICATION, StepAction.NOTIFY_SPECIALIST})
 EMAIL_ACTIONS = frozenset({StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL})
+# Messages to the customer's own contacts (the others of a message step go to the team).
+CUSTOMER_ACTIONS = EMAIL_ACTIONS | {StepAction.SMS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from models.repository import (
 from models.repository.pauses import pause_and_record, resume_and_record
 from services.common import get_or_404, now, signal_after_commit
 from services.customer_sync import (
+    SYNCED_FIELDS,
     check_bill_to_parent,
     check_parent,
     check_specialists,
@@ -34,16 +35,8 @@ from workflows.enrollment_types import PauseSignal, ResumeSignal
 
 log = structlog.get_logger("arcadence.api")
 MAX_PAUSE = timedelta(days=3653)
-PLAIN_FIELDS = (
-    "name",
-    "currency",
-    "locale",
-    "bill_to_parent",
-    "billing_level",
-    "autopay",
-    "autopay_anchor",
-    "specialist_id",
-)
+# A PATCH sets the same plain fields a sync does.
+PLAIN_FIELDS = SYNCED_FIELDS
 
 
 async def create_customer(uow: UnitOfWork, request: CustomerCreate, actor: User) -> Customer:

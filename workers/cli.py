@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import structlog
 import typer
@@ -17,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from models.migrate import upgrade
 from models.settings import Settings, absolute_path, get_settings
 from workers.logs import configure_logging
-from workers.startup import StartupError, check_database, settings_error
+from workers.startup import StartupError, check_database, leave_now, settings_error
 
 
 class _Cli(typer.Typer):
@@ -30,7 +28,7 @@ class _Cli(typer.Typer):
             sys.stderr.write(err.render() + "\n")
             # A failed Temporal connect leaves the core's native threads behind: finalizing the
             # interpreter with them can abort (SIGABRT, seen with a refused TLS handshake).
-            _leave_now(1)
+            leave_now(1)
         except OperationalError as err:  # Postgres went away under a command
             reason = str(err.orig or err).strip().splitlines()[0]
             sys.stderr.write(f"arcadence: Postgres refused the command: {reason}\n")
@@ -83,9 +81,9 @@ def worker(
     count = processes if processes is not None else settings.worker_processes
     if count == 1:
         asyncio.run(run_worker(settings))
-        _leave_now()
+        leave_now()
     asyncio.run(check_database(settings))  # a wrong URL is one line here, not one per child
-    _leave_now(run_processes(settings, count))
+    leave_now(run_processes(settings, count))
 
 
 @app.command()
@@ -102,7 +100,7 @@ def dev(
     if settings.database_url is not None:
         asyncio.run(check_database(settings))
     asyncio.run(run_dev(settings, absolute_path(data_dir) if data_dir else settings.data_dir, seed=seed))
-    _leave_now()
+    leave_now()
 
 
 @app.command()
@@ -228,19 +226,6 @@ def status(enrollment_id: int) -> None:
             return out.model_dump_json(indent=2)
 
     typer.echo(asyncio.run(run()))
-
-
-def _leave_now(code: int = 0) -> NoReturn:
-    """End a process whose Temporal worker has stopped cleanly, without interpreter finalization.
-
-    The Temporal core's native threads can still release the GIL while Python finalizes, which
-    aborts the process ("PyGILState_Release ... must be current") after a clean stop, so a
-    stopped worker would exit with SIGABRT now and then. Everything is stopped and flushed here.
-    """
-    sys.stdout.flush()
-    sys.stderr.flush()
-    logging.shutdown()
-    os._exit(code)
 
 
 async def _preflight(settings: Settings) -> None:

@@ -7,8 +7,12 @@ traceback and exits 1. A bug is not a start-up error and still shows its traceba
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -160,3 +164,16 @@ async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None
             f"cannot reach Temporal at {settings.temporal_address} (namespace "
             f"{settings.temporal_namespace}, TLS {'on' if tls else 'off'}): {reason}. Check {check}"
         ) from err
+
+
+def leave_now(code: int = 0) -> NoReturn:
+    """End a process whose Temporal worker has stopped cleanly, without interpreter finalization.
+
+    The Temporal core's native threads can still release the GIL while Python finalizes, which
+    aborts the process ("PyGILState_Release ... must be current") after a clean stop, so a
+    stopped worker would exit with SIGABRT now and then. Everything is stopped and flushed here.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)

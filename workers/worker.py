@@ -31,7 +31,7 @@ from activities.recording import RecordingActivities
 from activities.sending import SendingActivities
 from models.db import SessionFactory, engine_from_settings, session_factory
 from models.settings import Settings
-from workers.startup import StartupError, check_database, connect_temporal
+from workers.startup import StartupError, check_database, connect_temporal, leave_now
 from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 
@@ -174,10 +174,7 @@ def _child_main(settings: Settings, index: int) -> None:
     except BaseException:
         traceback.print_exc()
         code = 1
-    # As `arcadence worker` does: no interpreter finalization under the core's native threads.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    leave_now(code)
 
 
 def run_processes(settings: Settings, count: int) -> int:

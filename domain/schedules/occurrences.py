@@ -6,7 +6,8 @@ import calendar as stdlib_calendar
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
-from domain.enums import DefinitionKind, FrequencyPeriod, StepAction
+from domain.enums import DefinitionKind, FrequencyPeriod
+from domain.recipients import CUSTOMER_ACTIONS
 from domain.schedules.org_calendar import MAX_NON_BUSINESS_RUN, OrgCalendar
 from domain.schedules.specs import (
     EnrollmentContext,
@@ -19,7 +20,7 @@ from domain.schedules.specs import (
 
 FINITE_KINDS = frozenset({DefinitionKind.INVOICE, DefinitionKind.AUTOPAY, DefinitionKind.ASSIGNMENT})
 # What a customer reads as a reminder: two of them for one invoice on one day are one too many.
-REMINDER_ACTIONS = frozenset({StepAction.CUSTOMER_EMAIL, StepAction.STATEMENT_EMAIL, StepAction.SMS})
+REMINDER_ACTIONS = CUSTOMER_ACTIONS
 
 
 def occurrence_key(enrollment_id: int, step_id: int, invoice_id: int | None, local_date: date) -> str:

@@ -7,7 +7,7 @@ which write the history) is imported by its own name.
 
 from __future__ import annotations
 
-from models.repository.contacts import contact_infos, contacts_at_address, contacts_of
+from models.repository.contacts import contact_infos, contacts_of
 from models.repository.customers import (
     bill_to_parent_children_of,
     customers_by_external_id,
@@ -84,7 +84,6 @@ __all__ = [
     "bill_to_parent_children_of",
     "calendar_of",
     "contact_infos",
-    "contacts_at_address",
     "contacts_of",
     "contacts_with_address",
     "continuation_successors",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.recipients import ContactInfo
@@ -12,14 +12,6 @@ from models.base import require_id
 
 async def contacts_of(session: AsyncSession, customer_id: int) -> list[Contact]:
     query = select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id))
-    return list((await session.exec(query)).all())
-
-
-async def contacts_at_address(session: AsyncSession, customer_id: int, email: str) -> list[Contact]:
-    """The customer's contacts with this email address, compared without case."""
-    query = select(Contact).where(
-        Contact.customer_id == customer_id, func.lower(col(Contact.email)) == email.lower()
-    )
     return list((await session.exec(query)).all())
 
 

@@ -37,9 +37,9 @@ async def suppress_once(
     reason: str,
     since: datetime,
     delivery_id: int | None,
-) -> bool:
-    """Suppress the address unless a suppression is already in force; returns whether it is new.
-    Every contact at the address, of any customer, is marked too."""
+) -> list[Contact]:
+    """Suppress the address unless a suppression is already in force. Every contact at the
+    address, of any customer, is marked too; returns them."""
     normalised = normalize_address(address)
     statement = (
         insert(Suppression)
@@ -51,14 +51,14 @@ async def suppress_once(
             delivery_id=delivery_id,
         )
         .on_conflict_do_nothing(index_elements=["address"], index_where=text("lifted_at IS NULL"))
-        .returning(col(Suppression.id))
     )
-    created = (await (await session.connection()).execute(statement)).first() is not None
-    for contact in await contacts_with_address(session, normalised):
+    await (await session.connection()).execute(statement)
+    contacts = await contacts_with_address(session, normalised)
+    for contact in contacts:
         if contact.suppressed_at is None:
             contact.suppressed_at, contact.suppression_reason = since, reason
             session.add(contact)
-    return created
+    return contacts
 
 
 async def contacts_with_address(session: AsyncSession, address: str) -> list[Contact]:

@@ -21,7 +21,6 @@ from domain.enums import DeliveryStatus, HistoryAction, SuppressionSource, TaskS
 from models import Customer, Delivery
 from models.history import write_history
 from models.repository import (
-    contacts_at_address,
     create_task_once,
     deliveries_for_update,
     open_task_by_key,
@@ -144,7 +143,7 @@ async def _suppress(session: AsyncSession, delivery: Delivery, event: SendGridEv
     workflow's extra recipient, an internal user); returns whether this customer has a contact
     at it."""
     assert event.email is not None
-    await suppress_once(
+    contacts = await suppress_once(
         session,
         address=event.email,
         source=SuppressionSource(event.event),
@@ -152,7 +151,7 @@ async def _suppress(session: AsyncSession, delivery: Delivery, event: SendGridEv
         since=event.occurred_at,
         delivery_id=delivery.id,
     )
-    return bool(await contacts_at_address(session, delivery.customer_id, event.email))
+    return any(c.customer_id == delivery.customer_id for c in contacts)
 
 
 async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: SendGridEvent) -> None:

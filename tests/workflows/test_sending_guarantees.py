@@ -19,6 +19,7 @@ from activities.contracts import SendInput
 from activities.documents import DocumentFetcher, parse_networks
 from activities.sending import SendingActivities
 from models import Delivery, HistoryEntry, Task
+from models.base import require_id
 from tests.builders import (
     make_contact,
     make_customer,
@@ -184,14 +185,21 @@ async def test_continue_as_new_keeps_cursor_pause_and_continue_with(
     assert len(await cadence.outbox(customer.id)) == sent_before
 
 
-async def test_an_invoice_reminder_carries_the_invoice_pdf(
-    session: AsyncSession, cadence: Engine, httpserver: HTTPServer
-) -> None:
-    httpserver.expect_request("/invoices/INV-9.pdf").respond_with_data(
+async def _reminder_with_a_pdf(
+    session: AsyncSession,
+    cadence: Engine,
+    httpserver: HTTPServer,
+    number: str,
+    message_id: str,
+    documents: DocumentFetcher | None,
+) -> int:
+    """A due-date reminder for an invoice whose PDF the local stub serves, sent through SendGrid
+    (the stub too) by a worker fetching documents with `documents`; returns the customer id."""
+    httpserver.expect_request(f"/invoices/{number}.pdf").respond_with_data(
         b"%PDF-1.7 invoice", content_type="application/pdf"
     )
     httpserver.expect_request("/v3/mail/send", method="POST").respond_with_response(
-        Response(status=202, headers={"X-Message-Id": "sg-pdf"})
+        Response(status=202, headers={"X-Message-Id": message_id})
     )
     await make_org(session)
     today = (await cadence.now()).astimezone(NY).date()
@@ -200,20 +208,29 @@ async def test_an_invoice_reminder_carries_the_invoice_pdf(
     await make_invoice(
         session,
         customer,
-        number="INV-9",
+        number=number,
         due_date=today + timedelta(days=2),
-        pdf_url=httpserver.url_for("/invoices/INV-9.pdf"),
+        pdf_url=httpserver.url_for(f"/invoices/{number}.pdf"),
     )
     definition = await make_definition(session, steps=[{"offset_days": 0, "action": "customer_email"}])
     enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
     await session.commit()
     sendgrid = SendGridEmailChannel("SG.key", base_url=httpserver.url_for("").rstrip("/"))
 
-    async with cadence.worker(email=sendgrid, documents=LOOPBACK_DOCUMENTS) as real:
+    async with cadence.worker(email=sendgrid, documents=documents) as real:
         handle = await real.start(enrollment, definition)
         await real.advance(handle, timedelta(days=3))
+    return require_id(customer)
 
-    (delivery,) = await cadence.deliveries(customer.id)
+
+async def test_an_invoice_reminder_carries_the_invoice_pdf(
+    session: AsyncSession, cadence: Engine, httpserver: HTTPServer
+) -> None:
+    customer_id = await _reminder_with_a_pdf(
+        session, cadence, httpserver, "INV-9", "sg-pdf", documents=LOOPBACK_DOCUMENTS
+    )
+
+    (delivery,) = await cadence.deliveries(customer_id)
     assert (delivery.status, delivery.provider_message_id) == ("sent", "sg-pdf")
     sent = [json.loads(r.get_data()) for r, _ in httpserver.log if r.path == "/v3/mail/send"]
     assert sent[0]["attachments"] == [
@@ -231,38 +248,17 @@ async def test_a_reminder_whose_pdf_is_refused_is_not_sent_and_says_why(
 ) -> None:
     """The PDF link points at an internal address (here loopback, not allowed): the worker does
     not fetch it, and the reminder that promises the PDF is not sent without it."""
-    httpserver.expect_request("/invoices/INV-10.pdf").respond_with_data(
-        b"%PDF-1.7 invoice", content_type="application/pdf"
+    # The default fetcher: public addresses only.
+    customer_id = await _reminder_with_a_pdf(
+        session, cadence, httpserver, "INV-10", "sg-never", documents=None
     )
-    httpserver.expect_request("/v3/mail/send", method="POST").respond_with_response(
-        Response(status=202, headers={"X-Message-Id": "sg-never"})
-    )
-    await make_org(session)
-    today = (await cadence.now()).astimezone(NY).date()
-    customer = await make_customer(session)
-    await make_contact(session, customer)
-    await make_invoice(
-        session,
-        customer,
-        number="INV-10",
-        due_date=today + timedelta(days=2),
-        pdf_url=httpserver.url_for("/invoices/INV-10.pdf"),
-    )
-    definition = await make_definition(session, steps=[{"offset_days": 0, "action": "customer_email"}])
-    enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
-    await session.commit()
-    sendgrid = SendGridEmailChannel("SG.key", base_url=httpserver.url_for("").rstrip("/"))
-
-    async with cadence.worker(email=sendgrid) as real:  # the default fetcher: public addresses only
-        handle = await real.start(enrollment, definition)
-        await real.advance(handle, timedelta(days=3))
 
     assert [r.path for r, _ in httpserver.log] == []  # neither the PDF nor the mail was requested
-    (delivery,) = await cadence.deliveries(customer.id)
+    (delivery,) = await cadence.deliveries(customer_id)
     assert delivery.status == "failed"
     assert "the PDF of INV-10 was refused" in (delivery.last_error or "")
     assert "loopback" in (delivery.last_error or "")
-    entries = [h for h in await cadence.history(customer.id) if h.action == "message_not_sent"]
+    entries = [h for h in await cadence.history(customer_id) if h.action == "message_not_sent"]
     assert len(entries) == 1
     assert "the PDF of INV-10 was refused" in entries[0].description
     assert "a loopback address" in entries[0].description
