@@ -340,7 +340,9 @@ def recipients_for(
             return RecipientResolution(
                 recipients=(), cut=(), rejected=(), skip_reason="No recipient: no AR specialist is assigned"
             )
-        return resolve_internal_recipients([], users, specialist_id=rules.specialist_id)
+        return resolve_internal_recipients(
+            [], users, specialist_id=rules.specialist_id, suppressed=suppressed
+        )
     if action in INTERNAL_ACTIONS:
         return resolve_internal_recipients(
             rules.internal_ids, users, specialist_id=rules.specialist_id, suppressed=suppressed

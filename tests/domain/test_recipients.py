@@ -306,3 +306,16 @@ def test_a_suppressed_address_is_refused_from_every_source_with_its_reason() -> 
         "No recipient: no usable address among the AR specialist and the workflow's internal users; "
         f"rejected: sam@acme.example ({SUPPRESSED})"
     )
+
+
+def test_a_suppressed_ar_specialist_gets_no_notify_specialist_message() -> None:
+    """Rule 4 holds for `notify_specialist` too: it writes to the specialist only, never to a
+    suppressed address."""
+    sam = InternalUser(id=7, name="Sam", email="sam@acme.example")
+    rules = RecipientRules.of({}, [], specialist_id=7)
+    notified = recipients_for(
+        StepAction.NOTIFY_SPECIALIST, rules, [], {7: sam}, {"sam@acme.example": BOUNCED}
+    )
+    assert notified is not None and notified.recipients == ()
+    assert [(r.address, r.reason) for r in notified.rejected] == [("sam@acme.example", SUPPRESSED)]
+    assert notified.skip_reason is not None and "sam@acme.example" in notified.skip_reason
