@@ -31,6 +31,7 @@ PERSONS_ACTIONS = frozenset(
         HistoryAction.CUSTOMER_RESUMED,
         HistoryAction.INVOICE_PAUSED,
         HistoryAction.INVOICE_RESUMED,
+        HistoryAction.COLLECTION_STATUS_SET,
         HistoryAction.TASK_COMPLETED,
         HistoryAction.SUPPRESSION_LIFTED,
     }

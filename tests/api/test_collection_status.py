@@ -34,6 +34,9 @@ async def test_a_collection_status_set_by_a_person_survives_the_next_sync(api: A
         "Invoice INV-1042 set to disputed (was in collection) by support@acme.example: "
         "Freight charge contested"
     )
+    # A person's decision about the customer is its Last Action (the step doing the same is not).
+    after = await api.ok("GET", f"/customers/{customer['id']}")
+    assert (after["last_action"], after["last_action_by"]) == (entry["description"], "support@acme.example")
 
 
 async def test_a_bad_collection_status_or_a_missing_reason_is_refused(api: Api) -> None:

@@ -47,6 +47,7 @@ def test_a_skip_a_failure_a_missed_step_or_a_webhook_event_is_never_the_last_act
         HistoryAction.WORKFLOW_REASSIGNED,
         HistoryAction.SUPPRESSION_LIFTED,
         HistoryAction.TASK_COMPLETED,
+        HistoryAction.COLLECTION_STATUS_SET,
     ],
 )
 def test_a_persons_action_is_the_last_action_but_the_same_by_the_engine_is_not(action: HistoryAction) -> None:
