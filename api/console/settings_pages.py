@@ -1,6 +1,6 @@
 """The Settings page: the organization's name, sender, send time and time zone, business days and
 holidays, send window and default workflows. Saving calls the service the API's `PUT
-/organization` calls (`services.organization.update_settings`), for the same roles (owner and
+/settings` calls (`services.organization.update_settings`), for the same roles (owner and
 admin change, everyone reads); the form is checked by the API's own schema (`SettingsUpdate`)."""
 
 from __future__ import annotations
@@ -139,7 +139,10 @@ async def save_settings(request: Request, uow: UnitOfWorkDep, visitor: SignedIn)
         await organization_service.update_settings(uow, change, visitor.user)
     except ServiceError as err:
         await undo(uow, visitor)
-        field = str(err.message).split(":", 1)[0] if err.code in CODE_FIELDS else "form"
-        return await _page(request, uow, visitor, form, errors={field: err.message}, status_code=err.status)
+        # The service names the field first ("autopay_definition_id: ..."): shown at that field.
+        field, _, message = (
+            err.message.partition(": ") if err.code in CODE_FIELDS else ("form", "", err.message)
+        )
+        return await _page(request, uow, visitor, form, errors={field: message}, status_code=err.status)
     await uow.session.flush()
     return see_other("/console/settings?saved=1")
