@@ -142,12 +142,14 @@ async def _editor(
     draft: Draft,
     *,
     errors: Errors | None = None,
+    focus: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     context = base(
         visitor,
         definition=definition,
         draft=draft,
+        focus=focus,
         errors=errors or {},
         blank_condition=blank_condition(),
         **await _choices(uow, definition.id if definition else None),
@@ -155,26 +157,29 @@ async def _editor(
     return page(request, "workflow_form.html", context, status_code=status_code)
 
 
-def _apply(op: str, draft: Draft) -> bool:
-    """A row added or removed (`add-step`, `remove-step-2`, `add-cond`, `add-step-1-cond`, ...);
-    False when `op` is no such change."""
+def _apply(op: str, draft: Draft) -> str | None:
+    """A row added or removed (`add-step`, `remove-step-2`, `add-cond`, `add-step-1-cond`): the id
+    of the field to focus next (the new row's first; after a removal, the Add-a-step button), or
+    None when `op` is no such change."""
     steps: list[dict[str, Any]] = draft["steps"]
     if op == "add-step":
         steps.append(blank_step())
-    elif op == "add-cond":
+        return f"step-{len(steps) - 1}-days"
+    if op == "add-cond":
         draft["conditions"].append(blank_condition())
-    elif op.startswith("remove-step-") and op.removeprefix("remove-step-").isdigit():
+        return f"cond-{len(draft['conditions']) - 1}-metric"
+    if op.startswith("remove-step-") and op.removeprefix("remove-step-").isdigit():
         gone = int(op.removeprefix("remove-step-"))
         if gone < len(steps):
             steps.pop(gone)
-    elif op.startswith("add-step-") and op.endswith("-cond"):
+        return "add-step"
+    if op.startswith("add-step-") and op.endswith("-cond"):
         i = op.removeprefix("add-step-").removesuffix("-cond")
-        if not i.isdigit() or int(i) >= len(steps):
-            return False
-        steps[int(i)]["conditions"].append(blank_condition())
-    else:
-        return False
-    return True
+        if i.isdigit() and int(i) < len(steps):
+            rows = steps[int(i)]["conditions"]
+            rows.append(blank_condition())
+            return f"step-{i}-cond-{len(rows) - 1}-metric"
+    return None
 
 
 async def _definition_or_page(
@@ -200,8 +205,9 @@ async def _save(
     fields = await fields_of(request)
     draft = draft_of_fields(fields)
     op = (fields.get("op") or [""])[0]
-    if op and _apply(op, draft):
-        return await _editor(request, uow, visitor, definition, draft)
+    focus = _apply(op, draft) if op else None
+    if focus is not None:
+        return await _editor(request, uow, visitor, definition, draft, focus=focus)
     body, errors = definition_in(draft)
     if body is None:
         return await _editor(request, uow, visitor, definition, draft, errors=errors, status_code=422)

@@ -102,6 +102,8 @@ async def test_adding_and_removing_a_step_without_javascript_saves_nothing(conso
     await manager.get("/console/workflows/new")
     added = await post(manager, "/console/workflows", {**two_steps(), "op": "add-step"})
     assert added.status_code == 200 and 'id="step-2-days"' in added.text
+    assert 'name="step-2-days" type="number" min="0" max="3650" required value="0" autofocus' in added.text
+    assert 'hx-post="/console/workflows" hx-target="#workflow-form" hx-select="#workflow-form"' in added.text
     assert 'value="Gentle net 30"' in added.text and "title=Call the customer" in added.text
     condition = await post(manager, "/console/workflows", {**two_steps(), "op": "add-step-1-cond"})
     assert 'id="step-1-cond-0-metric"' in condition.text  # the blank row, offered again
