@@ -224,6 +224,8 @@ def body_of_draft(draft: Draft) -> tuple[dict[str, Any], Errors]:
     steps = []
     for i, step in enumerate(draft["steps"]):
         days = _number_or_text(step["days"])
+        if isinstance(days, int) and days < 0:
+            errors[f"steps.{i}.offset_days"] = "count the days without a sign; choose before or after"
         offset = -days if isinstance(days, int) and step["when"] == BEFORE else days
         steps.append(
             {

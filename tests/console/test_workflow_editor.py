@@ -153,6 +153,8 @@ async def test_refusals_are_shown_next_to_the_field_they_concern_and_nothing_is_
     )
     assert parameters.status_code == 422
     assert 'id="steps-1-parameters-error" role="alert">write each parameter as name=value' in parameters.text
+    signed = await post(manager, "/console/workflows", {**two_steps(), "name": "Other", "step-0-days": "-3"})
+    assert 'id="steps-0-offset_days-error" role="alert">count the days without a sign' in signed.text
     assert [d["name"] for d in await console.api.ok("GET", "/workflows")] == ["Gentle net 30"]
 
 
