@@ -248,3 +248,55 @@ async def test_a_workflow_change_without_the_csrf_token_is_refused(console: Cons
     assert unknown.status_code == 404 and "workflow definition 999999 does not exist" in html.unescape(
         unknown.text
     )
+
+
+async def test_a_monthly_statement_workflow_is_saved_and_cannot_continue_with_another(
+    console: Console,
+) -> None:
+    other = await console.api.workflow()
+    manager = await console.sign_in(Role.AR_MANAGER)
+    await manager.get("/console/workflows/new")
+    statement = {
+        **two_steps(),
+        "name": "Monthly statement",
+        "kind": "customer",
+        "frequency_period": "monthly",
+        "frequency_weekday": "1",
+        "frequency_week_of_month": "2",
+        "step-0-days": "0",
+        "step-0-when": "after",
+        "step-0-action": "statement_email",
+        "continue_with_id": str(other["id"]),
+    }
+    refused = await post(manager, "/console/workflows", statement)
+    assert refused.status_code == 422
+    assert (
+        'id="continue_with_id-error" role="alert">this workflow cannot continue with another' in refused.text
+    )
+    created = await post(manager, "/console/workflows", {**statement, "continue_with_id": ""})
+    assert created.status_code == 303, created.text
+    stored = {d["name"]: d for d in await console.api.ok("GET", "/workflows")}["Monthly statement"]
+    assert stored["frequency"] == {"period": "monthly", "weekday": 1, "week_of_month": 2}
+    page = (await manager.get(created.headers["location"])).text
+    assert "Monthly on the 2nd Tuesday" in page and "on each scheduled run" in page
+
+
+async def test_a_workflow_that_would_loop_through_continue_with_is_refused_at_that_field(
+    console: Console,
+) -> None:
+    first = await console.api.workflow()
+    second = await console.api.workflow(name="Follow-up", continue_with_id=first["id"])
+    manager = await console.sign_in(Role.AR_MANAGER)
+    form = (await manager.get(f"/console/workflows/{first['id']}/edit")).text
+    assert f'<option value="{first["id"]}"' not in form.split('id="continue_with_id"')[1]  # not itself
+    looped = await post(
+        manager,
+        f"/console/workflows/{first['id']}",
+        {**two_steps(), "name": "Net 30 reminders", "continue_with_id": str(second["id"])},
+    )
+    assert looped.status_code == 422
+    assert (
+        'id="continue_with_id-error" role="alert">continuing with that workflow would loop forever'
+        in looped.text
+    )
+    assert (await console.api.ok("GET", f"/workflows/{first['id']}"))["version"] == 1
