@@ -10,6 +10,7 @@ only the form is swapped.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -56,6 +57,9 @@ from services.schemas.definitions import CloneIn
 from services.unit_of_work import UnitOfWork
 
 router = APIRouter()
+
+REMOVE_STEP = re.compile(r"^remove-step-(0|[1-9]\d{0,3})$")
+ADD_STEP_CONDITION = re.compile(r"^add-step-(0|[1-9]\d{0,3})-cond$")
 
 ACTIONS = {
     StepAction.CUSTOMER_EMAIL: "Email the customer",
@@ -168,17 +172,14 @@ def _apply(op: str, draft: Draft) -> str | None:
     if op == "add-cond":
         draft["conditions"].append(blank_condition())
         return f"cond-{len(draft['conditions']) - 1}-metric"
-    if op.startswith("remove-step-") and op.removeprefix("remove-step-").isdigit():
-        gone = int(op.removeprefix("remove-step-"))
-        if gone < len(steps):
-            steps.pop(gone)
+    if (removed := REMOVE_STEP.match(op)) is not None:
+        if int(removed.group(1)) < len(steps):
+            steps.pop(int(removed.group(1)))
         return "add-step"
-    if op.startswith("add-step-") and op.endswith("-cond"):
-        i = op.removeprefix("add-step-").removesuffix("-cond")
-        if i.isdigit() and int(i) < len(steps):
-            rows = steps[int(i)]["conditions"]
-            rows.append(blank_condition())
-            return f"step-{i}-cond-{len(rows) - 1}-metric"
+    if (condition := ADD_STEP_CONDITION.match(op)) is not None and int(condition.group(1)) < len(steps):
+        rows = steps[int(condition.group(1))]["conditions"]
+        rows.append(blank_condition())
+        return f"step-{condition.group(1)}-cond-{len(rows) - 1}-metric"
     return None
 
 

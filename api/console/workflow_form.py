@@ -37,8 +37,8 @@ TOP_FIELDS = (
     "continue_with_id",
     "steps",
 )
-STEP_INDEX = re.compile(r"^step-(\d+)-action$")
-COND_INDEX = re.compile(r"^(?P<prefix>(?:step-\d+-)?cond)-(?P<j>\d+)-metric$")
+STEP_INDEX = re.compile(r"^step-(\d{1,4})-action$")
+COND_INDEX = re.compile(r"^(?P<prefix>(?:step-\d{1,4}-)?cond)-(?P<j>\d{1,4})-metric$")
 SERVICE_STEP = re.compile(r"^step (\d+): ")
 INTEGER = re.compile(r"^-?\d{1,10}$")
 
@@ -89,11 +89,8 @@ def new_draft() -> Draft:
 
 def _conditions_of(fields: dict[str, list[str]], prefix: str) -> list[dict[str, str]]:
     rows = []
-    for name in sorted(fields, key=lambda n: [int(p) if p.isdigit() else p for p in n.split("-")]):
-        found = COND_INDEX.match(name)
-        if found is None or found.group("prefix") != prefix:
-            continue
-        j = found.group("j")
+    found = (COND_INDEX.match(name) for name in fields)
+    for j in sorted({int(m.group("j")) for m in found if m is not None and m.group("prefix") == prefix}):
         rows.append(
             {
                 "metric": _one(fields, f"{prefix}-{j}-metric"),

@@ -300,3 +300,25 @@ async def test_a_workflow_that_would_loop_through_continue_with_is_refused_at_th
         in looped.text
     )
     assert (await console.api.ok("GET", f"/workflows/{first['id']}"))["version"] == 1
+
+
+async def test_a_forged_editor_form_is_refused_as_input_never_with_a_server_error(console: Console) -> None:
+    manager = await console.sign_in(Role.AR_MANAGER)
+    await manager.get("/console/workflows/new")
+    odd = {
+        **two_steps(),
+        "step-a-cond-0-metric": "overdue",
+        "step-" + "9" * 5000 + "-action": "task",
+        "cond-" + "1" * 5000 + "-metric": "overdue",
+        "step-0-template_id": "x" * 50,
+        "step-1-action": "launch_rockets",
+        "internal_recipients": ["0", "abc"],
+    }
+    forged = await post(manager, "/console/workflows", odd)
+    assert forged.status_code == 422 and "Traceback" not in forged.text
+    assert 'id="steps-1-action-error" role="alert">Input should be' in forged.text
+    assert 'id="steps-0-template_id-error"' in forged.text and 'id="internal_recipients-error"' in forged.text
+    for op in ("remove-step-" + "9" * 5000, "add-step-" + "9" * 5000 + "-cond", "explode"):
+        answered = await post(manager, "/console/workflows", {**two_steps(), "name": "", "op": op})
+        assert answered.status_code == 422 and 'id="name-error"' in answered.text
+    assert await console.api.ok("GET", "/workflows") == []
