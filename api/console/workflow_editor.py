@@ -348,6 +348,23 @@ async def workflow_version(
     return page(request, "workflow.html", context)
 
 
+@router.post("/workflows/{definition_id}/versions/{version}/restore", response_class=HTMLResponse)
+async def restore_version(
+    request: Request, definition_id: PathId, version: PathId, uow: UnitOfWorkDep, visitor: SignedIn
+) -> Response:
+    """A saved version made current again: itself a new version (`services.definitions.restore_version`,
+    as `POST /workflows/{id}/versions/{v}/restore`)."""
+    require(visitor, MANAGERS)
+    try:
+        restored = await definition_service.restore_version(uow, definition_id, version, visitor.user)
+    except ServiceError as err:
+        await undo(uow, visitor)
+        context = base(visitor, title="Version not restored", message=err.message)
+        return page(request, "error.html", context, status_code=err.status)
+    await uow.session.flush()
+    return see_other(f"/console/workflows/{restored.id}?saved=1")
+
+
 @router.post("/workflows/{definition_id}", response_class=HTMLResponse)
 async def update_workflow(
     request: Request, definition_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn

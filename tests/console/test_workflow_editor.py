@@ -182,9 +182,24 @@ async def test_an_edit_is_a_new_version_and_the_old_version_reads_as_it_was(cons
     old = (await manager.get(f"/console/workflows/{definition['id']}/versions/1")).text
     assert "version 1</h1>" in old and "The workflow is now at version 2" in old
     assert "14 days after the due date" in old and "Edit Net 30 reminders" not in old
+    assert "Restore version 1</button>" in old
+    current = (await manager.get(f"/console/workflows/{definition['id']}/versions/2")).text
+    assert "Restore version" not in current
+    restored = await manager.post(f"/console/workflows/{definition['id']}/versions/1/restore")
+    assert restored.status_code == 303
+    again = await console.api.ok("GET", f"/workflows/{definition['id']}")
+    assert again["version"] == 3 and [s["offset_days"] for s in again["steps"]] == [-3, 7, 14]
+    viewer = await console.sign_in(Role.VIEWER)
+    assert (
+        "Restore version" not in (await viewer.get(f"/console/workflows/{definition['id']}/versions/1")).text
+    )
+    refused = await viewer.post(f"/console/workflows/{definition['id']}/versions/1/restore")
+    assert refused.status_code == 403
+    assert (await console.api.ok("GET", f"/workflows/{definition['id']}"))["version"] == 3
     missing = await manager.get(f"/console/workflows/{definition['id']}/versions/9")
     assert missing.status_code == 404 and "has no version 9" in missing.text
 
+    await manager.get(f"/console/workflows/{definition['id']}/edit")
     kind = await post(manager, f"/console/workflows/{definition['id']}", {**fields, "kind": "assignment"})
     assert (
         kind.status_code == 409
