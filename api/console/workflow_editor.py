@@ -166,6 +166,8 @@ def _apply(op: str, draft: Draft) -> str | None:
     of the field to focus next (the new row's first; after a removal, the Add-a-step button), or
     None when `op` is no such change."""
     steps: list[dict[str, Any]] = draft["steps"]
+    if op == "refresh":  # the kind changed: its anchor and frequency fields follow
+        return "kind"
     if op == "add-step":
         steps.append(blank_step())
         return f"step-{len(steps) - 1}-days"

@@ -26,6 +26,10 @@ async def test_an_ar_manager_creates_a_template_and_a_two_step_workflow_from_the
 
         await page.get_by_role("link", name="Workflows").click()
         await page.get_by_role("link", name="New workflow").click()
+        await page.get_by_label("Kind").select_option("assignment")  # htmx: the anchor follows the kind
+        await expect(page.get_by_label("Before or after the enrollment date (step 1)")).to_be_visible()
+        await page.get_by_label("Kind").select_option("invoice")
+        await expect(page.get_by_label("Before or after the due date (step 1)")).to_be_visible()
         await page.get_by_label("Name", exact=True).fill("Friendly net 30")
         await page.get_by_label("Days (step 1)", exact=True).fill("3")
         await page.get_by_label("Before or after the due date (step 1)").select_option("before")

@@ -107,6 +107,9 @@ async def test_adding_and_removing_a_step_without_javascript_saves_nothing(conso
     assert 'value="Gentle net 30"' in added.text and "title=Call the customer" in added.text
     condition = await post(manager, "/console/workflows", {**two_steps(), "op": "add-step-1-cond"})
     assert 'id="step-1-cond-0-metric"' in condition.text  # the blank row, offered again
+    assert 'id="frequency_period"' not in added.text  # an invoice workflow has no frequency
+    customer = await post(manager, "/console/workflows", {**two_steps(), "kind": "customer", "op": "refresh"})
+    assert 'id="frequency_period"' in customer.text and "Before or after each scheduled run" in customer.text
     removed = await post(manager, "/console/workflows", {**two_steps(), "op": "remove-step-0"})
     assert 'id="step-1-days"' not in removed.text and "title=Call the customer" in removed.text
     assert await console.api.ok("GET", "/workflows") == []
