@@ -89,10 +89,10 @@ async def test_the_auto_pay_default_offers_only_auto_pay_workflows(console: Cons
     assert "Auto-pay notice" in autopay_select and "Net 30 reminders" not in autopay_select
 
 
-async def test_a_viewer_or_manager_reads_the_settings_and_the_server_refuses_their_change(
+async def test_a_viewer_support_or_manager_reads_the_settings_and_the_server_refuses_their_change(
     console: Console,
 ) -> None:
-    for role in (Role.VIEWER, Role.AR_MANAGER):
+    for role in (Role.VIEWER, Role.SUPPORT, Role.AR_MANAGER):
         browser = await console.sign_in(role)
         page = (await browser.get("/console/settings")).text
         assert "<dt>Send time</dt><dd>14:30 (America/New_York)</dd>" in page
