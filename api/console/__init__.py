@@ -8,7 +8,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 
-from api.console import deliveries, pages, tasks, templates_pages, workflows
+from api.console import (
+    deliveries,
+    pages,
+    settings_pages,
+    tasks,
+    templates_pages,
+    users_pages,
+    workflow_editor,
+    workflows,
+)
 from api.console.auth import Refused, SignInRequired
 from api.console.render import HERE, page
 from api.console.session import console_secret
@@ -36,7 +45,18 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     """The console's routes, static files, its signing secret and `/` -> `/console`."""
     app.state.console_secret = console_secret(settings)
     app.state.console_settings = settings
-    for module in (pages, workflows, templates_pages, tasks, deliveries):
+    # The editor before the list: its `/workflows/{id}/clone` must not read as an ON/OFF switch.
+    routers = (
+        pages,
+        workflow_editor,
+        workflows,
+        templates_pages,
+        tasks,
+        deliveries,
+        settings_pages,
+        users_pages,
+    )
+    for module in routers:
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.add_exception_handler(SignInRequired, _to_sign_in)

@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from api.console.auth import Visitor
 from api.console.render import page
-from api.deps import MANAGERS, SUPPORT, TASK_WORKERS
+from api.deps import ADMINS, MANAGERS, SUPPORT, TASK_WORKERS
 from models.settings import Settings
 from services.unit_of_work import UnitOfWork
 
@@ -38,6 +38,7 @@ def base(visitor: Visitor | None, **context: Any) -> dict[str, Any]:
         "visitor": visitor,
         "support": SUPPORT,
         "managers": MANAGERS,
+        "admins": ADMINS,
         "task_workers": TASK_WORKERS,
         **context,
     }
