@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 
-from api.console import deliveries, pages, tasks, templates_pages, workflows
+from api.console import bulk, customer_changes, deliveries, pages, tasks, templates_pages, workflows
 from api.console.auth import Refused, SignInRequired
 from api.console.render import HERE, page
 from api.console.session import console_secret
@@ -36,7 +36,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     """The console's routes, static files, its signing secret and `/` -> `/console`."""
     app.state.console_secret = console_secret(settings)
     app.state.console_settings = settings
-    for module in (pages, workflows, templates_pages, tasks, deliveries):
+    for module in (pages, bulk, customer_changes, workflows, templates_pages, tasks, deliveries):
         app.include_router(module.router, prefix=PREFIX, include_in_schema=False)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="console-static")
     app.add_exception_handler(SignInRequired, _to_sign_in)
