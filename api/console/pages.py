@@ -20,7 +20,7 @@ from api.console.common import base, not_changed, see_other, settings_of, undo
 from api.console.render import page
 from api.deps import SUPPORT, UnitOfWorkDep, key_holder
 from api.params import PathId
-from models import Contact, Customer
+from models import ApiKey, Contact, Customer, User
 from models.base import require_id
 from models.repository import NOT_ENROLLED
 from models.settings import Settings
@@ -28,6 +28,7 @@ from services import customers as customer_service
 from services import definitions as definition_service
 from services import enrollments as enrollment_service
 from services import invoices as invoice_service
+from services import sign_in_links
 from services import suppressions as suppression_service
 from services import timeline as timeline_service
 from services.common import get_or_404, now
@@ -36,6 +37,7 @@ from services.organization import read_settings
 from services.schemas.customers import PauseRequest
 from services.schemas.enrollments import MAX_BULK_CUSTOMERS as MAX_BULK
 from services.schemas.suppressions import SuppressionOut
+from services.sign_in_links import LINK_PATH
 from services.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("arcadence.console")
@@ -68,6 +70,12 @@ async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
         log.info("console.sign_in_refused", reason=err.message)
         context = base(None, error="That API key is unknown, revoked, or its user is deactivated.")
         return page(request, "sign_in.html", context, status_code=401)
+    log.info("console.signed_in", user_id=user.id)
+    return _session_for(request, user, key)
+
+
+def _session_for(request: Request, user: User, key: ApiKey) -> Response:
+    """The session cookie for `user` signed in with `key`, and on to the customers."""
     settings = settings_of(request)
     value = cookie.issue(
         secret_of(request),
@@ -87,8 +95,22 @@ async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    log.info("console.signed_in", user_id=user.id)
     return response
+
+
+@router.get(LINK_PATH, response_class=HTMLResponse)
+async def sign_in_with_link(
+    request: Request, uow: UnitOfWorkDep, token: str = Query(default="", max_length=200)
+) -> Response:
+    """A one-time link (`arcadence create-owner`, `make dev`) exchanged for a session, once."""
+    try:
+        user, key = await sign_in_links.redeem(uow, token, settings_of(request).console_link_minutes)
+    except ServiceError as err:
+        log.info("console.sign_in_link_refused", reason=err.code)
+        context = base(None, error=err.message, link_refused=True)
+        return page(request, "sign_in.html", context, status_code=err.status)
+    log.info("console.signed_in_with_link", user_id=user.id, key_id=key.id)
+    return _session_for(request, user, key)
 
 
 @router.post("/sign-out", response_class=RedirectResponse)
