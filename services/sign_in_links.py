@@ -12,9 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
-from sqlmodel import select
-
 from models import ApiKey, User
+from models.repository import key_by_hash
 from services.api_keys import hash_key, issue_key, prefix_of
 from services.common import now
 from services.errors import Unauthorized
@@ -48,8 +47,7 @@ async def redeem(uow: UnitOfWork, secret: str, minutes: int) -> tuple[User, ApiK
     unknown = LinkRefused("This sign-in link is not valid.", code="sign_in_link_unknown")
     if prefix_of(secret) is None:
         raise unknown
-    query = select(ApiKey).where(ApiKey.key_hash == hash_key(secret)).with_for_update()
-    key = (await uow.session.exec(query)).first()
+    key = await key_by_hash(uow.session, hash_key(secret), lock=True)
     if key is None or not is_sign_in_link(key) or key.revoked_at is not None:
         raise unknown
     if key.last_used_at is not None:

@@ -73,6 +73,7 @@ from models.repository.users import (
     active_internal_users,
     all_users,
     existing_user_ids,
+    key_by_hash,
     keys_of,
     user_by_email,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "invoice_spec",
     "invoices_by_external_id",
     "invoices_page",
+    "key_by_hash",
     "keys_of",
     "listed_invoices",
     "live_enrollment",
