@@ -58,9 +58,12 @@ async def test_support_finds_a_customer_pauses_it_until_a_date_and_sees_the_paus
             status = page.locator("#pause-status")
             await expect(status).to_contain_text("Paused")
             await expect(status).to_contain_text("Promise to pay Friday")
-            await expect(page.get_by_text("nothing below is sent until the pause ends")).to_be_visible()
+            # Why nothing will be sent: the pause, its end and its reason, above the timeline.
+            why = page.locator("#why-nothing")
+            await expect(why).to_contain_text("nothing below is sent until the pause ends")
+            await expect(why).to_contain_text(f"sending resumes {friday.strftime('%b %-d, %Y')}")
+            await expect(why).to_contain_text("“Promise to pay Friday”, support@acme.example")
             await expect(page.locator("table").last).to_contain_text("support@acme.example")
-            # Why nothing will be sent: the pause, its reason and its end, above the timeline.
             await expect(status).to_contain_text(friday.strftime("%b %-d, %Y"))
             await assert_accessible(page)
 
