@@ -16,6 +16,7 @@ from domain.enums import Role
 from models import ApiKey, User
 from services.api_keys import hash_key, matches, prefix_of
 from services.errors import Forbidden, Unauthorized
+from services.sign_in_links import is_sign_in_link
 from services.unit_of_work import AppState, UnitOfWork
 from services.unit_of_work import unit_of_work as open_unit_of_work
 
@@ -44,7 +45,12 @@ async def key_holder(uow: UnitOfWork, secret: str) -> tuple[User, ApiKey]:
     if prefix_of(secret) is None:
         raise Unauthorized("Unknown or revoked API key")
     key = (await uow.session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(secret)))).first()
-    if key is None or not matches(secret, key.key_hash) or key.revoked_at is not None:
+    if (
+        key is None
+        or not matches(secret, key.key_hash)
+        or key.revoked_at is not None
+        or is_sign_in_link(key)  # a one-time console link is not an API key
+    ):
         raise Unauthorized("Unknown or revoked API key")
     user = await uow.session.get(User, key.user_id)
     if user is None or not user.active:

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
         default=None, description="Signs console session cookies; unset, a random one per process."
     )
     console_session_hours: int = Field(default=8, ge=1, le=24 * 30, description="Console sign-in lifetime.")
+    console_link_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="How long a one-time console sign-in link may be used."
+    )
+    console_url: str | None = Field(
+        default=None,
+        description="The console's address in sign-in links; unset, http://ARCADENCE_API_HOST:PORT/console.",
+    )
     temporal_ui_url: str | None = Field(
         default=None,
         description="Base URL of the Temporal UI for the console's links; unset, the dev stack's.",
@@ -104,6 +111,10 @@ class Settings(BaseSettings):
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
+
+    @property
+    def console_address(self) -> str:
+        return (self.console_url or f"http://{self.api_host}:{self.api_port}/console").rstrip("/")
 
     @field_validator("database_url")
     @classmethod

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 
 from models import Contact, Customer, HistoryEntry, User
+from models.base import require_id
 from models.repository import (
+    children_of,
     contacts_of,
+    customer_ids_matching,
     customers_by_external_id,
+    customers_by_id,
     customers_page,
     history_page,
     live_enrollment,
@@ -59,13 +64,15 @@ async def update_customer(uow: UnitOfWork, customer_id: int, change: CustomerUpd
     sent = change.model_dump(exclude_unset=True)
     if sent.get("specialist_id") is not None:
         await check_specialists(uow, {sent["specialist_id"]})
+    moves = "parent_id" in sent or "parent_external_id" in sent
+    # The parent is looked up before any field changes: the lookup flushes the session, and a
+    # customer made bill-to-parent in the same change must not be flushed without its parent.
+    parent = await _parent(uow, sent.get("parent_id"), sent.get("parent_external_id")) if moves else None
     changed = set_fields(customer, {k: v for k, v in sent.items() if k in PLAIN_FIELDS})
-    if "parent_id" in sent or "parent_external_id" in sent:
-        parent = await _parent(uow, sent.get("parent_id"), sent.get("parent_external_id"))
-        if customer.parent_id != (parent.id if parent else None):
-            await check_parent(uow, customer, parent)
-            customer.parent_id = parent.id if parent else None
-            changed = True
+    if moves and customer.parent_id != (parent.id if parent else None):
+        await check_parent(uow, customer, parent)
+        customer.parent_id = parent.id if parent else None
+        changed = True
     check_bill_to_parent(customer)
     if changed:
         customer.updated_at = now()
@@ -92,9 +99,44 @@ async def _parent(uow: UnitOfWork, parent_id: int | None, external_id: str | Non
 
 
 async def list_customers(
-    uow: UnitOfWork, limit: int, offset: int, search: str | None, paused: bool | None
+    uow: UnitOfWork,
+    limit: int,
+    offset: int,
+    search: str | None,
+    paused: bool | None,
+    definition_id: int | None = None,
+    enrollment: str | None = None,
 ) -> tuple[list[Customer], int]:
-    return await customers_page(uow.session, limit, offset, search, paused)
+    """`enrollment`: the live enrollment's state (active, paused) or `none` (not enrolled)."""
+    return await customers_page(uow.session, limit, offset, search, paused, definition_id, enrollment)
+
+
+async def matching_ids(
+    uow: UnitOfWork,
+    limit: int,
+    search: str | None,
+    paused: bool | None,
+    definition_id: int | None = None,
+    enrollment: str | None = None,
+) -> list[int]:
+    """The ids `list_customers` pages through (the first `limit`), e.g. for a bulk enrollment."""
+    return await customer_ids_matching(uow.session, limit, search, paused, definition_id, enrollment)
+
+
+async def names_of(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str]:
+    return {i: c.name for i, c in (await customers_by_id(uow.session, customer_ids)).items()}
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    parent: Customer | None
+    children: list[Customer]
+
+
+async def hierarchy(uow: UnitOfWork, customer: Customer) -> Hierarchy:
+    """A customer's parent and direct children."""
+    parent = await uow.session.get(Customer, customer.parent_id) if customer.parent_id else None
+    return Hierarchy(parent=parent, children=await children_of(uow.session, require_id(customer)))
 
 
 async def add_contact(uow: UnitOfWork, customer_id: int, contact: ContactIn) -> Contact:

@@ -18,7 +18,13 @@ from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from models import Customer, Enrollment, User, WorkflowDefinition
 from models.base import require_id
 from models.history import write_history
-from models.repository import LIVE, bill_to_parent_children_of, enrollments_of, live_enrollment
+from models.repository import (
+    LIVE,
+    bill_to_parent_children_of,
+    enrollments_of,
+    live_enrollment,
+    live_enrollments_of_customers,
+)
 from services.common import get_or_404, now, org_today, signal_after_commit
 from services.errors import Conflict, Invalid
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
@@ -348,3 +354,8 @@ async def status(uow: UnitOfWork, enrollment_id: int) -> EnrollmentStatusOut:
 async def list_enrollments(uow: UnitOfWork, customer_id: int) -> list[Enrollment]:
     await get_or_404(uow.session, Customer, customer_id, "customer")
     return await enrollments_of(uow.session, customer_id)
+
+
+async def live_of_customers(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, Enrollment]:
+    """Each customer's live enrollment, for those that have one."""
+    return {e.customer_id: e for e in await live_enrollments_of_customers(uow.session, customer_ids)}

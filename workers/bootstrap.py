@@ -8,7 +8,8 @@ from domain.enums import Role
 from models import ApiKey, User
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
-from services.api_keys import issue_key
+from services.api_keys import hash_key, issue_key
+from services.sign_in_links import new_link_key
 
 
 async def create_user_with_key(
@@ -31,3 +32,22 @@ async def create_user_with_key(
 async def has_users(sessions: SessionFactory) -> bool:
     async with sessions() as session:
         return (await session.exec(select(User).limit(1))).first() is not None
+
+
+async def issue_sign_in_link(
+    sessions: SessionFactory, *, email: str | None = None, key: str | None = None
+) -> str | None:
+    """A one-time console sign-in link's secret (`services.sign_in_links`) for the user with this
+    email, or the user of this API key; None when there is no such user or key."""
+    async with unit_of_work(sessions) as session:
+        if email is not None:
+            user = (await session.exec(select(User).where(User.email == email.lower()))).first()
+            user_id = user.id if user is not None else None
+        else:
+            row = (await session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key or "")))).first()
+            user_id = row.user_id if row is not None and row.revoked_at is None else None
+        if user_id is None:
+            return None
+        link, secret = new_link_key(user_id)
+        session.add(link)
+    return secret

@@ -136,18 +136,31 @@ def seed_demo_command() -> None:
 
 @app.command("create-owner")
 def create_owner(email: str, name: str = "Owner") -> None:
-    """Create the first user of a deployment and print an API key for it."""
+    """Create the first user of a deployment and print an API key for it, then a one-time
+    console sign-in link (ARCADENCE_CONSOLE_LINK_MINUTES)."""
     from models.db import engine_from_settings, session_factory
-    from workers.bootstrap import create_user_with_key
+    from services.sign_in_links import link_url
+    from workers.bootstrap import create_user_with_key, issue_sign_in_link
 
-    async def run() -> str:
-        engine = engine_from_settings(_require_services(temporal=False))
+    settings = _require_services(temporal=False)
+
+    async def run() -> tuple[str, str | None]:
+        engine = engine_from_settings(settings)
         try:
-            return await create_user_with_key(session_factory(engine), name=name, email=email)
+            sessions = session_factory(engine)
+            key = await create_user_with_key(sessions, name=name, email=email)
+            return key, await issue_sign_in_link(sessions, email=email)
         finally:
             await engine.dispose()
 
-    typer.echo(asyncio.run(run()))
+    key, link = asyncio.run(run())
+    typer.echo(key)
+    if link is not None:  # the user was just created or found: there is one
+        typer.echo(
+            f"Console sign-in link (once, within {settings.console_link_minutes} minutes): "
+            f"{link_url(settings.console_address, link)}",
+            err=True,
+        )
 
 
 @app.command()

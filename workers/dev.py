@@ -26,7 +26,8 @@ from models.db import SessionFactory, create_engine, session_factory
 from models.migrate import upgrade
 from models.repository import load_organization
 from models.settings import Settings, child_environment
-from workers.bootstrap import has_users
+from services.sign_in_links import link_url
+from workers.bootstrap import has_users, issue_sign_in_link
 from workers.demo import seed_demo
 from workers.embedded.ports import accepts_connections, port_is_free, wait_for_port
 from workers.embedded.postgres import SYSTEM_USER, EmbeddedPostgres
@@ -197,7 +198,8 @@ class DevStack:
                     waits.add(await workers.enter_async_context(_worker_processes(settings, target)))
                 serving = asyncio.create_task(server.serve())
                 await asyncio.to_thread(wait_for_port, settings.api_port, settings.api_host, 30.0)
-                self._banner(settings, key)
+                link = await issue_sign_in_link(sessions, key=key) if key else None
+                self._banner(settings, key, link)
                 stopping = asyncio.create_task(self.stop.wait())
                 ends: set[asyncio.Future[Any]] = {serving, stopping, *waits}
                 await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
@@ -225,7 +227,7 @@ class DevStack:
         key_file.chmod(0o600)
         return key
 
-    def _banner(self, settings: Settings, key: str | None) -> None:
+    def _banner(self, settings: Settings, key: str | None, link: str | None = None) -> None:
         api = f"http://{settings.api_host}:{settings.api_port}"
         ui = (
             f"http://127.0.0.1:{settings.temporal_ui_port}"
@@ -236,6 +238,14 @@ class DevStack:
             "",
             "arcadence is running",
             f"  Console        {api}/console  (sign in with the demo API key below)",
+            *(
+                [
+                    f"  Sign-in link   {link_url(settings.console_address, link)}",
+                    f"                 (signs you in once, within {settings.console_link_minutes} minutes)",
+                ]
+                if link
+                else []
+            ),
             f"  API            {api}",
             f"  API docs       {api}/docs",
             f"  Temporal UI    {ui}",

@@ -9,6 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 
 from api.console import (
+    bulk,
+    customer_changes,
     deliveries,
     pages,
     settings_pages,
@@ -48,6 +50,8 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     # The editor before the list: its `/workflows/{id}/clone` must not read as an ON/OFF switch.
     routers = (
         pages,
+        bulk,
+        customer_changes,
         workflow_editor,
         workflows,
         templates_pages,

@@ -4,6 +4,7 @@ API's routers do, and shows a refusal next to the form it concerns."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -19,23 +20,30 @@ from api.console.common import base, not_changed, see_other, settings_of, undo
 from api.console.render import page
 from api.deps import SUPPORT, UnitOfWorkDep, key_holder
 from api.params import PathId
-from models import Customer
+from models import ApiKey, Contact, Customer, User
 from models.base import require_id
+from models.repository import NOT_ENROLLED
 from models.settings import Settings
 from services import customers as customer_service
+from services import definitions as definition_service
 from services import enrollments as enrollment_service
 from services import invoices as invoice_service
+from services import sign_in_links
+from services import suppressions as suppression_service
 from services import timeline as timeline_service
 from services.common import get_or_404, now
 from services.errors import Invalid, ServiceError
 from services.organization import read_settings
 from services.schemas.customers import PauseRequest
+from services.schemas.enrollments import MAX_BULK_CUSTOMERS as MAX_BULK
+from services.schemas.suppressions import SuppressionOut
+from services.sign_in_links import LINK_PATH
 from services.unit_of_work import UnitOfWork
 
 log = structlog.get_logger("arcadence.console")
 router = APIRouter()
 
-CUSTOMERS_PER_PAGE = 25
+CUSTOMERS_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
 TIMELINE_ITEMS = 5
 
@@ -62,6 +70,12 @@ async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
         log.info("console.sign_in_refused", reason=err.message)
         context = base(None, error="That API key is unknown, revoked, or its user is deactivated.")
         return page(request, "sign_in.html", context, status_code=401)
+    log.info("console.signed_in", user_id=user.id)
+    return _session_for(request, user, key)
+
+
+def _session_for(request: Request, user: User, key: ApiKey) -> Response:
+    """The session cookie for `user` signed in with `key`, and on to the customers."""
     settings = settings_of(request)
     value = cookie.issue(
         secret_of(request),
@@ -81,8 +95,22 @@ async def sign_in(request: Request, uow: UnitOfWorkDep) -> Response:
         samesite="strict",
         secure=request.url.scheme == "https",
     )
-    log.info("console.signed_in", user_id=user.id)
     return response
+
+
+@router.get(LINK_PATH, response_class=HTMLResponse)
+async def sign_in_with_link(
+    request: Request, uow: UnitOfWorkDep, token: str = Query(default="", max_length=200)
+) -> Response:
+    """A one-time link (`arcadence create-owner`, `make dev`) exchanged for a session, once."""
+    try:
+        user, key = await sign_in_links.redeem(uow, token, settings_of(request).console_link_minutes)
+    except ServiceError as err:
+        log.info("console.sign_in_link_refused", reason=err.code)
+        context = base(None, error=err.message, link_refused=True)
+        return page(request, "sign_in.html", context, status_code=err.status)
+    log.info("console.signed_in_with_link", user_id=user.id, key_id=key.id)
+    return _session_for(request, user, key)
 
 
 @router.post("/sign-out", response_class=RedirectResponse)
@@ -93,6 +121,53 @@ async def sign_out(request: Request, visitor: SignedIn) -> RedirectResponse:
     return response
 
 
+@dataclass(frozen=True)
+class CustomerFilters:
+    """The customer list's filters, as the page's query string carries them."""
+
+    search: str = ""
+    paused: str = ""  # "", yes, no
+    workflow: int | None = None
+    enrollment: str = ""  # "", active, paused, none
+
+    @property
+    def any(self) -> bool:
+        return bool(self.search or self.paused or self.workflow or self.enrollment)
+
+    def query(self, **more: str | int) -> str:
+        sent = {
+            "search": self.search,
+            "paused": self.paused,
+            "workflow": self.workflow or "",
+            "enrollment": self.enrollment,
+        }
+        return urlencode({k: v for k, v in {**sent, **more}.items() if v != ""})
+
+    async def ids(self, uow: UnitOfWork, limit: int) -> list[int]:
+        return await customer_service.matching_ids(uow, limit, *self._arguments())
+
+    async def page(self, uow: UnitOfWork, limit: int, offset: int) -> tuple[list[Customer], int]:
+        return await customer_service.list_customers(uow, limit, offset, *self._arguments())
+
+    def _arguments(self) -> tuple[str | None, bool | None, int | None, str | None]:
+        paused = {"yes": True, "no": False}.get(self.paused)
+        return self.search.strip() or None, paused, self.workflow, self.enrollment or None
+
+
+def filters_of(form: dict[str, str]) -> CustomerFilters:
+    """The filters a bulk form sends back (hidden fields), checked as the list's query is."""
+    workflow = form.get("workflow", "")
+    return CustomerFilters(
+        search=form.get("search", "")[:100],
+        paused=form.get("paused", "") if form.get("paused", "") in ("yes", "no") else "",
+        workflow=int(workflow) if workflow.isdigit() else None,
+        enrollment=form.get("enrollment", "") if form.get("enrollment", "") in ENROLLMENT_STATES else "",
+    )
+
+
+ENROLLMENT_STATES = ("active", "paused", NOT_ENROLLED)
+
+
 @router.get("/customers", response_class=HTMLResponse)
 async def customers(
     request: Request,
@@ -100,23 +175,29 @@ async def customers(
     visitor: SignedIn,
     search: str = Query(default="", max_length=100),
     paused: str = Query(default="", pattern="^(|yes|no)$"),
+    workflow: str = Query(default="", pattern="^[0-9]{0,9}$"),
+    enrollment: str = Query(default="", pattern=f"^(|{'|'.join(ENROLLMENT_STATES)})$"),
     page_number: int = Query(default=1, ge=1, le=100_000, alias="page"),
 ) -> HTMLResponse:
+    filters = CustomerFilters(search, paused, int(workflow) if workflow else None, enrollment)
     offset = (page_number - 1) * CUSTOMERS_PER_PAGE
-    paused_filter = {"yes": True, "no": False}.get(paused)
-    rows, total = await customer_service.list_customers(
-        uow, CUSTOMERS_PER_PAGE, offset, search.strip() or None, paused_filter
-    )
+    rows, total = await filters.page(uow, CUSTOMERS_PER_PAGE, offset)
+    live = await enrollment_service.live_of_customers(uow, [require_id(c) for c in rows])
+    definitions = await definition_service.list_definitions(uow)
     org = await read_settings(uow)
     pages = max(1, -(-total // CUSTOMERS_PER_PAGE))
 
     def link(number: int) -> str:
-        return "/console/customers?" + urlencode({"search": search, "paused": paused, "page": number})
+        return "/console/customers?" + filters.query(page=number)
 
     context = base(
         visitor,
         rows=rows,
+        live=live,
+        definitions=definitions,
+        names={d.id: d.name for d in definitions},
         total=total,
+        filters=filters,
         search=search,
         paused=paused,
         page=page_number,
@@ -124,6 +205,7 @@ async def customers(
         previous=link(page_number - 1) if page_number > 1 else None,
         next=link(page_number + 1) if page_number < pages else None,
         zone=org.time_zone,
+        max_bulk=MAX_BULK,
     )
     return page(request, "customers.html", context)
 
@@ -133,17 +215,32 @@ def _temporal_link(settings: Settings, workflow_id: str) -> str:
     return f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{workflow_id}"
 
 
-async def _customer_page(
+async def _suppressions_of(uow: UnitOfWork, contacts: list[Contact]) -> dict[int, SuppressionOut]:
+    """The suppression in force for each suppressed contact (to lift it from the page)."""
+    found: dict[int, SuppressionOut] = {}
+    for contact in contacts:
+        address = contact.email or contact.phone
+        if contact.suppressed_at is None or address is None:
+            continue
+        rows, _ = await suppression_service.list_suppressions(uow, address, True, 1, 0)
+        if rows:
+            found[require_id(contact)] = rows[0]
+    return found
+
+
+async def customer_page(
     request: Request,
     uow: UnitOfWork,
     visitor: Visitor,
     customer_id: int,
     *,
     history_page: int = 1,
-    pause_error: str | None = None,
+    errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The customer page; `errors` by section (pause, contacts, hierarchy, enrollment) show a
+    refused change next to its form, the form refilled with what was sent."""
     try:
         customer = await get_or_404(uow.session, Customer, customer_id, "customer")
     except ServiceError as err:
@@ -163,6 +260,8 @@ async def _customer_page(
         uow, customer_id, HISTORY_PER_PAGE, history_offset
     )
     invoices, _ = await invoice_service.list_invoices(uow, customer_id, None, 100, 0)
+    contacts = await customer_service.list_contacts(uow, customer_id)
+    definitions = await definition_service.list_definitions(uow)
     settings = settings_of(request)
     context = base(
         visitor,
@@ -176,7 +275,13 @@ async def _customer_page(
         history_page=history_page,
         history_pages=max(1, -(-history_total // HISTORY_PER_PAGE)),
         invoices=invoices,
-        pause_error=pause_error,
+        contacts=contacts,
+        suppressions=await _suppressions_of(uow, contacts),
+        hierarchy=await customer_service.hierarchy(uow, customer),
+        definitions=definitions,
+        names={d.id: d.name for d in definitions},
+        errors=errors or {},
+        pause_error=(errors or {}).get("pause"),
         form=form or {},
         today=now().astimezone(ZoneInfo(org.time_zone)).date(),
     )
@@ -191,7 +296,7 @@ async def customer(
     visitor: SignedIn,
     history_page: int = Query(default=1, ge=1, le=100_000, alias="history"),
 ) -> HTMLResponse:
-    return await _customer_page(request, uow, visitor, customer_id, history_page=history_page)
+    return await customer_page(request, uow, visitor, customer_id, history_page=history_page)
 
 
 def _until(value: str, zone: str) -> datetime | None:
@@ -218,8 +323,14 @@ async def pause_customer(
         await customer_service.pause_customer(uow, customer_id, pause, visitor.user)
     except ServiceError as err:
         await undo(uow, visitor)
-        return await _customer_page(
-            request, uow, visitor, customer_id, pause_error=err.message, form=form, status_code=err.status
+        return await customer_page(
+            request,
+            uow,
+            visitor,
+            customer_id,
+            errors={"pause": err.message},
+            form=form,
+            status_code=err.status,
         )
     return see_other(f"/console/customers/{customer_id}")
 
@@ -242,8 +353,8 @@ async def resume_customer(
         await customer_service.resume_customer(uow, customer_id, visitor.user)
     except ServiceError as err:
         await undo(uow, visitor)
-        return await _customer_page(
-            request, uow, visitor, customer_id, pause_error=err.message, status_code=err.status
+        return await customer_page(
+            request, uow, visitor, customer_id, errors={"pause": err.message}, status_code=err.status
         )
     return see_other(f"/console/customers/{customer_id}")
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from models.repository.contacts import contact_infos, contacts_of
 from models.repository.customers import (
+    NOT_ENROLLED,
     bill_to_parent_children_of,
+    children_of,
+    customer_ids_matching,
     customers_by_external_id,
+    customers_by_id,
     customers_page,
     load_customer,
 )
@@ -69,12 +73,14 @@ from models.repository.users import (
     active_internal_users,
     all_users,
     existing_user_ids,
+    key_by_hash,
     keys_of,
     user_by_email,
 )
 
 __all__ = [
     "LIVE",
+    "NOT_ENROLLED",
     "NotFound",
     "active_internal_users",
     "all_definitions",
@@ -83,12 +89,15 @@ __all__ = [
     "all_users",
     "bill_to_parent_children_of",
     "calendar_of",
+    "children_of",
     "contact_infos",
     "contacts_of",
     "contacts_with_address",
     "continuation_successors",
     "create_task_once",
+    "customer_ids_matching",
     "customers_by_external_id",
+    "customers_by_id",
     "customers_page",
     "definition_named",
     "definition_names",
@@ -106,6 +115,7 @@ __all__ = [
     "invoice_spec",
     "invoices_by_external_id",
     "invoices_page",
+    "key_by_hash",
     "keys_of",
     "listed_invoices",
     "live_enrollment",

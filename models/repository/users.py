@@ -39,3 +39,10 @@ async def active_internal_users(session: AsyncSession, ids: list[int]) -> dict[i
         for u in (await session.exec(query)).all()
         if u.id is not None
     }
+
+
+async def key_by_hash(session: AsyncSession, key_hash: str, *, lock: bool = False) -> ApiKey | None:
+    query = select(ApiKey).where(ApiKey.key_hash == key_hash)
+    if lock:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()

@@ -1,4 +1,5 @@
-"""Every console page but sign-in needs a session, so a new page cannot escape the gate."""
+"""Every console page but sign-in (the form, the one-time link) needs a session, so a new page
+cannot escape the gate."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from api.console import PREFIX
 from api.console.auth import signed_in
 from models.settings import Settings
 
-OPEN = {("GET", f"{PREFIX}"), ("GET", f"{PREFIX}/sign-in"), ("POST", f"{PREFIX}/sign-in")}
+OPEN = {
+    ("GET", f"{PREFIX}"),
+    ("GET", f"{PREFIX}/sign-in"),
+    ("POST", f"{PREFIX}/sign-in"),
+    ("GET", f"{PREFIX}/sign-in/link"),  # the one-time link: it opens the session
+}
 
 
 def _needs_session(route: APIRoute) -> bool:

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import pytest
 
 from workers.embedded.ports import free_port
@@ -232,6 +233,11 @@ def _printed_curl(banner: str) -> str:
     return lines[lines.index("Try:") + 1].strip()
 
 
+def _printed_sign_in_link(banner: str) -> str:
+    line = next(line for line in banner.splitlines() if line.startswith("  Sign-in link"))
+    return line.split()[-1]
+
+
 def _tour_blocks(readme: str) -> list[str]:
     tour = readme[readme.index("## The five-minute tour") :]
     tour = tour[: tour.index("\n## ", 1)]
@@ -313,6 +319,12 @@ def test_make_dev_on_a_fresh_clone_prints_a_banner_whose_curl_works_and_ctrl_c_s
         )
         customers = json.loads(answer.stdout)
         assert customers["total"] > 0 and customers["items"][0]["name"]
+        # The banner's one-time link signs in to the console, once.
+        link = _printed_sign_in_link(banner)
+        opened = httpx.get(link, timeout=30)
+        assert opened.status_code == 303 and opened.headers["location"] == "/console/customers"
+        assert "arcadence_console=" in opened.headers["set-cookie"]
+        assert httpx.get(link, timeout=30).status_code == 401
 
         if person.uid is None:
             _check_the_tour(clone, person, env)
