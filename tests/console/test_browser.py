@@ -159,12 +159,22 @@ async def test_every_console_page_has_no_serious_or_critical_accessibility_viola
         json={"definition_id": definition["id"], "customer_ids": [customer["id"]]},
     )
 
+    users = await console.api.ok("GET", "/users")
+    owner_id = next(u["id"] for u in users if u["role"] == "owner")
     pages = [
         "/console/customers",
         "/console/customers?enrollment=none&search=nobody",
         f"/console/customers/{customer['id']}",
         f"/console/bulk/{job['job_id']}",
         "/console/workflows",
+        "/console/workflows/new",
+        f"/console/workflows/{definition['id']}",
+        f"/console/workflows/{definition['id']}/edit",
+        f"/console/workflows/{definition['id']}/versions",
+        f"/console/workflows/{definition['id']}/versions/1",
+        "/console/settings",
+        "/console/users",
+        f"/console/users/{owner_id}",
         "/console/templates",
         "/console/templates/new",
         f"/console/templates/{template['id']}",
