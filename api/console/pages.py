@@ -252,8 +252,10 @@ async def customer_page(
     org = await read_settings(uow)
     enrollments = await enrollment_service.list_enrollments(uow, customer_id)
     live = next((e for e in enrollments if e.ended_at is None), None)
-    upcoming, upcoming_error = None, None
+    upcoming, upcoming_error, engine = None, None, None
     if live is not None:
+        # What it waits for, in the engine's own words (its `status` query; the row if it is silent).
+        engine = await enrollment_service.status(uow, require_id(live))
         try:
             upcoming = await timeline_service.upcoming(uow, require_id(live), TIMELINE_ITEMS)
         except ServiceError as err:
@@ -280,6 +282,7 @@ async def customer_page(
         enrollment=live,
         upcoming=upcoming,
         upcoming_error=upcoming_error,
+        engine=engine,
         temporal_link=_temporal_link(settings, live.workflow_id) if live else None,
         history=history,
         history_page=history_page,
