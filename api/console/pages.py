@@ -328,9 +328,9 @@ async def customer(
     uow: UnitOfWorkDep,
     visitor: SignedIn,
     history_page: int = Query(default=1, ge=1, le=100_000, alias="history"),
-    kind: str = Query(default="", max_length=20),
-    since: str = Query(default="", max_length=10),
-    until: str = Query(default="", max_length=10),
+    kind: str = "",
+    since: str = "",
+    until: str = "",
 ) -> HTMLResponse:
     """The customer page; `kind`, `since` and `until` filter its history (a value the form
     cannot send is said next to the filter, and the history shown unfiltered)."""

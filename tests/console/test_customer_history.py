@@ -138,3 +138,5 @@ async def test_a_filter_the_form_cannot_send_is_explained_next_to_it(console: Co
     nonsense = await browser.get(url, params={"kind": "everything", "since": "yesterday"})
     assert nonsense.status_code == 200 and 'id="history-error"' in nonsense.text
     assert ENTRIES[0][2] in nonsense.text  # shown unfiltered
+    too_long = await browser.get(url, params={"kind": "x" * 300, "until": "2026-03-01" * 30})
+    assert too_long.status_code == 200 and 'id="history-error"' in too_long.text
