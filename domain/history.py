@@ -8,6 +8,8 @@ provider's webhook stay in the history and never become it.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from domain.enums import HistoryAction, StepAction
 from domain.recipients import INTERNAL_ACTIONS
 
@@ -70,3 +72,76 @@ def with_conditions(description: str, conditions: str) -> str:
     if not conditions or "conditions met" in description:
         return description
     return f"{description}; conditions met: {conditions}"
+
+
+class HistoryKind(StrEnum):
+    """The history filter's choices: the actions grouped as a person reads them."""
+
+    SENT = "sent"
+    NOT_SENT = "not_sent"
+    PAUSES = "pauses"
+    WORKFLOW = "workflow"
+    PEOPLE = "people"
+
+
+# Every history action is in exactly one kind (a test holds this as actions are added).
+HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
+    HistoryKind.SENT: frozenset(
+        {
+            HistoryAction.MESSAGE_SENT,
+            HistoryAction.MESSAGE_PARTLY_SENT,
+            HistoryAction.INTERNAL_NOTIFICATION_SENT,
+            HistoryAction.INTERNAL_NOTIFICATION_PARTLY_SENT,
+            HistoryAction.DELIVERY_CONFIRMED,
+        }
+    ),
+    HistoryKind.NOT_SENT: frozenset(
+        {
+            HistoryAction.MESSAGE_NOT_SENT,
+            HistoryAction.INTERNAL_NOTIFICATION_NOT_SENT,
+            HistoryAction.STEP_SKIPPED,
+            HistoryAction.STEP_FAILED,
+            HistoryAction.STEPS_MISSED,
+            HistoryAction.DELIVERY_UNKNOWN,
+            HistoryAction.EMAIL_BOUNCED,
+            HistoryAction.EMAIL_DROPPED,
+            HistoryAction.EMAIL_SPAM_REPORTED,
+            HistoryAction.EMAIL_UNSUBSCRIBED,
+        }
+    ),
+    HistoryKind.PAUSES: frozenset(
+        {
+            HistoryAction.CUSTOMER_PAUSED,
+            HistoryAction.CUSTOMER_RESUMED,
+            HistoryAction.INVOICE_PAUSED,
+            HistoryAction.INVOICE_RESUMED,
+        }
+    ),
+    HistoryKind.WORKFLOW: frozenset(
+        {
+            HistoryAction.STEP_PERFORMED,
+            HistoryAction.ENROLLED,
+            HistoryAction.ENROLLMENT_CONFIRMED,
+            HistoryAction.WORKFLOW_REASSIGNED,
+            HistoryAction.WORKFLOW_CONTINUED,
+            HistoryAction.CONTINUE_WITH_SET,
+            HistoryAction.ENROLLMENT_COMPLETED,
+            HistoryAction.ENROLLMENT_CANCELLED,
+        }
+    ),
+    HistoryKind.PEOPLE: frozenset(
+        {
+            HistoryAction.COLLECTION_STATUS_SET,
+            HistoryAction.TASK_COMPLETED,
+            HistoryAction.SUPPRESSION_LIFTED,
+        }
+    ),
+}
+
+HISTORY_KIND_LABELS: dict[HistoryKind, str] = {
+    HistoryKind.SENT: "Messages sent",
+    HistoryKind.NOT_SENT: "Messages not sent (skipped, failed, bounced)",
+    HistoryKind.PAUSES: "Pauses and resumes",
+    HistoryKind.WORKFLOW: "Workflow steps and enrollment changes",
+    HistoryKind.PEOPLE: "People's other changes (status, tasks, suppressions)",
+}

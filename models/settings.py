@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.money import check_locale
+
 
 class Settings(BaseSettings):
     """Process settings. Invalid values fail at start-up, not at the first send."""
@@ -108,6 +110,8 @@ class Settings(BaseSettings):
 
     # Defaults for a new organization (the organization row is the truth afterwards).
     default_time_zone: str = "America/New_York"
+    # The organization's locale: how the console writes money and dates ('en_US', 'de_DE', 'fr_FR').
+    locale: str = Field(default="en_US", description="How the console writes money and dates.")
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = False
@@ -129,6 +133,11 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return absolute_path(value)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        return check_locale(value)
 
     @field_validator("default_time_zone")
     @classmethod

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import structlog
 
+from domain.history import HISTORY_KINDS, HistoryKind
 from models import Contact, Customer, HistoryEntry, User
 from models.base import require_id
 from models.repository import (
@@ -18,6 +20,7 @@ from models.repository import (
     customers_page,
     history_page,
     live_enrollment,
+    load_organization,
 )
 from models.repository.pauses import pause_and_record, resume_and_record
 from services.common import get_or_404, now, signal_after_commit
@@ -205,9 +208,48 @@ async def resume_customer(uow: UnitOfWork, customer_id: int, actor: User) -> Cus
     return customer
 
 
+@dataclass(frozen=True)
+class HistoryFilter:
+    """Which entries of a customer history to read: one kind of action (`domain.history`), and the
+    days from `since` to `until` (both included), as days in the organization's time zone."""
+
+    kind: HistoryKind | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def any(self) -> bool:
+        return self.kind is not None or self.since is not None or self.until is not None
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime | None:
+    """The instant `day` starts in `zone`; none past what Python's datetime holds (no bound)."""
+    try:
+        return datetime.combine(day, time(0), zone).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 async def history(
-    uow: UnitOfWork, customer_id: int, limit: int, offset: int
+    uow: UnitOfWork,
+    customer_id: int,
+    limit: int,
+    offset: int,
+    filters: HistoryFilter | None = None,
 ) -> tuple[list[HistoryEntry], int]:
-    """Newest first."""
+    """Newest first, narrowed by `filters`; a range that ends before it starts is refused."""
     await get_or_404(uow.session, Customer, customer_id, "customer")
-    return await history_page(uow.session, customer_id, limit, offset)
+    chosen = filters or HistoryFilter()
+    if chosen.since and chosen.until and chosen.since > chosen.until:
+        raise Invalid(
+            "the history range ends before it starts",
+            code="invalid_date_range",
+            details={"since": chosen.since.isoformat(), "until": chosen.until.isoformat()},
+        )
+    zone = ZoneInfo((await load_organization(uow.session)).time_zone)
+    start = _start_of(chosen.since, zone) if chosen.since else None
+    end = None
+    if chosen.until and chosen.until < date.max:
+        end = _start_of(chosen.until + timedelta(days=1), zone)
+    actions = HISTORY_KINDS[chosen.kind] if chosen.kind else None
+    return await history_page(uow.session, customer_id, limit, offset, actions=actions, start=start, end=end)

@@ -20,6 +20,7 @@ from api.console.common import base, not_changed, see_other, settings_of, undo
 from api.console.render import page
 from api.deps import SUPPORT, UnitOfWorkDep, key_holder
 from api.params import PathId
+from domain.history import HISTORY_KIND_LABELS, HistoryKind
 from models import ApiKey, Contact, Customer, User
 from models.base import require_id
 from models.repository import NOT_ENROLLED
@@ -32,6 +33,7 @@ from services import sign_in_links
 from services import suppressions as suppression_service
 from services import timeline as timeline_service
 from services.common import get_or_404, now
+from services.customers import HistoryFilter
 from services.errors import Invalid, ServiceError
 from services.organization import read_settings
 from services.schemas.customers import PauseRequest
@@ -235,6 +237,7 @@ async def customer_page(
     customer_id: int,
     *,
     history_page: int = 1,
+    history_filter: HistoryFilter | None = None,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
     status_code: int = 200,
@@ -249,16 +252,25 @@ async def customer_page(
     org = await read_settings(uow)
     enrollments = await enrollment_service.list_enrollments(uow, customer_id)
     live = next((e for e in enrollments if e.ended_at is None), None)
-    upcoming, upcoming_error = None, None
+    upcoming, upcoming_error, engine = None, None, None
     if live is not None:
+        # What it waits for, in the engine's own words (its `status` query; the row if it is silent).
+        engine = await enrollment_service.status(uow, require_id(live))
         try:
             upcoming = await timeline_service.upcoming(uow, require_id(live), TIMELINE_ITEMS)
         except ServiceError as err:
             upcoming_error = err.message
     history_offset = (history_page - 1) * HISTORY_PER_PAGE
-    history, history_total = await customer_service.history(
-        uow, customer_id, HISTORY_PER_PAGE, history_offset
-    )
+    chosen = history_filter or HistoryFilter()
+    all_errors = dict(errors or {})
+    try:
+        history, history_total = await customer_service.history(
+            uow, customer_id, HISTORY_PER_PAGE, history_offset, chosen
+        )
+    except ServiceError as err:  # a range that ends before it starts: said next to the filter
+        wrong_way = err.code == "invalid_date_range"
+        all_errors["history"] = "The “To” day is before the “From” day." if wrong_way else err.message
+        history, history_total = [], 0
     invoices, _ = await invoice_service.list_invoices(uow, customer_id, None, 100, 0)
     contacts = await customer_service.list_contacts(uow, customer_id)
     definitions = await definition_service.list_definitions(uow)
@@ -270,22 +282,43 @@ async def customer_page(
         enrollment=live,
         upcoming=upcoming,
         upcoming_error=upcoming_error,
+        engine=engine,
         temporal_link=_temporal_link(settings, live.workflow_id) if live else None,
         history=history,
         history_page=history_page,
         history_pages=max(1, -(-history_total // HISTORY_PER_PAGE)),
+        history_total=history_total,
+        history_filter=chosen,
+        history_link=lambda number: _history_link(chosen, number),
+        history_kinds=HISTORY_KIND_LABELS,
         invoices=invoices,
         contacts=contacts,
         suppressions=await _suppressions_of(uow, contacts),
         hierarchy=await customer_service.hierarchy(uow, customer),
         definitions=definitions,
         names={d.id: d.name for d in definitions},
-        errors=errors or {},
-        pause_error=(errors or {}).get("pause"),
+        errors=all_errors,
+        pause_error=all_errors.get("pause"),
         form=form or {},
         today=now().astimezone(ZoneInfo(org.time_zone)).date(),
     )
     return page(request, "customer.html", context, status_code=status_code)
+
+
+def _history_link(chosen: HistoryFilter, number: int) -> str:
+    """The customer page's query for history page `number` under the same filter."""
+    sent = {
+        "kind": chosen.kind.value if chosen.kind else "",
+        "since": chosen.since.isoformat() if chosen.since else "",
+        "until": chosen.until.isoformat() if chosen.until else "",
+        "history": str(number) if number > 1 else "",
+    }
+    return "?" + urlencode({k: v for k, v in sent.items() if v}) + "#history-heading"
+
+
+def _day_of(value: str) -> date | None:
+    """A filter day as the date picker sends it ('' is none); raises ValueError otherwise."""
+    return date.fromisoformat(value) if value else None
 
 
 @router.get("/customers/{customer_id}", response_class=HTMLResponse)
@@ -295,8 +328,21 @@ async def customer(
     uow: UnitOfWorkDep,
     visitor: SignedIn,
     history_page: int = Query(default=1, ge=1, le=100_000, alias="history"),
+    kind: str = "",
+    since: str = "",
+    until: str = "",
 ) -> HTMLResponse:
-    return await customer_page(request, uow, visitor, customer_id, history_page=history_page)
+    """The customer page; `kind`, `since` and `until` filter its history (a value the form
+    cannot send is said next to the filter, and the history shown unfiltered)."""
+    errors: dict[str, str] = {}
+    try:
+        chosen = HistoryFilter(HistoryKind(kind) if kind else None, _day_of(since), _day_of(until))
+    except ValueError:
+        errors["history"] = "Choose a kind from the list and days with the date picker."
+        chosen = HistoryFilter()
+    return await customer_page(
+        request, uow, visitor, customer_id, history_page=history_page, history_filter=chosen, errors=errors
+    )
 
 
 def _until(value: str, zone: str) -> datetime | None:

@@ -33,6 +33,8 @@ FIELDS = ("name", "channel", "subject", "html_body", "text_body")
 # The part a `template_invalid` error names ("Friendly (html), line 3") -> the field it concerns.
 PARTS = {"(subject)": "subject", "(html)": "html_body", "(text)": "text_body"}
 CUSTOMER_CHOICES = 10
+# The fields the live preview says a sandbox error next to (out of band, by htmx).
+LIVE_FIELDS = ("subject", "html_body", "text_body")
 
 
 def _field_of_template_error(err: ServiceError) -> str:
@@ -48,6 +50,13 @@ def _field_of_template_error(err: ServiceError) -> str:
     if err.code == "template_in_use":
         return "channel"
     return "form"
+
+
+def _field_of(err: ServiceError) -> str:
+    """The field a refusal of the form (`_template_in`) or of the sandbox concerns."""
+    if err.code == "invalid_input" and isinstance(err.details, dict):
+        return str(err.details.get("field", "form"))
+    return _field_of_template_error(err)
 
 
 def _message(err: ServiceError) -> str:
@@ -154,12 +163,7 @@ async def _save(request: Request, uow: UnitOfWork, visitor: Visitor, template_id
             saved = await template_service.update_template(uow, template_id, body)
     except ServiceError as err:
         await undo(uow, visitor)
-        field = (
-            err.details.get("field", "form")
-            if err.code == "invalid_input" and isinstance(err.details, dict)
-            else _field_of_template_error(err)
-        )
-        errors = {str(field): _message(err)}
+        errors = {_field_of(err): _message(err)}
         return _editor(request, visitor, template_id, form, errors=errors, status_code=err.status)
     await uow.session.flush()
     return see_other(f"/console/templates/{saved.id}?saved=1")
@@ -176,11 +180,17 @@ async def preview(request: Request, uow: UnitOfWorkDep, visitor: SignedIn) -> HT
     chosen customer and its oldest-due open invoice; a refusal is shown in the preview's place."""
     require(visitor, EVERYONE)
     form = await form_of(request)
-    context: dict[str, Any] = {"rendered": None, "error": None, "customer": None, "invoice": None}
+    context: dict[str, Any] = {
+        "rendered": None,
+        "error": None,
+        "field": None,
+        "customer": None,
+        "invoice": None,
+    }
     customer_id = form.get("customer_id", "")
     if not customer_id.isdigit():
         context["error"] = "Choose a customer to preview with."
-        return page(request, "_template_preview.html", base(visitor, **context))
+        return page(request, "_template_preview.html", base(visitor, **context, live_fields=LIVE_FIELDS))
     try:
         body = _template_in(form)
         customer = await get_or_404(uow.session, Customer, int(customer_id), "customer")
@@ -191,9 +201,10 @@ async def preview(request: Request, uow: UnitOfWorkDep, visitor: SignedIn) -> HT
         context["customer"], context["invoice"] = customer, invoice
     except ServiceError as err:
         context["error"] = _message(err)
+        context["field"] = _field_of(err)
     except ValidationError as err:
         context["error"] = err.errors()[0]["msg"]
-    return page(request, "_template_preview.html", base(visitor, **context))
+    return page(request, "_template_preview.html", base(visitor, **context, live_fields=LIVE_FIELDS))
 
 
 @router.post("/templates/{template_id}", response_class=HTMLResponse)

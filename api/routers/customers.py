@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
 from api.params import NO_NUL, Limit, Offset, PathId
+from domain.history import HistoryKind
 from models import Customer
 from services import customer_sync
 from services import customers as service
@@ -112,9 +114,28 @@ async def resume_customer(customer_id: PathId, uow: UnitOfWorkDep, user: Support
     "/{customer_id}/history", summary="The customer history: date, action, description, actor (newest first)"
 )
 async def customer_history(
-    customer_id: PathId, uow: UnitOfWorkDep, user: Reader, limit: Limit = 50, offset: Offset = 0
+    customer_id: PathId,
+    uow: UnitOfWorkDep,
+    user: Reader,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    kind: Annotated[
+        HistoryKind | None,
+        Query(
+            description="Only one kind of action: sent, not_sent (skipped, failed, bounced), pauses, "
+            "workflow (steps and enrollment changes), people (status, tasks, suppressions)"
+        ),
+    ] = None,
+    since: Annotated[
+        date | None, Query(description="From this day (included), in the organization's time zone")
+    ] = None,
+    until: Annotated[
+        date | None,
+        Query(description="To this day (included), in the organization's time zone; not before `since`"),
+    ] = None,
 ) -> Page[HistoryOut]:
-    rows, total = await service.history(uow, customer_id, limit, offset)
+    filters = service.HistoryFilter(kind, since, until)
+    rows, total = await service.history(uow, customer_id, limit, offset, filters)
     return Page[HistoryOut].of(rows, total, limit, offset)
 
 

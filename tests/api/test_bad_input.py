@@ -339,6 +339,8 @@ async def test_template_code_in_a_customer_name_is_shown_not_run_in_a_preview(ap
         "/customers?offset=-1",
         "/customers?offset=99999999999999999999",
         "/customers/1/history?limit=501",
+        "/customers/1/history?kind=all",
+        "/customers/1/history?since=2026-02-30",
         "/tasks?customer_id=2147483648",
         "/deliveries?enrollment_id=-5",
         "/deliveries/2147483648",

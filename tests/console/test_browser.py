@@ -70,6 +70,21 @@ async def test_support_finds_a_customer_pauses_it_until_a_date_and_sees_the_paus
             # One invoice paused in place by htmx (the row swapped, the page not reloaded).
             await page.get_by_role("button", name="Pause invoice INV-1042").click()
             await expect(page.get_by_role("button", name="Resume invoice INV-1042")).to_be_visible()
+
+            # What the workflow waits for, in its own words, once it has read the pause.
+            async def waits_for_the_pause_end() -> bool:
+                await page.reload()
+                return "Paused by support@acme.example" in await page.locator("#waits-for").inner_text()
+
+            await console.api.eventually(waits_for_the_pause_end)
+            # The history filtered to its pauses: the pause is there, the enrollment is not.
+            await page.get_by_label("Show").select_option(label="Pauses and resumes")
+            await page.get_by_role("button", name="Filter the history").click()
+            history = page.locator("table").last
+            await expect(history).to_contain_text("Promise to pay Friday")
+            await expect(history).not_to_contain_text("enrolled")
+            await expect(page.get_by_role("link", name="Show everything")).to_be_visible()
+            await assert_accessible(page)
         finally:
             await browser.close()
 
@@ -213,3 +228,35 @@ async def test_the_accessibility_check_fails_on_a_serious_violation(chromium: st
         finally:
             await browser.close()
     assert "critical image-alt" in str(failed.value) and "label" in str(failed.value)
+
+
+async def test_on_a_fresh_install_every_list_says_what_to_do_next(
+    chromium: str, console: Console, served: str
+) -> None:
+    """Each list's empty state, read by an owner before anything exists (axe on each)."""
+    async with signed_in_page(chromium, served, console.api.keys[Role.OWNER]) as page:
+        empty = page.locator(".empty")
+        await expect(empty.first).to_contain_text("No customers yet")
+        await assert_accessible(page)
+        for link, says in [
+            ("Workflows", "No workflows yet"),
+            ("Templates", "No templates yet"),
+            ("Tasks", "No open task is assigned to you"),
+            ("Deliveries", "Nothing has been sent yet"),
+        ]:
+            await page.get_by_role("link", name=link, exact=True).click()
+            await expect(page.get_by_role("heading", name=link, exact=True)).to_be_visible()
+            await expect(empty.first).to_contain_text(says)
+            await assert_accessible(page)
+        await page.get_by_role("link", name="Tasks", exact=True).click()
+        await expect(empty.last).to_contain_text("add such a step to a workflow")
+        customer = await console.api.customer("QB-1", name="Globex Corporation", contacts=[])
+        await page.goto(f"{served}/console/customers/{customer['id']}")
+        await expect(page.locator("#history-empty")).to_contain_text("Nothing has happened")
+        await expect(page.get_by_text("No contacts: reminders have nobody to go to.")).to_be_visible()
+        await expect(page.get_by_text("No invoices.")).to_be_visible()
+        await expect(page.get_by_text("Not enrolled in any workflow")).to_be_visible()
+        await assert_accessible(page)
+        await page.get_by_role("link", name="Messages sent to Globex Corporation").click()
+        await expect(empty.first).to_contain_text("Nothing has been sent to this customer yet")
+        await assert_accessible(page)

@@ -3,9 +3,11 @@ same services (and role rule) as the API."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
+from datetime import UTC, datetime, timedelta
 
 from domain.enums import Role
+from models import Enrollment
 from tests.console.conftest import Console
 
 
@@ -114,3 +116,63 @@ async def test_pausing_one_invoice_with_htmx_swaps_its_row(console: Console) -> 
     assert (await console.api.ok("GET", f"/invoices/{invoice['id']}"))["paused"] is True
     history = await console.api.ok("GET", f"/customers/{customer['id']}/history")
     assert history["items"][0]["actor"] == "support@acme.example"
+
+
+async def test_the_enrollment_says_what_its_workflow_waits_for_in_the_engines_own_words(
+    console: Console,
+) -> None:
+    definition = await console.api.workflow()
+    customer = await console.api.customer()
+    await console.api.invoice(due_in_days=10)
+    enrollment = await console.api.enroll(customer["id"], definition["id"])
+    status_path = f"/enrollments/{enrollment['id']}"
+
+    async def waiting() -> bool:
+        status = await console.api.ok("GET", status_path)
+        return bool(status["workflow"]) and status["workflow"]["details"].startswith("Waiting until")
+
+    await console.api.eventually(waiting)
+    details = (await console.api.ok("GET", status_path))["workflow"]["details"]
+    browser = await console.sign_in(Role.SUPPORT)
+    page = (await browser.get(f"/console/customers/{customer['id']}")).text
+    said = page[page.index('<dd id="waits-for">') : page.index("</dd>", page.index('<dd id="waits-for">'))]
+    assert "Waits for</dt>" in page and details in html.unescape(said)
+
+    await console.api.ok("POST", f"/customers/{customer['id']}/pause", json={"reason": "Promise to pay"})
+
+    async def paused() -> bool:
+        status = await console.api.ok("GET", status_path)
+        return bool(status["workflow"]) and status["workflow"]["details"].startswith("Paused by")
+
+    await console.api.eventually(paused)
+    page = (await browser.get(f"/console/customers/{customer['id']}")).text
+    said = page[page.index('<dd id="waits-for">') : page.index("</dd>", page.index('<dd id="waits-for">'))]
+    assert "Paused by admin@acme.example" in said and "Nothing is sent while paused" in said
+
+
+async def test_when_the_workflow_cannot_answer_the_enrollment_says_its_next_step_and_why(
+    console: Console,
+) -> None:
+    definition = await console.api.workflow()
+    customer = await console.api.customer()
+    await console.api.invoice(due_in_days=10)
+    enrollment = await console.api.enroll(customer["id"], definition["id"])
+
+    async def settled() -> bool:  # its plan saved, so that nothing writes the row after us
+        status = await console.api.ok("GET", f"/enrollments/{enrollment['id']}")
+        return bool(status["workflow"]) and status["workflow"]["details"].startswith("Waiting until")
+
+    await console.api.eventually(settled)
+    async with console.api.sessions() as session:
+        row = await session.get(Enrollment, enrollment["id"])
+        assert row is not None
+        row.workflow_id = "enrollment-that-never-ran"
+        row.next_step_at = datetime(2026, 12, 9, 19, 30, tzinfo=UTC)
+        session.add(row)
+        await session.commit()
+    browser = await console.sign_in(Role.VIEWER)
+    page = (await browser.get(f"/console/customers/{customer['id']}")).text
+    start = page.index('<dd id="waits-for">')
+    said = html.unescape(page[start : page.index("</dd>", start)])
+    assert "The next step, Dec 9, 2026, 2:30\u202fPM EST" in said
+    assert "The workflow did not answer (the workflow does not exist" in said

@@ -11,6 +11,7 @@ from playwright.async_api import expect
 
 from domain.enums import Role
 from models import Template
+from tests.console.axe import assert_accessible
 from tests.console.conftest import Console, signed_in_page
 
 TEMPLATE = {
@@ -73,6 +74,10 @@ async def test_an_invalid_template_shows_its_line_next_to_the_field_and_saves_no
     assert text.index('<textarea id="html_body"') < error_at < text.index('<label for="text_body">')
     assert "line 2" in text[error_at : text.index("</p>", error_at)]
     assert 'aria-describedby="html_body-error"' in text and html.escape("{% if %}") in text  # kept as typed
+    forbidden = await manager.post("/console/templates", {**TEMPLATE, "subject": "{{ customer.__class__ }}"})
+    assert forbidden.status_code == 422
+    said = forbidden.text[forbidden.text.index('id="subject-error" role="alert">') :]
+    assert "line 1" in said[: said.index("</p>")] and "unsafe" in said[: said.index("</p>")]
     assert await console.api.count(Template) == 0
 
 
@@ -105,6 +110,25 @@ async def test_the_live_preview_renders_the_unsaved_text_with_the_chosen_custome
         headers={"HX-Request": "true", "X-CSRF-Token": viewer.csrf},
     )
     assert 'role="alert">' in broken.text and "line 2" in broken.text
+    # Next to the field it concerns (htmx swaps it in out of band), the others cleared.
+    beside = '<div id="text_body-live" class="live-error" hx-swap-oob="true"><p class="error" role="alert">'
+    assert beside in broken.text and "line 2" in broken.text[broken.text.index(beside) :]
+    assert '<div id="subject-live" class="live-error" hx-swap-oob="true"></div>' in broken.text
+    undefined = await viewer.http.post(
+        "/console/templates/preview",
+        data={**unsaved, "subject": "Hello {{ customer.nickname }}"},
+        headers={"HX-Request": "true", "X-CSRF-Token": viewer.csrf},
+    )
+    beside = '<div id="subject-live" class="live-error" hx-swap-oob="true"><p class="error" role="alert">'
+    said = undefined.text[undefined.text.index(beside) :]
+    assert "line 1" in said[: said.index("</p>")] and "nickname" in said[: said.index("</p>")]
+    assert '<div id="text_body-live" class="live-error" hx-swap-oob="true"></div>' in undefined.text
+    fixed = await viewer.http.post(
+        "/console/templates/preview",
+        data=unsaved,
+        headers={"HX-Request": "true", "X-CSRF-Token": viewer.csrf},
+    )
+    assert 'role="alert"' not in fixed.text
     assert await console.api.count(Template) == 0  # previewing saves nothing
 
 
@@ -146,7 +170,10 @@ async def test_in_the_browser_a_manager_edits_a_template_and_sees_the_preview_ch
         await expect(preview.locator(".preview-text")).to_have_text("Pay INV-7781, please")
         await page.get_by_label("Text body").fill("ok\n{% if %}")
         await expect(preview.get_by_role("alert")).to_contain_text("line 2")
+        await expect(page.locator("#text_body-live").get_by_role("alert")).to_contain_text("line 2")
+        await assert_accessible(page)
         await page.get_by_label("Text body").fill("Pay {{ invoice.number }}, please")
+        await expect(page.locator("#text_body-live")).to_be_empty()
         await page.get_by_role("button", name="Save").click()
         await expect(page.get_by_role("status")).to_have_text("Saved.")
     [saved] = await console.api.ok("GET", "/templates")

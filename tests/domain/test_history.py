@@ -76,3 +76,13 @@ def test_a_send_names_the_conditions_that_held_with_their_values() -> None:
     described = with_conditions("Email 'Reminder' to ap@globex.example", held)
     assert described == f"Email 'Reminder' to ap@globex.example; conditions met: {held}"
     assert with_conditions("Email 'Reminder'", "") == "Email 'Reminder'"
+
+
+def test_every_history_action_is_in_exactly_one_kind_of_the_history_filter() -> None:
+    from domain.history import HISTORY_KIND_LABELS, HISTORY_KINDS
+
+    kinds_of = {
+        action: [k for k, actions in HISTORY_KINDS.items() if action in actions] for action in HistoryAction
+    }
+    assert all(len(kinds) == 1 for kinds in kinds_of.values()), kinds_of
+    assert set(HISTORY_KIND_LABELS) == set(HISTORY_KINDS)
