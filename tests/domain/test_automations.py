@@ -1,0 +1,161 @@
+"""Automations as the domain sees them: what may be saved, what would loop, what an event
+triggers (with the condition values), when time triggers fall, and the limits."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from domain.automations import (
+    MAX_ACTIONS_PER_AUTOMATION,
+    MAX_ACTIONS_PER_DAY,
+    MAX_ACTIONS_PER_EVENT,
+    AutomationError,
+    EventFacts,
+    Trigger,
+    match_event,
+    parse_automation,
+    parse_trigger,
+    threshold_crossed,
+    trigger_dates,
+    within_limits,
+)
+from domain.conditions import Metrics
+from domain.enums import EventKind, TimeTrigger
+
+FIGURES = Metrics(
+    currency="USD",
+    outstanding=Decimal("1000.00"),
+    overdue=Decimal("400.00"),
+    consolidated_outstanding=Decimal("1000.00"),
+    consolidated_overdue=Decimal("400.00"),
+)
+
+
+def automation(
+    trigger: dict[str, Any],
+    actions: list[dict[str, Any]] | None = None,
+    conditions: list[dict[str, object]] | None = None,
+    automation_id: int = 1,
+    enabled: bool = True,
+) -> Any:
+    return parse_automation(
+        automation_id=automation_id,
+        version=1,
+        name=f"automation {automation_id}",
+        trigger=trigger,
+        conditions=conditions or [],
+        actions=actions if actions is not None else [{"kind": "note", "params": {"text": "hi"}}],
+        enabled=enabled,
+    )
+
+
+def refused(code: str, **kwargs: Any) -> str:
+    with pytest.raises(AutomationError) as caught:
+        automation(**kwargs)
+    assert caught.value.code == code, caught.value
+    return str(caught.value)
+
+
+def test_an_automation_that_pauses_on_pause_is_refused_as_a_loop() -> None:
+    message = refused(
+        "automation_loop", trigger={"kind": "customer_paused"}, actions=[{"kind": "pause_customer"}]
+    )
+    assert "customer_paused" in message and "action 1" in message
+
+
+def test_a_customer_email_on_an_opened_email_is_refused_as_a_loop_but_a_task_is_not() -> None:
+    refused("automation_loop", trigger={"kind": "delivery_opened"}, actions=[{"kind": "customer_email"}])
+    refused(
+        "automation_loop",
+        trigger={"kind": "dispute_opened"},
+        actions=[{"kind": "set_invoice_status", "params": {"status": "disputed"}}],
+    )
+    assert automation({"kind": "delivery_opened"}, [{"kind": "task"}]).actions[0].kind == "task"
+    # Telling the team about a bounce does not loop: messages to the team write no delivery event.
+    assert automation({"kind": "delivery_bounced"}, [{"kind": "internal_notification"}])
+
+
+def test_bad_triggers_and_actions_are_refused_with_their_codes() -> None:
+    refused("invalid_trigger", trigger={"kind": "invoice_exploded"})
+    refused("invalid_trigger", trigger={"kind": "days_from_due"})
+    refused("invalid_trigger", trigger={"kind": "days_from_due", "days": 5000})
+    refused("invalid_trigger", trigger={"kind": "weekday", "weekday": 7})
+    refused("invalid_trigger", trigger={"kind": "monthly_date", "day": 31})
+    refused("invalid_trigger", trigger={"kind": "threshold_crossed", "metric": "outstanding", "value": "5"})
+    refused("invalid_trigger", trigger={"kind": "threshold_crossed", "metric": "overdue_pct", "value": "150"})
+    refused("invalid_trigger", trigger={"kind": "invoice_paid", "payment": "half"})
+    refused("invalid_trigger", trigger={"kind": "enrolled", "days": 3})
+    refused("invalid_action", trigger={"kind": "enrolled"}, actions=[{"kind": "explode"}])
+    refused("invalid_action", trigger={"kind": "enrolled"}, actions=[])
+    refused(
+        "invalid_action",
+        trigger={"kind": "enrolled"},
+        actions=[{"kind": "call_webhook", "params": {"url": "http://erp.example/hold"}}],
+    )
+    refused("invalid_action", trigger={"kind": "enrolled"}, actions=[{"kind": "move_to_workflow"}])
+    refused(
+        "too_many_actions",
+        trigger={"kind": "enrolled"},
+        actions=[{"kind": "note"}] * (MAX_ACTIONS_PER_AUTOMATION + 1),
+    )
+    refused(
+        "invalid_conditions",
+        trigger={"kind": "enrolled"},
+        conditions=[{"metric": "overdue", "operator": "gt", "value": "5"}],
+    )
+    assert parse_trigger({"kind": "monthly_date", "day": -1}).is_time
+    assert not parse_trigger({"kind": "invoice_created"}).is_time
+
+
+def test_an_event_triggers_the_enabled_automations_waiting_for_it_with_the_condition_values() -> None:
+    big = automation(
+        {"kind": "invoice_paid", "payment": "partial"},
+        conditions=[{"metric": "overdue", "operator": "gte", "value": "500"}],
+        automation_id=2,
+    )
+    any_payment = automation({"kind": "invoice_paid"}, automation_id=1)
+    in_full = automation({"kind": "invoice_paid", "payment": "full"}, automation_id=3)
+    off = automation({"kind": "invoice_paid"}, automation_id=4, enabled=False)
+    other = automation({"kind": "invoice_created"}, automation_id=5)
+
+    partly = EventFacts(kind=EventKind.INVOICE_PAID, payload={"full": False})
+    matches = match_event([big, in_full, off, other, any_payment], partly, FIGURES)
+    assert [m.automation.id for m in matches] == [1, 2]
+    assert matches[0].fires and not matches[1].fires
+    assert matches[1].evaluation.explanation == "Overdue >= 500.00 USD (was 400.00 USD)"
+
+    fully = EventFacts(kind=EventKind.INVOICE_PAID, payload={"full": True})
+    assert [m.automation.id for m in match_event([big, in_full, any_payment], fully, FIGURES)] == [1, 3]
+
+
+def test_time_triggers_fall_on_their_dates() -> None:
+    before_due = Trigger(kind=TimeTrigger.DAYS_FROM_DUE, params={"days": -3})
+    dues = {7: date(2026, 12, 10), 8: date(2027, 1, 20)}
+    assert trigger_dates(before_due, first=date(2026, 12, 1), last=date(2026, 12, 31), due_dates=dues) == [
+        (date(2026, 12, 7), 7)
+    ]
+    mondays = Trigger(kind=TimeTrigger.WEEKDAY, params={"weekday": 0})
+    got = trigger_dates(mondays, first=date(2026, 12, 1), last=date(2026, 12, 14), due_dates={})
+    assert got == [(date(2026, 12, 7), None), (date(2026, 12, 14), None)]
+    last_day = Trigger(kind=TimeTrigger.MONTHLY_DATE, params={"day": -1})
+    got = trigger_dates(last_day, first=date(2027, 1, 15), last=date(2027, 3, 5), due_dates={})
+    assert got == [(date(2027, 1, 31), None), (date(2027, 2, 28), None)]
+
+
+def test_a_threshold_fires_when_crossed_not_while_it_stays_above() -> None:
+    over = Trigger(kind=TimeTrigger.THRESHOLD_CROSSED, params={"metric": "overdue", "value": "500"})
+    assert threshold_crossed(over, None, Decimal("600"))
+    assert threshold_crossed(over, Decimal("499.99"), Decimal("500"))
+    assert not threshold_crossed(over, Decimal("600"), Decimal("700"))
+    assert not threshold_crossed(over, Decimal("100"), Decimal("200"))
+
+
+def test_limits_cut_actions_per_event_and_per_day() -> None:
+    assert within_limits(0, 0, 3) == 3
+    assert within_limits(MAX_ACTIONS_PER_EVENT - 1, 0, 3) == 1
+    assert within_limits(0, MAX_ACTIONS_PER_DAY, 3) == 0
+    assert within_limits(MAX_ACTIONS_PER_EVENT + 5, 0, 1) == 0
