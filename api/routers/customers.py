@@ -9,10 +9,12 @@ from fastapi import APIRouter, Query, status
 from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
 from api.params import NO_NUL, Limit, Offset, PathId
 from models import Customer
+from services import automations as automation_service
 from services import customer_sync
 from services import customers as service
 from services import enrollments as enrollment_service
 from services.common import get_or_404
+from services.schemas.automations import AttachedOut
 from services.schemas.common import Page
 from services.schemas.customers import (
     ContactIn,
@@ -116,6 +118,14 @@ async def customer_history(
 ) -> Page[HistoryOut]:
     rows, total = await service.history(uow, customer_id, limit, offset)
     return Page[HistoryOut].of(rows, total, limit, offset)
+
+
+@router.get(
+    "/{customer_id}/automations",
+    summary="The automations attached to the customer's workflow, and when each last fired for it",
+)
+async def customer_automations(customer_id: PathId, uow: UnitOfWorkDep, user: Reader) -> list[AttachedOut]:
+    return await automation_service.customer_automations(uow, customer_id)
 
 
 @router.post(
