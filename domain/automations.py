@@ -6,19 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.conditions import Condition, Evaluation, Metrics, evaluate, parse_conditions
 from domain.enums import (
     AutomationAction,
+    CatchUpPolicy,
     CollectionStatus,
     ConditionMetric,
     EventKind,
     StepAction,
     TimeTrigger,
 )
+from domain.schedules.org_calendar import MAX_NON_BUSINESS_RUN, OrgCalendar
+from domain.schedules.planning import ON_TIME_GRACE
 
 # At most this many automations attached to one workflow (the product's limit).
 MAX_AUTOMATIONS_PER_WORKFLOW = 100
@@ -330,3 +333,106 @@ def occurrence_key(automation_id: int, local_date: date, invoice_id: int | None)
 
 def event_key(automation_id: int, event_id: int) -> str:
     return f"auto:{automation_id}:event:{event_id}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TimeFiring:
+    """One firing of a time trigger: at the organization's send time on a (business) day."""
+
+    at: datetime
+    automation_id: int
+    key: str
+    local_date: date
+    invoice_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TimePlan:
+    due: tuple[TimeFiring, ...]
+    missed: tuple[TimeFiring, ...]
+    next_at: datetime | None
+    upcoming: tuple[TimeFiring, ...] = ()
+
+
+def time_firings(
+    automations: Sequence[AutomationSpec],
+    cal: OrgCalendar,
+    due_dates: Mapping[int, date],
+    *,
+    after: datetime,
+    until: datetime,
+    spread_key: str = "",
+) -> list[TimeFiring]:
+    """Every firing with after < at <= until, in order; the business-day shift and the send
+    time are the calendar's, exactly as for steps."""
+    shift = MAX_NON_BUSINESS_RUN if cal.business_days_only else 0
+    first = cal.local_date_of(after) - timedelta(days=1 + shift)
+    last = cal.local_date_of(until)
+    found: list[TimeFiring] = []
+    for automation in automations:
+        if not automation.enabled or not automation.trigger.is_time:
+            continue
+        for nominal, invoice_id in trigger_dates(
+            automation.trigger, first=first, last=last, due_dates=due_dates
+        ):
+            local = cal.to_business_day(nominal)
+            at = cal.fire_at(local, spread_key=spread_key)
+            if after < at <= until:
+                found.append(
+                    TimeFiring(
+                        at=at,
+                        automation_id=automation.id,
+                        key=occurrence_key(automation.id, local, invoice_id),
+                        local_date=local,
+                        invoice_id=invoice_id,
+                    )
+                )
+    # A business-day shift can put two nominal dates on one day: one firing per key.
+    unique = {f.key: f for f in found}
+    return sorted(unique.values())
+
+
+# How far ahead the next firing is looked for (a due date + days may be years away: the engine
+# re-plans daily anyway when nothing comes sooner).
+TIME_HORIZON = timedelta(days=400)
+
+
+def plan_time_triggers(
+    automations: Sequence[AutomationSpec],
+    cal: OrgCalendar,
+    due_dates: Mapping[int, date],
+    *,
+    cursor: datetime,
+    as_of: datetime,
+    catch_up: CatchUpPolicy,
+    fresh: bool = False,
+    spread_key: str = "",
+    grace: timedelta = ON_TIME_GRACE,
+) -> TimePlan:
+    """The time triggers due now and missed since `cursor`, and the next one: the same rules as
+    steps' (`domain.schedules.plan_next`): on time within the grace (or today, on a fresh plan),
+    otherwise missed, and with `latest` the most recent missed instant once, never a burst."""
+    past = time_firings(automations, cal, due_dates, after=cursor, until=as_of, spread_key=spread_key)
+    today = cal.local_date_of(as_of)
+
+    def on_time(f: TimeFiring) -> bool:
+        return f.at > as_of - grace or (fresh and f.local_date == today)
+
+    due = [f for f in past if on_time(f)]
+    late = [f for f in past if not on_time(f)]
+    caught: list[TimeFiring] = []
+    if catch_up == CatchUpPolicy.LATEST and late and not due:
+        caught = [f for f in late if f.at == late[-1].at]
+    ahead: list[TimeFiring] = []
+    start = as_of
+    while not ahead and start < as_of + TIME_HORIZON:
+        end = start + timedelta(days=31)
+        ahead = time_firings(automations, cal, due_dates, after=start, until=end, spread_key=spread_key)
+        start = end
+    next_at = ahead[0].at if ahead else None
+    return TimePlan(
+        due=tuple(caught + due),
+        missed=tuple(f for f in late if f not in caught),
+        next_at=next_at,
+        upcoming=tuple(f for f in ahead if f.at == next_at),
+    )

@@ -19,6 +19,7 @@ from domain.automations import (
     match_event,
     parse_automation,
     parse_trigger,
+    plan_time_triggers,
     threshold_crossed,
     trigger_dates,
     within_limits,
@@ -159,3 +160,53 @@ def test_limits_cut_actions_per_event_and_per_day() -> None:
     assert within_limits(MAX_ACTIONS_PER_EVENT - 1, 0, 3) == 1
     assert within_limits(0, MAX_ACTIONS_PER_DAY, 3) == 0
     assert within_limits(MAX_ACTIONS_PER_EVENT + 5, 0, 1) == 0
+
+
+def _monday_at_send_time() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime(2026, 12, 7, 19, 30, tzinfo=UTC)  # 14:30 in New York
+
+
+def test_time_triggers_fire_at_the_send_time_on_business_days_and_meet_the_catch_up_policy() -> None:
+    from datetime import timedelta
+
+    from domain.enums import CatchUpPolicy
+    from domain.schedules import OrgCalendar
+
+    cal = OrgCalendar(business_days_only=True)
+    saturday_due = automation({"kind": "days_from_due", "days": 0}, automation_id=7)
+    dues = {1: date(2026, 12, 5)}  # a Saturday: moves to Monday 7 December
+    monday = _monday_at_send_time()
+    plan = plan_time_triggers(
+        [saturday_due],
+        cal,
+        dues,
+        cursor=monday - timedelta(days=1),
+        as_of=monday,
+        catch_up=CatchUpPolicy.SKIP,
+    )
+    assert [(f.local_date, f.invoice_id, f.at) for f in plan.due] == [(date(2026, 12, 7), 1, monday)]
+    assert plan.missed == () and plan.next_at is None
+
+    weekly = automation({"kind": "weekday", "weekday": 0}, automation_id=8)
+    three_weeks_later = monday + timedelta(days=21)
+    skipped = plan_time_triggers(
+        [weekly],
+        cal,
+        {},
+        cursor=monday,
+        as_of=three_weeks_later + timedelta(hours=2),
+        catch_up=CatchUpPolicy.SKIP,
+    )
+    assert skipped.due == () and len(skipped.missed) == 3
+    latest = plan_time_triggers(
+        [weekly],
+        cal,
+        {},
+        cursor=monday,
+        as_of=three_weeks_later + timedelta(hours=2),
+        catch_up=CatchUpPolicy.LATEST,
+    )
+    assert [f.at for f in latest.due] == [three_weeks_later] and len(latest.missed) == 2
+    assert latest.next_at == three_weeks_later + timedelta(days=7)
