@@ -39,19 +39,9 @@ TRIGGER_KINDS: frozenset[str] = frozenset({*EventKind, *TimeTrigger})
 # Step actions an automation performs exactly as a step would (prepare / send / record).
 STEP_ACTIONS: frozenset[AutomationAction] = frozenset(AutomationAction(a.value) for a in StepAction)
 
-# The events an action itself causes. A customer email can bounce, be dropped, opened or
-# replied to; messages to the team write no delivery event (docs/AUTOMATIONS.md).
-_EMAIL_EVENTS = frozenset(
-    {
-        EventKind.DELIVERY_BOUNCED,
-        EventKind.DELIVERY_DROPPED,
-        EventKind.DELIVERY_OPENED,
-        EventKind.DELIVERY_REPLIED,
-    }
-)
+# The events an action itself causes. A message an automation sends writes no delivery event
+# (bounced, opened, …): no automation reacts to another one's message (docs/AUTOMATIONS.md).
 EMITS: Mapping[AutomationAction, frozenset[EventKind]] = {
-    AutomationAction.CUSTOMER_EMAIL: _EMAIL_EVENTS,
-    AutomationAction.STATEMENT_EMAIL: _EMAIL_EVENTS,
     AutomationAction.PAUSE_CUSTOMER: frozenset({EventKind.CUSTOMER_PAUSED}),
     AutomationAction.RESUME_CUSTOMER: frozenset({EventKind.CUSTOMER_RESUMED}),
     AutomationAction.MOVE_TO_WORKFLOW: frozenset({EventKind.ENROLLED}),
@@ -331,6 +321,15 @@ def occurrence_key(automation_id: int, local_date: date, invoice_id: int | None)
     return f"auto:{automation_id}:{invoice_id or '-'}:{local_date.isoformat()}"
 
 
+# The mark of an automation's occurrence keys (and so of its deliveries' occurrence keys).
+AUTOMATION_KEY_MARK = ":auto:"
+
+
+def is_automation_delivery(occurrence_key: str) -> bool:
+    """Whether a delivery was sent by an automation (its occurrence key says so)."""
+    return AUTOMATION_KEY_MARK in occurrence_key
+
+
 def event_key(automation_id: int, event_id: int) -> str:
     return f"auto:{automation_id}:event:{event_id}"
 
@@ -436,3 +435,37 @@ def plan_time_triggers(
         next_at=next_at,
         upcoming=tuple(f for f in ahead if f.at == next_at),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceState:
+    """What of an invoice its events are about."""
+
+    balance_due: Decimal
+    due_date: date
+    status: str
+
+
+def invoice_events(
+    before: InvoiceState | None, after: InvoiceState
+) -> list[tuple[EventKind, dict[str, Any]]]:
+    """The events a sync or an edit of an invoice makes: created; paid (in full when nothing is
+    left to pay or it is marked paid, partly when the balance only went down); due date moved."""
+    if before is None:
+        return [(EventKind.INVOICE_CREATED, {})]
+    events: list[tuple[EventKind, dict[str, Any]]] = []
+    now_paid = after.status == "paid" or after.balance_due <= 0
+    was_paid = before.status == "paid" or before.balance_due <= 0
+    if now_paid and not was_paid:
+        events.append((EventKind.INVOICE_PAID, {"full": True, "paid": str(before.balance_due)}))
+    elif after.balance_due < before.balance_due and not now_paid:
+        paid = before.balance_due - after.balance_due
+        events.append((EventKind.INVOICE_PAID, {"full": False, "paid": str(paid)}))
+    if after.due_date != before.due_date:
+        events.append(
+            (
+                EventKind.DUE_DATE_MOVED,
+                {"from": before.due_date.isoformat(), "to": after.due_date.isoformat()},
+            )
+        )
+    return events

@@ -121,8 +121,8 @@ async def unprocessed_events(session: AsyncSession, customer_id: int, limit: int
     return list((await session.exec(query)).all())
 
 
-async def record_run_once(session: AsyncSession, run: AutomationRun) -> bool:
-    """Writes the run unless one exists for its automation and trigger key; True if written."""
+async def record_run_once(session: AsyncSession, run: AutomationRun) -> int | None:
+    """Writes the run unless one exists for its automation and trigger key; its id if written."""
     values = {k: v for k, v in run.model_dump().items() if k != "id"}
     statement = (
         insert(AutomationRun)
@@ -130,7 +130,8 @@ async def record_run_once(session: AsyncSession, run: AutomationRun) -> bool:
         .on_conflict_do_nothing(index_elements=["automation_id", "trigger_key"])
         .returning(col(AutomationRun.id))
     )
-    return (await (await session.connection()).execute(statement)).scalar_one_or_none() is not None
+    created = (await (await session.connection()).execute(statement)).scalar_one_or_none()
+    return int(created) if created is not None else None
 
 
 async def run_of(session: AsyncSession, automation_id: int, trigger_key: str) -> AutomationRun | None:
@@ -158,7 +159,7 @@ async def last_fired(
         select(AutomationRun.automation_id, func.max(AutomationRun.occurred_at))
         .where(
             AutomationRun.customer_id == customer_id,
-            AutomationRun.outcome == "fired",
+            col(AutomationRun.outcome).in_(("fired", "claimed")),
             col(AutomationRun.automation_id).in_(automation_ids),
         )
         .group_by(col(AutomationRun.automation_id))
@@ -176,3 +177,24 @@ async def lock_definition_row(session: AsyncSession, definition_id: int) -> None
     """Serializes attaches to one workflow, so two at once cannot both take the last place."""
     query = select(WorkflowDefinition.id).where(col(WorkflowDefinition.id) == definition_id).with_for_update()
     await session.exec(query)
+
+
+async def claimed_runs(session: AsyncSession, enrollment_id: int) -> list[AutomationRun]:
+    """Runs an earlier attempt claimed and did not complete: performed again (each action is
+    idempotent by its key), so a retry after a lost result loses nothing."""
+    query = (
+        select(AutomationRun)
+        .where(AutomationRun.enrollment_id == enrollment_id, AutomationRun.outcome == "claimed")
+        .order_by(col(AutomationRun.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def latest_run(session: AsyncSession, automation_id: int, customer_id: int) -> AutomationRun | None:
+    query = (
+        select(AutomationRun)
+        .where(AutomationRun.automation_id == automation_id, AutomationRun.customer_id == customer_id)
+        .order_by(col(AutomationRun.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(query)).first()

@@ -140,8 +140,18 @@ class Api:
 
 
 @pytest_asyncio.fixture
+async def worker_webhooks() -> AsyncIterator[httpx.AsyncClient | None]:
+    """The HTTP client of automations' webhook calls (None: the worker's own); a module that
+    calls a local HTTPS stub overrides it with a client that trusts the stub's authority."""
+    yield None
+
+
+@pytest_asyncio.fixture
 async def api(
-    db_engine: AsyncEngine, time_skipping_env: WorkflowEnvironment, task_queue: str
+    db_engine: AsyncEngine,
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+    worker_webhooks: httpx.AsyncClient | None,
 ) -> AsyncIterator[Api]:
     sessions = session_factory(db_engine)
     keys: dict[Role, str] = {}
@@ -166,6 +176,7 @@ async def api(
         email=outbox,
         sms=outbox,
         documents=documents,
+        webhooks=worker_webhooks,
     )
     async with worker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

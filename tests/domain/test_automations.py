@@ -68,16 +68,16 @@ def test_an_automation_that_pauses_on_pause_is_refused_as_a_loop() -> None:
     assert "customer_paused" in message and "action 1" in message
 
 
-def test_a_customer_email_on_an_opened_email_is_refused_as_a_loop_but_a_task_is_not() -> None:
-    refused("automation_loop", trigger={"kind": "delivery_opened"}, actions=[{"kind": "customer_email"}])
+def test_a_dispute_opened_by_its_own_status_is_a_loop_but_messages_on_delivery_events_are_not() -> None:
     refused(
         "automation_loop",
         trigger={"kind": "dispute_opened"},
         actions=[{"kind": "set_invoice_status", "params": {"status": "disputed"}}],
     )
     assert automation({"kind": "delivery_opened"}, [{"kind": "task"}]).actions[0].kind == "task"
-    # Telling the team about a bounce does not loop: messages to the team write no delivery event.
+    # Messages sent by automations write no delivery event: replying to a bounce cannot loop.
     assert automation({"kind": "delivery_bounced"}, [{"kind": "internal_notification"}])
+    assert automation({"kind": "delivery_opened"}, [{"kind": "customer_email"}])
 
 
 def test_bad_triggers_and_actions_are_refused_with_their_codes() -> None:
@@ -210,3 +210,20 @@ def test_time_triggers_fire_at_the_send_time_on_business_days_and_meet_the_catch
     )
     assert [f.at for f in latest.due] == [three_weeks_later] and len(latest.missed) == 2
     assert latest.next_at == three_weeks_later + timedelta(days=7)
+
+
+def test_an_invoice_change_makes_its_events() -> None:
+    from domain.automations import InvoiceState, invoice_events
+
+    due = date(2026, 12, 1)
+    open_ = InvoiceState(balance_due=Decimal("100"), due_date=due, status="open")
+    assert [k for k, _ in invoice_events(None, open_)] == [EventKind.INVOICE_CREATED]
+    partly = invoice_events(open_, InvoiceState(balance_due=Decimal("40"), due_date=due, status="open"))
+    assert partly == [(EventKind.INVOICE_PAID, {"full": False, "paid": "60"})]
+    fully = invoice_events(open_, InvoiceState(balance_due=Decimal("0"), due_date=due, status="paid"))
+    assert [(k, p["full"]) for k, p in fully] == [(EventKind.INVOICE_PAID, True)]
+    moved = invoice_events(
+        open_, InvoiceState(balance_due=Decimal("100"), due_date=date(2026, 12, 15), status="open")
+    )
+    assert moved == [(EventKind.DUE_DATE_MOVED, {"from": "2026-12-01", "to": "2026-12-15"})]
+    assert invoice_events(open_, open_) == []
