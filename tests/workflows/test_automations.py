@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -21,26 +22,34 @@ import httpx
 import pytest
 import pytest_asyncio
 from pytest_httpserver import HTTPServer
+from sqlalchemy import text
 from werkzeug import Request, Response
 
 from activities.automations import SIGNATURE_HEADER, TIMESTAMP_HEADER
 from domain.enums import HistoryAction, Role
-from models import AutomationRun, Event, HistoryEntry, Invoice, OutboxMessage, Task
+from models import AutomationRun, Enrollment, Event, HistoryEntry, Invoice, OutboxMessage, Task
 from tests.api.conftest import Api
 from tests.workers.tls_proxy import Authority
+from tests.workflows.conftest import HISTORIES
 
 SECRET = "whsec-0123456789abcdef"
 
 
 @pytest_asyncio.fixture(autouse=True)
-async def _own_workflow_ids(api: Api) -> None:
-    """Each test's enrollments get ids (and so workflow ids) no earlier test of the session used."""
-    from sqlalchemy import text
-
+async def _own_workflow_ids(api: Api, request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Each test's enrollments get ids (and so workflow ids) no earlier test of the session used;
+    with --record-histories, their histories are saved for the replay test."""
     async with api.sessions() as session:
         start = int.from_bytes(os.urandom(3), "big") + 1000
         await session.exec(text(f"ALTER SEQUENCE enrollment_id_seq RESTART WITH {start}"))  # type: ignore[call-overload]
         await session.commit()
+    yield
+    if request.config.getoption("--record-histories"):
+        HISTORIES.mkdir(exist_ok=True)
+        for index, row in enumerate(await _rows(api, Enrollment)):
+            history = await api.env.client.get_workflow_handle(row.workflow_id).fetch_history()
+            name = re.sub(r"[^a-z0-9_]+", "_", request.node.name.lower()).strip("_")
+            (HISTORIES / f"{name}_{index}.json").write_text(history.to_json())
 
 
 async def _history(api: Api, customer_id: int, action: HistoryAction) -> list[HistoryEntry]:
