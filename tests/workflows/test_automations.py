@@ -427,3 +427,17 @@ async def test_a_webhook_the_endpoint_refuses_is_recorded_as_failed(api: Api, ht
     await api.ok("POST", f"/customers/{customer['id']}/pause", json={"reason": "x"})
     entry = (await _await_history(api, customer["id"], HistoryAction.AUTOMATION_FIRED))[0]
     assert "webhook failed: webhook answered 400" in entry.description
+
+
+async def test_a_workflows_ar_contact_is_the_from_of_its_emails(api: Api) -> None:
+    workflow = await api.workflow(
+        ar_sender_name="Enterprise desk", ar_email="enterprise@acme.example", ar_phone="+1 555 0100"
+    )
+    assert workflow["ar_email"] == "enterprise@acme.example"
+    customer = await api.customer()
+    await api.invoice(due_in_days=3)  # the first reminder (due - 3) is today
+    enrollment = await api.enroll(customer["id"], workflow["id"])
+    await _days_pass(api, 1, enrollment["workflow_id"])
+    await _await_history(api, customer["id"], HistoryAction.MESSAGE_SENT)
+    messages = await _rows(api, OutboxMessage)
+    assert [m.from_address for m in messages] == ["enterprise@acme.example"]
