@@ -162,3 +162,29 @@ async def test_the_customer_lists_its_workflows_automations_and_when_each_last_f
         (ON_BOUNCE["name"], True),
         ("Paid", False),
     ]
+
+
+async def test_the_timeline_shows_upcoming_time_triggered_automations_beside_the_steps(api: Api) -> None:
+    workflow = await api.workflow()
+    monday = await api.ok(
+        "POST",
+        "/automations",
+        status=201,
+        json={
+            "name": "Monday review",
+            "trigger": {"kind": "weekday", "weekday": 0},
+            "actions": [{"kind": "task"}],
+        },
+    )
+    await api.ok("POST", f"/workflows/{workflow['id']}/automations", json={"automation_id": monday["id"]})
+    customer = await api.customer()
+    await api.invoice(due_in_days=10)
+    enrollment = await api.enroll(customer["id"], workflow["id"])
+    timeline = await api.ok("GET", f"/enrollments/{enrollment['id']}/timeline?limit=20", Role.VIEWER)
+    automations = [i for i in timeline["items"] if i["automation_id"] is not None]
+    steps = [i for i in timeline["items"] if i["automation_id"] is None]
+    assert steps and automations
+    assert all(i["automation_name"] == "Monday review" and i["action"] == "task" for i in automations)
+    assert all(i["step_id"] is None for i in automations)
+    at = [i["at"] for i in timeline["items"]]
+    assert at == sorted(at)  # beside the steps, in firing order
