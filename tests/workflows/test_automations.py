@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 from pytest_httpserver import HTTPServer
@@ -347,11 +346,9 @@ def https_stub(authority: Authority, tmp_path: Path) -> Iterator[HTTPServer]:
         server.stop()
 
 
-@pytest_asyncio.fixture
-async def worker_webhooks(authority: Authority) -> AsyncIterator[httpx.AsyncClient]:
-    context = ssl.create_default_context(cadata=authority.cert_pem.decode())
-    async with httpx.AsyncClient(verify=context) as client:
-        yield client
+@pytest.fixture
+def worker_webhook_tls(authority: Authority) -> ssl.SSLContext:
+    return ssl.create_default_context(cadata=authority.cert_pem.decode())
 
 
 def _verified(received: list[dict[str, Any]], answers: list[int]) -> Any:
