@@ -15,6 +15,8 @@ TriggerValue = Annotated[str, Field(max_length=64)] | Annotated[int, Field(stric
 
 
 class ActionIn(Request):
+    model_config = with_example({"kind": "task", "params": {"title": "Call the customer"}})
+
     kind: AutomationAction
     params: dict[ParameterName, ParameterValue] = Field(
         default_factory=dict,
@@ -69,6 +71,8 @@ class AutomationVersionOut(Response):
 
 
 class AttachIn(Request):
+    model_config = with_example({"automation_id": 7})
+
     automation_id: Id
 
 
