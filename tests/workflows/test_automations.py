@@ -438,3 +438,48 @@ async def test_a_workflows_ar_contact_is_the_from_of_its_emails(api: Api) -> Non
     await _await_history(api, customer["id"], HistoryAction.MESSAGE_SENT)
     messages = await _rows(api, OutboxMessage)
     assert [m.from_address for m in messages] == ["enterprise@acme.example"]
+
+
+async def test_one_event_performs_at_most_20_actions_and_the_excess_is_recorded(api: Api) -> None:
+    workflow = await api.workflow()
+    for n in range(3):
+        await _automation(
+            api,
+            workflow["id"],
+            name=f"Noisy {n}",
+            trigger={"kind": "customer_paused"},
+            actions=[{"kind": "note", "params": {"text": f"note {i}"}} for i in range(10)],
+        )
+    customer = await api.customer()
+    await api.invoice()
+    await api.enroll(customer["id"], workflow["id"])
+    await api.ok("POST", f"/customers/{customer['id']}/pause", json={"reason": "storm"})
+    limited = await _await_history(api, customer["id"], HistoryAction.AUTOMATION_LIMITED)
+    assert "Noisy 2" in limited[0].description and "20 actions per event" in limited[0].description
+    fired = await _await_history(api, customer["id"], HistoryAction.AUTOMATION_FIRED, count=2)
+    assert [f.description.split("'")[1] for f in fired] == ["Noisy 0", "Noisy 1"]
+    notes = await _history(api, customer["id"], HistoryAction.STEP_PERFORMED)
+    assert len(notes) == 20
+
+
+async def test_overdue_crossing_a_threshold_fires_once_when_crossed(api: Api) -> None:
+    workflow = await api.workflow(name="Thresholds", kind="automations", steps=[])
+    await _automation(
+        api,
+        workflow["id"],
+        name="Overdue over 1,000",
+        trigger={"kind": "threshold_crossed", "metric": "overdue", "value": "1000"},
+        actions=[{"kind": "task", "params": {"title": "Escalate: overdue over 1,000"}}],
+    )
+    customer = await api.customer()
+    await api.invoice(due_in_days=2)  # 2,340.50, not overdue yet
+    enrollment = await api.enroll(customer["id"], workflow["id"])
+    await _days_pass(api, 5, enrollment["workflow_id"])
+    fired = await _await_history(api, customer["id"], HistoryAction.AUTOMATION_FIRED)
+    assert "overdue crossed 1000" in fired[0].description
+    assert [t.title for t in await _rows(api, Task, Task.customer_id == customer["id"])] == [
+        "Escalate: overdue over 1,000"
+    ]
+    runs = await _rows(api, AutomationRun, AutomationRun.customer_id == customer["id"])
+    outcomes = [r.outcome for r in sorted(runs, key=lambda r: r.id)]
+    assert "checked" in outcomes and outcomes.count("fired") == 1  # below, then crossed, then stays above
