@@ -33,13 +33,14 @@ from activities.contracts import CloseDeliveryInput, SendInput, SendResult
 from activities.documents import DocumentFetcher, DocumentRefused, DocumentUnavailable
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
-from domain.ar_contact import ArContact, ar_contact
+from domain.ar_contact import ArContact
 from domain.deliveries import is_settled
 from domain.enums import Channel, DeliveryStatus, HistoryAction
 from models import Delivery, Enrollment, Invoice, OrganizationSettings, Task, WorkflowDefinition
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
 from models.repository import NotFound, delivery_for_update, load_customer, load_enrollment, load_organization
+from models.repository.messages import workflow_ar_contact
 
 log = structlog.get_logger("arcadence.send")
 
@@ -304,14 +305,4 @@ async def _ar_contact_of(
     """The From / Reply-To of a delivery: its workflow's AR contact, else the organization's."""
     enrollment = await session.get(Enrollment, enrollment_id) if enrollment_id is not None else None
     definition = await session.get(WorkflowDefinition, enrollment.definition_id) if enrollment else None
-    own: dict[str, str | None] = {}
-    if definition is not None:
-        own = {
-            "sender_name": definition.ar_sender_name,
-            "email": definition.ar_email,
-            "reply_to": definition.ar_reply_to,
-            "phone": definition.ar_phone,
-        }
-    return ar_contact(
-        org_sender_name=org.sender_name, org_sender_email=org.sender_email, org_reply_to=org.reply_to, **own
-    )
+    return workflow_ar_contact(org, definition)

@@ -427,8 +427,23 @@ async def test_a_webhook_the_endpoint_refuses_is_recorded_as_failed(api: Api, ht
 
 
 async def test_a_workflows_ar_contact_is_the_from_of_its_emails(api: Api) -> None:
+    template = await api.ok(
+        "POST",
+        "/templates",
+        status=201,
+        json={
+            "name": "Signed by the desk",
+            "channel": "email",
+            "subject": "Invoice {{ invoice.number }}",
+            "text_body": "Questions? {{ ar_contact.sender_name }}, {{ ar_contact.phone }}, "
+            "{{ ar_contact.reply_to }}",
+        },
+    )
     workflow = await api.workflow(
-        ar_sender_name="Enterprise desk", ar_email="enterprise@acme.example", ar_phone="+1 555 0100"
+        ar_sender_name="Enterprise desk",
+        ar_email="enterprise@acme.example",
+        ar_phone="+1 555 0100",
+        steps=[{"offset_days": -3, "action": "customer_email", "template_id": template["id"]}],
     )
     assert workflow["ar_email"] == "enterprise@acme.example"
     customer = await api.customer()
@@ -438,6 +453,7 @@ async def test_a_workflows_ar_contact_is_the_from_of_its_emails(api: Api) -> Non
     await _await_history(api, customer["id"], HistoryAction.MESSAGE_SENT)
     messages = await _rows(api, OutboxMessage)
     assert [m.from_address for m in messages] == ["enterprise@acme.example"]
+    assert messages[0].text_body == "Questions? Enterprise desk, +1 555 0100, enterprise@acme.example"
 
 
 async def test_one_event_performs_at_most_20_actions_and_the_excess_is_recorded(api: Api) -> None:
