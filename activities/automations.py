@@ -297,7 +297,10 @@ class AutomationActivities:
                 claims.work.append(again)
 
         for event in await unprocessed_events(session, require_id(customer), EVENTS_PER_PLAN):
-            await self._react_to_event(session, claims, specs, event, metrics)
+            # What happened before this enrollment began is not its business (a customer synced
+            # long before it was enrolled): marked processed, performed by nothing.
+            if event.occurred_at >= enrollment.enrolled_at:
+                await self._react_to_event(session, claims, specs, event, metrics)
             event.processed_at = as_of
             session.add(event)
 

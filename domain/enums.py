@@ -152,13 +152,12 @@ class HistoryAction(StrEnum):
     STEP_FAILED = "step_failed"
     STEPS_MISSED = "steps_missed"
     DELIVERY_UNKNOWN = "delivery_unknown"
-    # Automations: which fired, on which trigger, with the condition values; and the webhook.
+    # Automations: which fired, on which trigger, with the condition values and what each of
+    # its actions did (the webhook's answer included).
     AUTOMATION_FIRED = "automation_fired"
     AUTOMATION_NOT_FIRED = "automation_not_fired"
     AUTOMATION_LIMITED = "automation_limited"
     AUTOMATIONS_MISSED = "automations_missed"
-    WEBHOOK_CALLED = "webhook_called"
-    WEBHOOK_FAILED = "webhook_failed"
     # The enrollment.
     ENROLLED = "enrolled"
     ENROLLMENT_CONFIRMED = "enrollment_confirmed"
