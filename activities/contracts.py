@@ -33,6 +33,9 @@ class OccurrenceRef:
     label: str = ""
     # "Step 2 merged into step 3: ..." when the business-day shift merged reminders into it.
     merged_note: str = ""
+    # An automation's action performed as a step (step_id 0): which automation, which action.
+    automation_id: int | None = None
+    action_index: int = 0
 
 
 @dataclass(kw_only=True)

@@ -105,6 +105,7 @@ async def draft_message(
         customer=customer,
         today=today,
         invoice=invoice,
+        definition=definition,
     )
     nothing_owed = nothing_owed_reason(action, context, step.parameters)
     if nothing_owed is not None:

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.contracts import PrepareInput, PrepareResult
+from activities.contracts import OccurrenceRef, PrepareInput, PrepareResult
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
 from activities.messages import MessageDraft, draft_message
@@ -31,7 +31,7 @@ from domain.hierarchy import billed_elsewhere_reason
 from domain.invoices import collection_words, out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.schedules import ON_TIME_GRACE
-from models import Customer, Delivery, Invoice, User, WorkflowStep
+from models import Automation, Customer, Delivery, Invoice, User, WorkflowStep
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
@@ -80,12 +80,21 @@ class PreparationActivities:
         if stopped is not None:
             return skipped(stopped)
         customer = await load_customer(session, enrollment.customer_id)
-        if pause_in_force(customer.paused, customer.paused_until, request.as_of):
+        automation = await _automation_of(session, occurrence)
+        # A pause stops what reaches the customer; an automation's message to the team, task or
+        # note still runs (e.g. "on paused: tell the specialist").
+        pause_applies = automation is None or StepAction(occurrence.action) in rcp.CUSTOMER_ACTIONS
+        if pause_applies and pause_in_force(customer.paused, customer.paused_until, request.as_of):
             until = f" until {customer.paused_until.isoformat()}" if customer.paused_until else ""
             who = customer.paused_by or "someone"
             return skipped(f"customer paused by {who}{until}: {customer.pause_reason or 'no reason'}")
         definition, steps = await load_definition(session, enrollment.definition_id)
-        step = next((s for s in steps if s.id == occurrence.step_id), None)
+        if automation is not None:
+            step = automation_step(automation, occurrence.action_index, require_id(definition))
+            if step is None:
+                return skipped(f"automation '{automation.name}' no longer has this action")
+        else:
+            step = next((s for s in steps if s.id == occurrence.step_id), None)
         if step is None:
             return skipped("the step was removed from the workflow")
 
@@ -99,7 +108,8 @@ class PreparationActivities:
         org = await load_organization(session)
         today = request.as_of.astimezone(ZoneInfo(org.time_zone)).date()
         try:
-            conditions = parse_conditions(definition.conditions) + parse_conditions(step.conditions)
+            own = automation.conditions if automation is not None else definition.conditions
+            conditions = parse_conditions(own) + parse_conditions(step.conditions)
         except ValueError as err:
             raise ApplicationError(
                 f"invalid conditions: {err}", type="NonRetryable", non_retryable=True
@@ -151,6 +161,35 @@ class PreparationActivities:
         )
 
 
+async def _automation_of(session: AsyncSession, occurrence: OccurrenceRef) -> Automation | None:
+    if occurrence.automation_id is None:
+        return None
+    automation = await session.get(Automation, occurrence.automation_id)
+    if automation is None:
+        raise ApplicationError(
+            f"automation {occurrence.automation_id} does not exist", type="NonRetryable", non_retryable=True
+        )
+    return automation
+
+
+def automation_step(automation: Automation, index: int, definition_id: int) -> WorkflowStep | None:
+    """An automation's step action as the step it performs like (never saved: no id)."""
+    if index >= len(automation.actions):
+        return None
+    action = automation.actions[index]
+    params = dict(action.get("params") or {})
+    template_id = params.pop("template_id", None)
+    return WorkflowStep(
+        definition_id=definition_id,
+        position=0,
+        offset_days=0,
+        action=StepAction(str(action["kind"])).value,
+        template_id=int(template_id) if template_id is not None else None,
+        parameters=params,
+        conditions=[],
+    )
+
+
 def _late(request: PrepareInput, zone: str) -> str:
     """Said in the history when a step runs after its time: enrolled late, or caught up."""
     if request.as_of - request.occurrence.at <= ON_TIME_GRACE:
@@ -183,13 +222,17 @@ async def _create_delivery(
     first one; so does a re-enrollment on the same day, which sends it only if nothing did yet.
     Returns the delivery and, if this enrollment must not send it, why."""
     occurrence = request.occurrence
-    key = delivery_key(
-        require_id(customer),
-        step_id=require_id(step),
-        invoice_id=occurrence.invoice_id,
-        local_date=occurrence.local_date,
-        channel=draft.channel,
-    )
+    if occurrence.automation_id is not None:
+        # An automation's message: once per automation, event (or firing), action and channel.
+        key = f"{occurrence.key}:{draft.channel}"
+    else:
+        key = delivery_key(
+            require_id(customer),
+            step_id=require_id(step),
+            invoice_id=occurrence.invoice_id,
+            local_date=occurrence.local_date,
+            channel=draft.channel,
+        )
     statement = (
         insert(Delivery)
         .values(
@@ -198,7 +241,7 @@ async def _create_delivery(
             customer_id=customer.id,
             enrollment_id=enrollment_id,
             invoice_id=request.occurrence.invoice_id,
-            step_id=step.id,
+            step_id=step.id if occurrence.automation_id is None else None,
             channel=draft.channel,
             recipients=draft.recipients,
             subject=draft.subject,

@@ -33,12 +33,14 @@ from activities.contracts import CloseDeliveryInput, SendInput, SendResult
 from activities.documents import DocumentFetcher, DocumentRefused, DocumentUnavailable
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
+from domain.ar_contact import ArContact
 from domain.deliveries import is_settled
 from domain.enums import Channel, DeliveryStatus, HistoryAction
-from models import Delivery, Invoice, Task
+from models import Delivery, Enrollment, Invoice, OrganizationSettings, Task, WorkflowDefinition
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
 from models.repository import NotFound, delivery_for_update, load_customer, load_enrollment, load_organization
+from models.repository.messages import workflow_ar_contact
 
 log = structlog.get_logger("arcadence.send")
 
@@ -196,6 +198,7 @@ class SendingActivities:
         async with self._sessions() as session:
             org = await load_organization(session)
             invoice = await session.get(Invoice, delivery.invoice_id) if delivery.invoice_id else None
+            contact = await _ar_contact_of(session, org, delivery.enrollment_id)
         attachments = (
             await _invoice_pdf(self._documents, invoice) if invoice is not None and invoice.pdf_url else ()
         )
@@ -208,8 +211,8 @@ class SendingActivities:
                 delivery_id=delivery.id,
                 idempotency_key=delivery.idempotency_key,
                 to=tuple(Address(email=str(r["address"]), name=r.get("name")) for r in recipients),
-                sender=Address(email=org.sender_email, name=org.sender_name),
-                reply_to=Address(email=org.reply_to) if org.reply_to else None,
+                sender=Address(email=contact.email, name=contact.sender_name),
+                reply_to=Address(email=contact.reply_to) if contact.reply_to else None,
                 subject=delivery.subject or "",
                 html_body=delivery.html_body,
                 text_body=delivery.text_body,
@@ -294,3 +297,12 @@ class SendingActivities:
                 )
             )
         log.warning("delivery.unknown", delivery_id=delivery_id, note=note)
+
+
+async def _ar_contact_of(
+    session: AsyncSession, org: OrganizationSettings, enrollment_id: int | None
+) -> ArContact:
+    """The From / Reply-To of a delivery: its workflow's AR contact, else the organization's."""
+    enrollment = await session.get(Enrollment, enrollment_id) if enrollment_id is not None else None
+    definition = await session.get(WorkflowDefinition, enrollment.definition_id) if enrollment else None
+    return workflow_ar_contact(org, definition)

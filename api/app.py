@@ -12,6 +12,7 @@ from api.console import mount_console
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import (
+    automations,
     customers,
     definitions,
     enrollments,
@@ -39,6 +40,7 @@ TAGS = [
     {"name": "customers", "description": "Customers, contacts, the accounting sync, pause and history."},
     {"name": "invoices", "description": "Invoices and their sync; changes re-plan running enrollments."},
     {"name": "workflows", "description": "Collections workflow definitions and their versions."},
+    {"name": "automations", "description": "Rules that react to events and instants, attached to workflows."},
     {"name": "templates", "description": "Message templates, validated and previewed."},
     {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
     {"name": "work", "description": "Tasks for AR specialists, and the deliveries that were made."},
@@ -59,6 +61,7 @@ ROUTERS = tuple(
         customers,
         invoices,
         definitions,
+        automations,
         templates,
         enrollments,
         work,

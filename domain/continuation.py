@@ -15,6 +15,8 @@ def cannot_continue(kind: DefinitionKind) -> str | None:
     """
     if kind == DefinitionKind.CUSTOMER:
         return "a customer workflow repeats for as long as the customer is enrolled and never ends"
+    if kind == DefinitionKind.AUTOMATIONS:
+        return "an automations-only workflow has no steps to finish: it waits for events and never ends"
     return None
 
 

@@ -54,6 +54,8 @@ class DefinitionKind(StrEnum):
     CUSTOMER = "customer"
     ASSIGNMENT = "assignment"
     AUTOPAY = "autopay"
+    # "None": no steps, only automations; an enrollment sleeps until an event or a time trigger.
+    AUTOMATIONS = "automations"
 
 
 class CatchUpPolicy(StrEnum):
@@ -150,6 +152,12 @@ class HistoryAction(StrEnum):
     STEP_FAILED = "step_failed"
     STEPS_MISSED = "steps_missed"
     DELIVERY_UNKNOWN = "delivery_unknown"
+    # Automations: which fired, on which trigger, with the condition values and what each of
+    # its actions did (the webhook's answer included).
+    AUTOMATION_FIRED = "automation_fired"
+    AUTOMATION_NOT_FIRED = "automation_not_fired"
+    AUTOMATION_LIMITED = "automation_limited"
+    AUTOMATIONS_MISSED = "automations_missed"
     # The enrollment.
     ENROLLED = "enrolled"
     ENROLLMENT_CONFIRMED = "enrollment_confirmed"
@@ -182,3 +190,50 @@ class SuppressionSource(StrEnum):
     SPAM_REPORT = "spamreport"
     UNSUBSCRIBE = "unsubscribe"
     GROUP_UNSUBSCRIBE = "group_unsubscribe"
+
+
+class EventKind(StrEnum):
+    """What happened to a customer, as the `event` table stores it: the triggers of automations."""
+
+    INVOICE_CREATED = "invoice_created"
+    INVOICE_PAID = "invoice_paid"
+    DUE_DATE_MOVED = "due_date_moved"
+    DELIVERY_BOUNCED = "delivery_bounced"
+    DELIVERY_DROPPED = "delivery_dropped"
+    DELIVERY_OPENED = "delivery_opened"
+    DELIVERY_REPLIED = "delivery_replied"
+    CUSTOMER_PAUSED = "customer_paused"
+    CUSTOMER_RESUMED = "customer_resumed"
+    ENROLLED = "enrolled"
+    WORKFLOW_COMPLETED = "workflow_completed"
+    PROMISE_BROKEN = "promise_broken"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_RESOLVED = "dispute_resolved"
+
+
+class TimeTrigger(StrEnum):
+    """Automation triggers that are instants, planned like steps."""
+
+    DAYS_FROM_DUE = "days_from_due"
+    THRESHOLD_CROSSED = "threshold_crossed"
+    WEEKDAY = "weekday"
+    MONTHLY_DATE = "monthly_date"
+
+
+class AutomationAction(StrEnum):
+    """What an automation does: every step action, and what only automations do."""
+
+    CUSTOMER_EMAIL = "customer_email"
+    STATEMENT_EMAIL = "statement_email"
+    INTERNAL_NOTIFICATION = "internal_notification"
+    SMS = "sms"
+    TASK = "task"
+    NOTE = "note"
+    SET_INVOICE_STATUS = "set_invoice_status"
+    ASSIGN_SPECIALIST = "assign_specialist"
+    NOTIFY_SPECIALIST = "notify_specialist"
+    PAUSE_CUSTOMER = "pause_customer"
+    RESUME_CUSTOMER = "resume_customer"
+    MOVE_TO_WORKFLOW = "move_to_workflow"
+    CANCEL_ENROLLMENT = "cancel_enrollment"
+    CALL_WEBHOOK = "call_webhook"

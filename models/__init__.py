@@ -1,5 +1,6 @@
 """Tables, settings and database access. Importing this package registers every table."""
 
+from models.automations import Automation, AutomationRun, AutomationVersion, Event, WorkflowAutomation
 from models.customers import Contact, Customer
 from models.definitions import (
     MAX_STEPS,
@@ -18,11 +19,15 @@ from models.users import ApiKey, User
 __all__ = [
     "MAX_STEPS",
     "ApiKey",
+    "Automation",
+    "AutomationRun",
+    "AutomationVersion",
     "Contact",
     "Customer",
     "Delivery",
     "DeliveryEvent",
     "Enrollment",
+    "Event",
     "HistoryEntry",
     "Invoice",
     "OrganizationSettings",
@@ -31,6 +36,7 @@ __all__ = [
     "Task",
     "Template",
     "User",
+    "WorkflowAutomation",
     "WorkflowDefinition",
     "WorkflowDefinitionVersion",
     "WorkflowStep",

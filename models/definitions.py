@@ -68,6 +68,12 @@ class WorkflowDefinition(SQLModel, table=True):
         default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
     )
     updated_by: str | None = Field(default=None, max_length=254)
+    # The workflow's AR contact: From / Reply-To of its emails and `ar_contact` in templates;
+    # each None falls back to the organization's.
+    ar_sender_name: str | None = Field(default=None, max_length=200)
+    ar_email: str | None = Field(default=None, max_length=254)
+    ar_reply_to: str | None = Field(default=None, max_length=254)
+    ar_phone: str | None = Field(default=None, max_length=32)
 
 
 class WorkflowStep(SQLModel, table=True):

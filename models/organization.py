@@ -40,6 +40,8 @@ class OrganizationSettings(SQLModel, table=True):
     sender_name: str = Field(default="Accounts Receivable", max_length=200)
     sender_email: str = Field(default="ar@example.com", max_length=254)
     reply_to: str | None = Field(default=None, max_length=254)
+    # The HMAC key of automations' webhook calls when an automation has none of its own.
+    automation_webhook_secret: str | None = Field(default=None, max_length=200)
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
     )

@@ -49,6 +49,10 @@ CLONED_FIELDS = (
     "additional_recipients",
     "internal_recipients",
     "continue_with_id",
+    "ar_sender_name",
+    "ar_email",
+    "ar_reply_to",
+    "ar_phone",
 )
 
 

@@ -14,7 +14,7 @@ import structlog
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain.continuation import cannot_continue
-from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
+from domain.enums import DefinitionKind, EnrollmentState, EventKind, HistoryAction
 from models import Customer, Enrollment, User, WorkflowDefinition
 from models.base import require_id
 from models.history import write_history
@@ -27,6 +27,7 @@ from models.repository import (
 )
 from services.common import get_or_404, now, org_today, signal_after_commit
 from services.errors import Conflict, Invalid
+from services.events import record_event
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
 from services.unit_of_work import UnitOfWork
 from workflows.client import enroll as start_or_signal
@@ -117,6 +118,9 @@ async def enroll_customer(
         occurred_at=now(),
         details={"definition_id": definition_id},
     )
+    if action != HistoryAction.ENROLLMENT_CONFIRMED:
+        # Written before the workflow is started or signalled: its first plan reads it.
+        await record_event(uow, customer.id, EventKind.ENROLLED, actor, {"definition_id": definition_id})
     request = EnrollmentInput(
         enrollment_id=require_id(enrollment),
         customer_id=customer.id,

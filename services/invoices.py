@@ -10,6 +10,7 @@ from collections import Counter
 from enum import Enum
 from typing import Any
 
+from domain.automations import InvoiceState
 from domain.enums import HistoryAction, InvoiceStatus
 from domain.invoices import collection_words
 from models import Customer, Invoice, User
@@ -19,6 +20,7 @@ from models.repository import customers_by_external_id, invoices_by_external_id,
 from services.common import get_or_404, now
 from services.customer_sync import refresh_enrollments_of
 from services.errors import Conflict, Invalid
+from services.events import invoice_state, record_invoice_events
 from services.schemas.invoices import (
     CollectionStatusIn,
     InvoiceCreate,
@@ -71,6 +73,8 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
 
     outcomes: list[tuple[str, Invoice, str]] = []
     touched: set[int] = set()
+    created: list[Invoice] = []
+    changes: list[tuple[InvoiceState, Invoice]] = []
     for item in batch:
         customer_id = require_id(customers[item.customer_external_id])
         values = _values(item)
@@ -80,6 +84,7 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
             uow.session.add(invoice)
             outcomes.append((item.external_id, invoice, "created"))
             touched.add(customer_id)
+            created.append(invoice)
             continue
         if invoice.customer_id != customer_id:
             raise Conflict(
@@ -91,14 +96,20 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
         if not changed:
             outcomes.append((item.external_id, invoice, "unchanged"))
             continue
+        before = invoice_state(invoice)
         for field in changed:
             setattr(invoice, field, values[field])
+        changes.append((before, invoice))
         invoice.updated_at = now()
         uow.session.add(invoice)
         outcomes.append((item.external_id, invoice, "updated"))
         if SCHEDULE_FIELDS.intersection(changed):
             touched.add(invoice.customer_id)
     await uow.session.flush()
+    for invoice in created:
+        await record_invoice_events(uow, None, invoice)
+    for before, invoice in changes:
+        await record_invoice_events(uow, before, invoice)
     tally = Counter(outcome for _, _, outcome in outcomes)
     return InvoiceSyncResult(
         created=tally["created"],
@@ -120,12 +131,14 @@ async def create_invoice(uow: UnitOfWork, customer_id: int, request: InvoiceCrea
     invoice = Invoice(external_id=request.external_id, customer_id=customer_id, **_values(request))
     uow.session.add(invoice)
     await uow.session.flush()
+    await record_invoice_events(uow, None, invoice)
     await refresh_enrollments_of(uow, [customer_id], f"invoice {invoice.number} added")
     return invoice
 
 
 async def update_invoice(uow: UnitOfWork, invoice_id: int, change: InvoiceUpdate) -> Invoice:
     invoice = await get_or_404(uow.session, Invoice, invoice_id, "invoice")
+    before = invoice_state(invoice)
     changed = []
     for field, value in change.model_dump(exclude_unset=True).items():
         plain = value.value if isinstance(value, Enum) else value
@@ -139,6 +152,7 @@ async def update_invoice(uow: UnitOfWork, invoice_id: int, change: InvoiceUpdate
     if changed:
         invoice.updated_at = now()
         uow.session.add(invoice)
+        await record_invoice_events(uow, before, invoice)
     if SCHEDULE_FIELDS.intersection(changed):
         await refresh_enrollments_of(uow, [invoice.customer_id], f"invoice {invoice.number} changed")
     return invoice

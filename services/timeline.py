@@ -8,17 +8,18 @@ The inputs are loaded with the same functions the engine's activities use (`mode
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain import recipients as rcp
-from domain.conditions import evaluate, parse_conditions
+from domain.automations import time_firings
+from domain.conditions import Metrics, evaluate, parse_conditions
 from domain.enums import StepAction
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
 from domain.schedules import merge_description, timeline
 from domain.wording import workflow_off
-from models import Customer, Enrollment
+from models import Customer, Enrollment, Invoice, OrganizationSettings
 from models.base import require_id
 from models.metrics import customer_metrics
 from models.repository import (
@@ -29,10 +30,14 @@ from models.repository import (
     open_invoices,
     schedule_spec,
 )
+from models.repository.automations import attached_automations, automation_spec
 from models.repository.messages import recipient_inputs
 from services.common import get_or_404, now
 from services.schemas.enrollments import TimelineItem, TimelineOut
 from services.unit_of_work import UnitOfWork
+
+# How far ahead the timeline lists automation firings.
+TIMELINE_REACH = timedelta(days=62)
 
 
 def _note(resolution: rcp.RecipientResolution | None) -> str | None:
@@ -43,6 +48,62 @@ def _note(resolution: rcp.RecipientResolution | None) -> str | None:
     if resolution.cut:
         return f"{len(resolution.cut)} more cut (at most {rcp.MAX_RECIPIENTS})"
     return None
+
+
+async def _automation_items(
+    uow: UnitOfWork,
+    enrollment: Enrollment,
+    org: OrganizationSettings,
+    invoices: list[Invoice],
+    metrics: Metrics,
+    after: datetime,
+    limit: int,
+) -> list[TimelineItem]:
+    """The next firings of the workflow's time-triggered automations, planned as the engine
+    plans them (`domain.automations.time_firings`, the organization's calendar)."""
+    rows = await attached_automations(uow.session, enrollment.definition_id)
+    specs = {s.id: s for s in (automation_spec(r) for r in rows) if s.enabled and s.trigger.is_time}
+    if not specs:
+        return []
+    due_dates = {
+        require_id(i): i.due_date
+        for i in invoices
+        if out_of_cadence_reason(
+            i.number, i.status, i.balance_due, paused=i.paused, collection_status=i.collection_status
+        )
+        is None
+    }
+    firings = time_firings(
+        list(specs.values()),
+        calendar_of(org),
+        due_dates,
+        after=after,
+        until=after + TIMELINE_REACH,
+        spread_key=str(enrollment.id),
+    )
+    numbers = {i.id: i.number for i in invoices}
+    items = []
+    for firing in firings[:limit]:
+        spec = specs[firing.automation_id]
+        evaluation = evaluate(spec.conditions, metrics)
+        items.append(
+            TimelineItem(
+                at=firing.at,
+                local_date=firing.local_date,
+                step_id=None,
+                step_position=None,
+                action=", ".join(a.kind.value for a in spec.actions),
+                invoice_id=firing.invoice_id,
+                invoice_number=numbers.get(firing.invoice_id) if firing.invoice_id else None,
+                recipients=[],
+                recipients_note=None,
+                conditions_hold_today=evaluation.held,
+                conditions=evaluation.explanation,
+                automation_id=spec.id,
+                automation_name=spec.name,
+            )
+        )
+    return items
 
 
 async def upcoming(
@@ -90,6 +151,8 @@ async def upcoming(
                 merged=merge_description(occurrence) if occurrence.merged_positions else None,
             )
         )
+    items.extend(await _automation_items(uow, enrollment, org, invoices, metrics, after or now(), limit))
+    items = sorted(items, key=lambda i: (i.at, i.step_position or 0))[:limit]
     return TimelineOut(
         enrollment_id=enrollment_id,
         definition_id=require_id(definition),

@@ -16,11 +16,13 @@ from multiprocessing.connection import wait as wait_for_any
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+import httpx
 import structlog
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+from activities.automations import AutomationActivities
 from activities.bulk import BulkActivities
 from activities.channels.base import EmailChannel, SmsChannel
 from activities.channels.factory import build_channels
@@ -52,13 +54,16 @@ def activities_for(
     settings: Settings,
     task_queue: str,
     documents: DocumentFetcher | None = None,
+    webhooks: httpx.AsyncClient | None = None,
 ) -> list[Any]:
-    """Every activity the workflows call, bound to their dependencies once."""
+    """Every activity the workflows call, bound to their dependencies once. `webhooks` is the
+    HTTP client of automations' webhook calls (tests give one that trusts their own CA)."""
     bulk = BulkActivities(sessions, client, settings, task_queue)
     planning = PlanningActivities(sessions)
     preparation = PreparationActivities(sessions)
     sending = SendingActivities(sessions, email, sms, documents)
     recording = RecordingActivities(sessions)
+    automations = AutomationActivities(sessions, webhooks)
     return [
         bulk.enroll_batch,
         planning.plan,
@@ -69,6 +74,10 @@ def activities_for(
         recording.switch_definition,
         recording.finish,
         recording.save_next_step,
+        automations.react,
+        automations.apply,
+        automations.call_webhook,
+        automations.complete,
     ]
 
 
@@ -81,6 +90,7 @@ def build_worker(
     sms: SmsChannel,
     settings: Settings | None = None,
     documents: DocumentFetcher | None = None,
+    webhooks: httpx.AsyncClient | None = None,
 ) -> Worker:
     """`documents` fetches invoice PDFs (by default: public addresses and the settings' allowed
     networks only)."""
@@ -92,7 +102,14 @@ def build_worker(
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
         activities=activities_for(
-            sessions, email, sms, client=client, settings=settings, task_queue=task_queue, documents=documents
+            sessions,
+            email,
+            sms,
+            client=client,
+            settings=settings,
+            task_queue=task_queue,
+            documents=documents,
+            webhooks=webhooks,
         ),
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,

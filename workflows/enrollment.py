@@ -12,6 +12,7 @@ from typing import NoReturn
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from activities.automation_contracts import ReactResult
     from activities.contracts import (
         FinishInput,
         NextStepInput,
@@ -24,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.planning import PlanningActivities
     from activities.recording import RecordingActivities
     from domain.enums import DefinitionKind, EnrollmentState
-    from workflows import endings, policies, steps, wording
+    from workflows import automations, endings, policies, steps, wording
     from workflows.enrollment_types import (
         CancelSignal,
         ContinueWithSignal,
@@ -166,6 +167,20 @@ class EnrollmentWorkflow:
                 await self._wait_while_off(plan)
                 continue
 
+            if workflow.patched(policies.PATCH_AUTOMATIONS):
+                # Events and time triggers first, whatever the pause: a pause stops what reaches
+                # the customer (prepare refuses it), not the team's automations.
+                reaction = await automations.react(self._input.enrollment_id, self._carried.cursor, as_of)
+                control = await self._perform_automations(reaction, as_of)
+                if control.cancel:
+                    return await self._finish(EnrollmentState.CANCELLED, control.reason, steps.ENGINE)
+                if control.move_to is not None:
+                    await self._switch(control.move_to, SwitchReason.REASSIGN, steps.ENGINE)
+                    continue
+                if control.paused_or_resumed:
+                    continue  # plan again: the pause in Postgres has changed
+                plan = automations.sooner(plan, reaction, as_of)
+
             if self._carried.pause is not None:
                 # A pause of years wakes weekly to re-read the truth: its runs stay bounded too.
                 if self._should_continue_as_new() and workflow.patched(policies.PATCH_PAUSED_RUNS_BOUNDED):
@@ -198,6 +213,17 @@ class EnrollmentWorkflow:
                 await self._continue_as_new()
 
             await self._sleep_until_next(plan)
+
+    # --- automations ---------------------------------------------------------------------
+
+    async def _perform_automations(self, reaction: ReactResult, as_of: datetime) -> automations.Control:
+        """Each automation that fires now, in order; the first move or cancel ends the round."""
+        for work in reaction.work:
+            self._details = f"Performing automation '{work.automation_name}'"
+            control = await automations.perform(self._input.enrollment_id, work, as_of)
+            if control.cancel or control.move_to is not None or control.paused_or_resumed:
+                return control
+        return automations.Control()
 
     # --- plan, switch, finish ------------------------------------------------------------
 

@@ -75,3 +75,5 @@ PATCH_PAUSED_RUNS_BOUNDED = "paused-continues-as-new"
 PATCH_ADOPT_DEFINITION_FROM_DATABASE = "adopt-definition-from-database"
 # A workflow switched OFF in Postgres: its running enrollments wait and send nothing.
 PATCH_WAIT_WHILE_OFF = "wait-while-workflow-off"
+# Automations: events in Postgres and time triggers are performed at every planning.
+PATCH_AUTOMATIONS = "automations"

@@ -11,10 +11,12 @@ from api.deps import Manager, Reader, Supporter, UnitOfWorkDep
 from api.params import NO_NUL, Limit, Offset, PathId
 from domain.history import HistoryKind
 from models import Customer
+from services import automations as automation_service
 from services import customer_sync
 from services import customers as service
 from services import enrollments as enrollment_service
 from services.common import get_or_404
+from services.schemas.automations import AttachedOut
 from services.schemas.common import Page
 from services.schemas.customers import (
     ContactIn,
@@ -137,6 +139,14 @@ async def customer_history(
     filters = service.HistoryFilter(kind, since, until)
     rows, total = await service.history(uow, customer_id, limit, offset, filters)
     return Page[HistoryOut].of(rows, total, limit, offset)
+
+
+@router.get(
+    "/{customer_id}/automations",
+    summary="The automations attached to the customer's workflow, and when each last fired for it",
+)
+async def customer_automations(customer_id: PathId, uow: UnitOfWorkDep, user: Reader) -> list[AttachedOut]:
+    return await automation_service.customer_automations(uow, customer_id)
 
 
 @router.post(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from api.deps import UnitOfWorkDep, app_state
 from api.errors import ErrorOut
 from services.common import now
+from services.customer_sync import refresh_enrollments_of
 from services.schemas.webhooks import SENDGRID_BATCH_EXAMPLE, WebhookReceipt
 from services.webhooks.applying import apply_batch
 from services.webhooks.signature import (
@@ -77,4 +78,5 @@ SENDGRID_RESPONSES: dict[int | str, dict[str, Any]] = {
 )
 async def receive_sendgrid_events(body: SignedSendGridBody, uow: UnitOfWorkDep) -> WebhookReceipt:
     receipt = await apply_batch(uow.session, body, now=now())
+    await refresh_enrollments_of(uow, sorted(receipt.customers_with_events), "delivery events")
     return WebhookReceipt.model_validate(receipt)

@@ -18,7 +18,9 @@ from domain.schedules.specs import (
     StepSpec,
 )
 
-FINITE_KINDS = frozenset({DefinitionKind.INVOICE, DefinitionKind.AUTOPAY, DefinitionKind.ASSIGNMENT})
+FINITE_KINDS = frozenset(
+    {DefinitionKind.INVOICE, DefinitionKind.AUTOPAY, DefinitionKind.ASSIGNMENT, DefinitionKind.AUTOMATIONS}
+)
 # What a customer reads as a reminder: two of them for one invoice on one day are one too many.
 REMINDER_ACTIONS = CUSTOMER_ACTIONS
 
@@ -143,8 +145,8 @@ def candidates(
     dispute, a hold or a promise): they are not sent, but they show that the cadence still has
     work ahead once the invoice is resumed or back in collection.
     """
-    if not spec.steps:
-        return
+    if not spec.steps or spec.kind == DefinitionKind.AUTOMATIONS:
+        return  # an automations-only workflow has no steps: only its automations fire
     fire_times: dict[date, datetime] = {}
     spread_key = str(ctx.enrollment_id)
     date_driven = spec.kind in (DefinitionKind.ASSIGNMENT, DefinitionKind.CUSTOMER)

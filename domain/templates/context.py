@@ -14,6 +14,7 @@ from typing import Protocol
 
 from babel.dates import format_date
 
+from domain.ar_contact import ArContact, ar_contact
 from domain.conditions import Metrics
 from domain.invoices import is_listed, is_owed
 from domain.money import check_locale, format_money, quantize
@@ -181,6 +182,8 @@ class RenderContext:
     as_of_text: str
     # Auto-pay messages only: when the payment of the step's invoice is taken, and why that day.
     payment: PaymentView | None = None
+    # The workflow's AR contact (sender name, email, reply-to, phone), else the organization's.
+    ar_contact: ArContact | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The template's top-level variables."""
@@ -304,6 +307,7 @@ def build_context(
     totals: Metrics | None = None,
     balance: OpenBalance | None = None,
     payment: PaymentView | None = None,
+    ar: ArContact | None = None,
 ) -> RenderContext:
     """The context of one message on `as_of` (the organization's local date).
 
@@ -321,7 +325,13 @@ def build_context(
     shown = listed[:MAX_LISTED_INVOICES]
     if balance is None:
         balance = balance_of(invoices, customer.currency, as_of)
+    contact_of_ar = ar or ar_contact(
+        org_sender_name=organization.sender_name,
+        org_sender_email=organization.sender_email,
+        org_reply_to=organization.reply_to,
+    )
     return RenderContext(
+        ar_contact=contact_of_ar,
         organization=OrganizationView(
             name=organization.name,
             sender_name=organization.sender_name,

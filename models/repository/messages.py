@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain import recipients as rcp
 from domain import templates as tpl
+from domain.ar_contact import ArContact, ar_contact
 from domain.enums import StepAction
 from models import Customer, Invoice, OrganizationSettings, User, WorkflowDefinition
 from models.base import require_id
@@ -56,6 +57,21 @@ async def recipient_inputs(
     return RecipientInputs(rules=rules, contacts=contacts, users=users, suppressed=suppressed)
 
 
+def workflow_ar_contact(org: OrganizationSettings, definition: WorkflowDefinition | None) -> ArContact:
+    """The AR contact of a workflow's messages (From, Reply-To, `ar_contact` in templates)."""
+    own: dict[str, str | None] = {}
+    if definition is not None:
+        own = {
+            "sender_name": definition.ar_sender_name,
+            "email": definition.ar_email,
+            "reply_to": definition.ar_reply_to,
+            "phone": definition.ar_phone,
+        }
+    return ar_contact(
+        org_sender_name=org.sender_name, org_sender_email=org.sender_email, org_reply_to=org.reply_to, **own
+    )
+
+
 async def message_context(
     session: AsyncSession,
     *,
@@ -63,6 +79,7 @@ async def message_context(
     customer: Customer,
     today: date,
     invoice: Invoice | None = None,
+    definition: WorkflowDefinition | None = None,
 ) -> tpl.RenderContext:
     """The context of a message to `customer` on `today` (the organization's local date) covering
     the invoices of the customers it is billed for (itself and the children billed to it, by the
@@ -85,4 +102,5 @@ async def message_context(
         payment=tpl.payment_view(invoice, customer.autopay_anchor, customer.locale)
         if customer.autopay and invoice is not None
         else None,
+        ar=workflow_ar_contact(org, definition),
     )

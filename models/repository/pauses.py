@@ -11,10 +11,11 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.enums import EnrollmentState, HistoryAction
+from domain.enums import EnrollmentState, EventKind, HistoryAction
 from models import Customer, Enrollment
 from models.base import require_id
 from models.history import write_history
+from models.repository.automations import write_event
 
 
 async def pause_and_record(
@@ -41,6 +42,15 @@ async def pause_and_record(
         actor=actor,
         occurred_at=occurred_at,
         details={"until": until.isoformat() if until else None, "reason": reason},
+    )
+    # The event automations react to, written with the pause (the enrollment hears after commit).
+    await write_event(
+        session,
+        customer_id=require_id(customer),
+        kind=EventKind.CUSTOMER_PAUSED,
+        occurred_at=occurred_at,
+        actor=actor,
+        payload={"until": until.isoformat() if until else None, "reason": reason},
     )
     if enrollment is not None:
         enrollment.state = EnrollmentState.PAUSED.value
@@ -72,6 +82,14 @@ async def resume_and_record(
         occurred_at=occurred_at,
         key=key,
         last_action=last_action,
+    )
+    await write_event(
+        session,
+        customer_id=require_id(customer),
+        kind=EventKind.CUSTOMER_RESUMED,
+        occurred_at=occurred_at,
+        actor=actor,
+        source_key=f"resumed:{key}" if key else None,
     )
     if enrollment is not None:
         enrollment.state = EnrollmentState.ACTIVE.value

@@ -109,10 +109,20 @@ class DefinitionIn(Request):
     additional_recipients: RecipientsIn = Field(default_factory=RecipientsIn)
     internal_recipients: list[Id] = Field(default_factory=list, max_length=15)
     continue_with_id: Id | None = None
-    steps: list[StepIn] = Field(min_length=1, max_length=100)
+    # The workflow's AR contact (From / Reply-To of its emails, `ar_contact` in its templates);
+    # each left out falls back to the organization's.
+    ar_sender_name: str | None = Field(default=None, min_length=1, max_length=200)
+    ar_email: Email | None = None
+    ar_reply_to: Email | None = None
+    ar_phone: str | None = Field(default=None, min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]+$")
+    steps: list[StepIn] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _kind(self) -> Self:
+        if self.kind == DefinitionKind.AUTOMATIONS and self.steps:
+            raise ValueError("an automations-only workflow has no steps: attach automations to it")
+        if self.kind != DefinitionKind.AUTOMATIONS and not self.steps:
+            raise ValueError("a workflow needs at least one step (or kind 'automations')")
         if self.kind == DefinitionKind.CUSTOMER and self.frequency is None:
             raise ValueError("a customer-kind workflow needs a frequency")
         if self.kind != DefinitionKind.CUSTOMER and self.frequency is not None:
@@ -143,6 +153,10 @@ class DefinitionOut(Response):
     additional_recipients: dict[str, Any]
     internal_recipients: list[int]
     continue_with_id: int | None
+    ar_sender_name: str | None = None
+    ar_email: str | None = None
+    ar_reply_to: str | None = None
+    ar_phone: str | None = None
     steps: list[StepOut]
     updated_at: datetime
     updated_by: str | None

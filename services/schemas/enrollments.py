@@ -111,8 +111,8 @@ class EnrollmentStatusOut(Response):
 class TimelineItem(Response):
     at: datetime = Field(description="When it fires (the organization's send time on that date)")
     local_date: date
-    step_id: int
-    step_position: int = Field(description="1 for the first step")
+    step_id: int | None = Field(description="None for an automation")
+    step_position: int | None = Field(description="1 for the first step; None for an automation")
     action: str
     invoice_id: int | None
     invoice_number: str | None
@@ -123,6 +123,8 @@ class TimelineItem(Response):
     merged: str | None = Field(
         default=None, description="Earlier reminders the business-day shift merged into this one"
     )
+    automation_id: int | None = Field(default=None, description="A time-triggered automation's firing")
+    automation_name: str | None = None
 
 
 class TimelineOut(Response):

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from domain.automations import is_automation_delivery
 from domain.deliveries import moves_forward
-from domain.enums import DeliveryStatus, HistoryAction, SuppressionSource, TaskStatus
+from domain.enums import DeliveryStatus, EventKind, HistoryAction, SuppressionSource, TaskStatus
 from models import Customer, Delivery
 from models.history import write_history
 from models.repository import (
@@ -27,7 +28,14 @@ from models.repository import (
     store_event_once,
     suppress_once,
 )
+from models.repository.automations import write_event
 from services.webhooks.events import STATUS_OF_EVENT, SendGridEvent, parse_batch
+
+DELIVERY_EVENTS = {
+    "bounce": EventKind.DELIVERY_BOUNCED,
+    "dropped": EventKind.DELIVERY_DROPPED,
+    "open": EventKind.DELIVERY_OPENED,
+}
 
 log = structlog.get_logger("arcadence.webhooks")
 
@@ -56,6 +64,8 @@ class BatchReceipt:
     duplicates: int = 0
     unmatched: int = 0
     ignored: int = 0
+    # Customers with new delivery events for their automations: their enrollments re-plan.
+    customers_with_events: set[int] = field(default_factory=set)
 
 
 async def _deliveries(session: AsyncSession, events: Iterable[SendGridEvent]) -> list[Delivery]:
@@ -210,6 +220,26 @@ async def _report_unreachable(session: AsyncSession, delivery: Delivery, event: 
     )
 
 
+async def _write_delivery_event(session: AsyncSession, delivery: Delivery, event: SendGridEvent) -> bool:
+    """The automations' event of a bounce, drop or open, once per delivery and kind. A message an
+    automation sent writes none: no automation reacts to another one's message (no loop)."""
+    kind = DELIVERY_EVENTS.get(event.event)
+    if kind is None or is_automation_delivery(delivery.occurrence_key):
+        return False
+    written = await write_event(
+        session,
+        customer_id=delivery.customer_id,
+        kind=kind,
+        occurred_at=event.occurred_at,
+        actor=ACTOR,
+        invoice_id=delivery.invoice_id,
+        delivery_id=delivery.id,
+        payload={"email": event.email, "reason": event.reason},
+        source_key=f"sendgrid:{kind}:{delivery.id}",
+    )
+    return written is not None
+
+
 async def apply_batch(session: AsyncSession, body: bytes, *, now: datetime) -> BatchReceipt:
     """Apply a verified batch; the caller's transaction makes it all or nothing."""
     entries = parse_batch(body)
@@ -236,6 +266,8 @@ async def apply_batch(session: AsyncSession, body: bytes, *, now: datetime) -> B
             await _confirm_sent(session, delivery, event)
         if event.event in UNREACHABLE:
             await _report_unreachable(session, delivery, event)
+        if await _write_delivery_event(session, delivery, event):
+            receipt.customers_with_events.add(delivery.customer_id)
         receipt.applied += 1
     log.info(
         "webhook.sendgrid_batch",

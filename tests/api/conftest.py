@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -139,10 +141,26 @@ class Api:
         )
 
 
+@pytest.fixture
+def worker_webhook_tls() -> ssl.SSLContext | None:
+    """The TLS context of automations' webhook calls (None: the system's CAs); a module that
+    calls a local HTTPS stub overrides it with one that trusts the stub's authority."""
+    return None
+
+
 @pytest_asyncio.fixture
 async def api(
-    db_engine: AsyncEngine, time_skipping_env: WorkflowEnvironment, task_queue: str
+    db_engine: AsyncEngine,
+    time_skipping_env: WorkflowEnvironment,
+    task_queue: str,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Api]:
+    # A module may provide `worker_webhook_tls` (see above); the others import `api` alone.
+    try:
+        tls: ssl.SSLContext | None = request.getfixturevalue("worker_webhook_tls")
+    except pytest.FixtureLookupError:
+        tls = None
+    worker_webhooks = httpx.AsyncClient(verify=tls) if tls is not None else None
     sessions = session_factory(db_engine)
     keys: dict[Role, str] = {}
     users: dict[Role, User] = {}
@@ -166,6 +184,7 @@ async def api(
         email=outbox,
         sms=outbox,
         documents=documents,
+        webhooks=worker_webhooks,
     )
     async with worker, app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -179,6 +198,8 @@ async def api(
                         handle = time_skipping_env.client.get_workflow_handle(row.workflow_id)
                         with contextlib.suppress(Exception):  # never started, or already closed
                             await handle.terminate("test done")
+                if worker_webhooks is not None:
+                    await worker_webhooks.aclose()
 
 
 WORKFLOW: dict[str, Any] = {

@@ -28,6 +28,7 @@ from activities.channels.outbox import OutboxChannel
 from activities.documents import DocumentFetcher
 from models import Delivery, Enrollment, HistoryEntry, OutboxMessage, WorkflowDefinition
 from models.db import SessionFactory, session_factory
+from tests.api.conftest import api, worker_webhook_tls  # noqa: F401  (the API harness, for engine scenarios through the API)
 from workers.worker import build_worker
 from workflows.client import enroll
 from workflows.enrollment import EnrollmentWorkflow

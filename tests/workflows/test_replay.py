@@ -59,6 +59,11 @@ def test_every_path_of_the_workflows_has_a_saved_history() -> None:
         "interrupted_send_is_marked_unknown",
         "pause_in_postgres_whose_signal_was_lost",
         "bulk_enroll",
+        "fires_its_automation",
+        "none_workflow",
+        "webhook",
+        "cancels_the_enrollment",
+        "moves_the_customer",
     ):
         assert path in names, f"no saved history for the {path!r} path"
 
