@@ -7,11 +7,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, func, select
 
 from domain.enums import HistoryAction, Role
 from models import Customer, Enrollment, HistoryEntry
+from models.db import create_engine, session_factory
+from models.settings import Settings
+from services.enrollments import BatchEnrollment, enroll_new_customers
+from services.unit_of_work import AppState, unit_of_work
 from tests.api.conftest import Api
+from workflows.enrollment_types import enrollment_workflow_id
 
 
 async def _run_job(api: Api, definition_id: int, customer_ids: list[int]) -> dict[str, Any]:
@@ -108,3 +115,54 @@ async def test_a_customer_enrolled_twice_by_bulk_keeps_its_one_enrollment_and_is
         ).all()
     assert len(rows) == 1
     assert sorted(actions) == sorted([HistoryAction.ENROLLED.value, HistoryAction.ENROLLMENT_CONFIRMED.value])
+
+
+async def test_a_bulk_batch_is_written_in_the_same_few_statements_whatever_its_size(
+    api: Api, db_engine: AsyncEngine
+) -> None:
+    workflow = await api.workflow(name="Strict")
+    batch = [{"external_id": f"B-{i}", "name": f"Customer {i}", "autopay": i == 3} for i in range(45)]
+    synced = await api.ok("POST", "/customers/batch", json={"customers": batch})
+    ids = [item["id"] for item in synced["items"]]
+    # An engine of its own, so that only the batch's statements are counted (not the worker's).
+    engine = create_engine(db_engine.url.render_as_string(hide_password=False))
+    state = AppState(
+        settings=Settings(),
+        sessions=session_factory(engine),
+        temporal=api.env.client,
+        task_queue=api.task_queue,
+    )
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    async def written(customer_ids: list[int]) -> tuple[int, BatchEnrollment]:
+        statements.clear()
+        event.listen(engine.sync_engine, "before_cursor_execute", count)
+        try:
+            async with unit_of_work(state) as uow:
+                out = await enroll_new_customers(uow, workflow["id"], customer_ids, "ops@acme.example")
+                used = len(statements)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", count)
+        return used, out
+
+    try:
+        small, few = await written(ids[:5])
+        large, many = await written(ids[5:])
+    finally:
+        await engine.dispose()
+
+    assert small == large  # one query per rule, one insert per table: not one per customer
+    assert len(few.enrolled) == 4 and len(many.enrolled) == 40
+    assert ids[3] in few.refused and few.one_by_one == [] and many.one_by_one == []
+    async with api.sessions() as session:
+        entries = (
+            await session.exec(
+                select(func.count()).select_from(HistoryEntry).where(col(HistoryEntry.customer_id).in_(ids))
+            )
+        ).one()
+    assert entries == 44
+    for enrollment_id in list(few.enrolled.values())[:2]:
+        assert await api.workflow_running(enrollment_workflow_id(enrollment_id))
