@@ -1,7 +1,11 @@
-"""The bulk-enroll activity: one batch of customers, each enrolled exactly as the API would.
+"""The bulk-enroll activity: one batch of customers, enrolled by the enrollment service.
 
-It reuses the enrollment service (so the rules, history and signal-with-start are one
-implementation), each customer in its own unit of work so one refusal never undoes others.
+The batch's new enrollments are one transaction of a few statements
+(`services.enrollments.enroll_new_customers`: the rules checked by one query each, one
+multi-row insert for the rows and one for the history), their workflows started side by side
+after the commit. A customer that already has a live enrollment, or bill-to-parent children
+that follow it, is then enrolled exactly as the API would (`enroll_customer`), each in its own
+unit of work so one refusal never undoes others.
 """
 
 from __future__ import annotations
@@ -18,15 +22,16 @@ from models.base import require_id
 from models.db import SessionFactory
 from models.repository import contacts_of
 from models.settings import Settings
-from services.enrollments import enroll_customer
+from services.enrollments import BatchEnrollment, enroll_customer, enroll_new_customers
 from services.errors import AfterCommitFailed, ServiceError
 from services.unit_of_work import AppState, UnitOfWork, unit_of_work
 from workflows.bulk_enroll_types import BulkBatch, CustomerOutcome
 
 log = structlog.get_logger("arcadence.bulk")
 
-# Customers of one batch enrolled side by side (times the workflow's concurrent batches: the
-# database pool and Temporal see at most 4 x 8 at once).
+# Customers of one batch that are enrolled one by one (a live enrollment, bill-to-parent
+# children), side by side (times the workflow's concurrent batches: the database pool and
+# Temporal see at most 4 x 8 at once).
 CUSTOMERS_AT_ONCE = 8
 
 
@@ -37,10 +42,44 @@ class BulkActivities:
     @activity.defn(name="enroll_batch")
     @missing_rows_are_final
     async def enroll_batch(self, batch: BulkBatch) -> list[CustomerOutcome]:
+        outcomes: dict[int, CustomerOutcome] = {}
+        written = BatchEnrollment()
+        try:
+            async with unit_of_work(self._state) as uow:
+                written = await enroll_new_customers(
+                    uow, batch.definition_id, batch.customer_ids, batch.actor, emails=batch.emails
+                )
+        except AfterCommitFailed as err:
+            # Committed, but some workflows could not be started: the job reports them, a retry is safe.
+            for customer_id in written.not_started:
+                outcomes[customer_id] = CustomerOutcome(
+                    customer_id=customer_id, outcome="failed", reason=err.message
+                )
+        except ServiceError as err:
+            # The whole batch is refused (the definition is disabled, ...): nothing was committed.
+            return [
+                CustomerOutcome(customer_id=customer_id, outcome="refused", reason=err.message)
+                for customer_id in dict.fromkeys(batch.customer_ids)
+            ]
+        for customer_id, reason in written.refused.items():
+            outcomes[customer_id] = CustomerOutcome(customer_id=customer_id, outcome="refused", reason=reason)
+        for customer_id, enrollment_id in written.enrolled.items():
+            outcomes.setdefault(
+                customer_id,
+                CustomerOutcome(
+                    customer_id=customer_id, outcome="enrolled", reason=f"enrollment {enrollment_id}"
+                ),
+            )
+        activity.heartbeat(len(outcomes))
+        outcomes.update(await self._one_by_one(batch, written.one_by_one, done=len(outcomes)))
+        return [outcomes[customer_id] for customer_id in dict.fromkeys(batch.customer_ids)]
+
+    async def _one_by_one(
+        self, batch: BulkBatch, customer_ids: list[int], done: int
+    ) -> dict[int, CustomerOutcome]:
         # Each customer is its own short transaction then a signal-with-start to Temporal: run a
         # few side by side so the batch waits on round trips in parallel, not one after another.
         slots = asyncio.Semaphore(CUSTOMERS_AT_ONCE)
-        done = 0
 
         async def one(customer_id: int) -> CustomerOutcome:
             nonlocal done
@@ -50,7 +89,8 @@ class BulkActivities:
             activity.heartbeat(done)
             return outcome
 
-        return list(await asyncio.gather(*(one(customer_id) for customer_id in batch.customer_ids)))
+        results = await asyncio.gather(*(one(customer_id) for customer_id in customer_ids))
+        return {outcome.customer_id: outcome for outcome in results}
 
     async def _enroll_one(self, batch: BulkBatch, customer_id: int) -> CustomerOutcome:
         try:

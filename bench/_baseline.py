@@ -35,3 +35,14 @@ class WakerWorkflow:
         if delay > timedelta(0):
             await workflow.sleep(delay)
         await workflow.execute_activity(noop, start_to_close_timeout=timedelta(seconds=30))
+
+
+@workflow.defn(name="BenchStepper")
+class StepperWorkflow:
+    """`steps` times: sleep `days`, then one no-op activity (a recurring cadence, minus the work)."""
+
+    @workflow.run
+    async def run(self, steps: int, days: int) -> None:
+        for _ in range(steps):
+            await workflow.sleep(timedelta(days=days))
+            await workflow.execute_activity(noop, start_to_close_timeout=timedelta(seconds=30))

@@ -26,7 +26,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from bench._baseline import SleeperWorkflow, WakerWorkflow, noop
+from bench._baseline import SleeperWorkflow, StepperWorkflow, WakerWorkflow, noop
 from bench._report import CpuMeter
 from domain.enums import ContactRole
 from models import (
@@ -160,7 +160,7 @@ def baseline_worker(client: Client, task_queue: str, settings: Settings) -> Work
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[SleeperWorkflow, WakerWorkflow],
+        workflows=[SleeperWorkflow, StepperWorkflow, WakerWorkflow],
         activities=[noop],
         max_concurrent_activities=settings.max_concurrent_activities,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,

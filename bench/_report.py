@@ -27,9 +27,14 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 # --- command line and output ---------------------------------------------------------------
 
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(
+    description: str, more: Callable[[argparse.ArgumentParser], None] | None = None
+) -> argparse.Namespace:
+    """`--quick`, and the benchmark's own options added by `more`."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="smaller N (make bench-quick)")
+    if more is not None:
+        more(parser)
     args = parser.parse_args()
     # INFO logs one line per activity; at thousands of steps they would drown the figures.
     configure_logging("WARNING")

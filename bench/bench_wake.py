@@ -10,6 +10,8 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import event
+
 from activities.channels.outbox import OutboxChannel
 from bench._baseline import WakerWorkflow
 from bench._harness import (
@@ -93,12 +95,25 @@ async def arcadence(svc: Services, n: int) -> float:
         done = await svc.scalar("SELECT count(*) FROM enrollment WHERE next_step_at IS NOT NULL")
         return done >= n
 
+    statements = 0
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        nonlocal statements
+        if "next_step_at IS NOT NULL" not in statement:  # not the benchmark's own polling
+            statements += 1
+
     cpu = CpuMeter()
     cpu.start()
     began = time.monotonic()
-    async with worker:
-        ended = await wait_until(all_asleep_again, limit_s=900, interval=0.1, what="arcadence wakes")
+    # Every SQL statement the worker sends (the worker shares this engine), for docs/SCALING.md.
+    event.listen(svc.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with worker:
+            ended = await wait_until(all_asleep_again, limit_s=900, interval=0.1, what="arcadence wakes")
+    finally:
+        event.remove(svc.engine.sync_engine, "before_cursor_execute", count)
     cpu.stop(ended - began, "arcadence")
+    figure("arcadence SQL statements per step (worker)", statements / n)
     sent = await svc.scalar("SELECT count(*) FROM delivery WHERE status = 'sent'")
     recorded = await svc.scalar("SELECT count(*) FROM history_entry WHERE action = 'message_sent'")
     figure("arcadence deliveries sent / history entries", f"{sent} / {recorded}")

@@ -17,6 +17,9 @@ BENCHMARKS = (
     "bench_history_bound",
     "bench_invoices_per_customer",
     "bench_api_load",
+    "bench_scale_out",
+    "bench_temporal_cost",
+    "bench_big_day",
 )
 
 

@@ -3,15 +3,18 @@ rule, `domain.history.is_last_action`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.enums import HistoryAction
 from domain.history import is_last_action
+from models.customers import Customer
 from models.enrollments import HistoryEntry
 from models.repository.customers import load_customer
 
@@ -60,3 +63,46 @@ async def write_history(
         customer.last_action_at = occurred_at
         session.add(customer)
     return inserted
+
+
+async def write_history_many(
+    session: AsyncSession,
+    *,
+    entries: Sequence[tuple[int, int | None]],
+    action: HistoryAction,
+    description: str,
+    actor: str,
+    occurred_at: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """The same entry for many customers (`entries`: customer id, enrollment id), in one
+    multi-row insert; and, when the rule makes it their Last Action, one update of those
+    customers. A bulk job's "Enrolled in ..." lines: no idempotency key, like `write_history`'s
+    callers for a person's action."""
+    if not entries:
+        return
+    text = description[:5000]
+    await session.execute(
+        insert(HistoryEntry).values(
+            [
+                {
+                    "customer_id": customer_id,
+                    "enrollment_id": enrollment_id,
+                    "invoice_id": None,
+                    "idempotency_key": None,
+                    "occurred_at": occurred_at,
+                    "action": action,
+                    "actor": actor,
+                    "description": text,
+                    "details": details or {},
+                }
+                for customer_id, enrollment_id in entries
+            ]
+        )
+    )
+    if is_last_action(action, actor):
+        await session.execute(
+            update(Customer)
+            .where(col(Customer.id).in_(sorted({customer_id for customer_id, _ in entries})))
+            .values(last_action=description[:500], last_action_by=actor, last_action_at=occurred_at)
+        )

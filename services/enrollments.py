@@ -7,6 +7,7 @@ follows its parent: when the parent moves to another workflow, so does the child
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,19 +16,24 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from domain.continuation import cannot_continue
 from domain.enums import DefinitionKind, EnrollmentState, EventKind, HistoryAction
-from models import Customer, Enrollment, User, WorkflowDefinition
+from models import Contact, Customer, Enrollment, User, WorkflowDefinition
 from models.base import require_id
-from models.history import write_history
+from models.history import write_history, write_history_many
 from models.repository import (
     LIVE,
     bill_to_parent_children_of,
+    customers_by_id,
     enrollments_of,
+    insert_new_enrollments,
     live_enrollment,
     live_enrollments_of_customers,
+    reserve_enrollment_ids,
+    with_an_email,
+    with_bill_to_parent_children,
 )
 from services.common import get_or_404, now, org_today, signal_after_commit
 from services.errors import Conflict, Invalid
-from services.events import record_event
+from services.events import record_event, record_events_many
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
 from services.unit_of_work import UnitOfWork
 from workflows.client import enroll as start_or_signal
@@ -70,12 +76,9 @@ async def enroll_customer(
     is never swept into a dunning workflow (409)."""
     assert customer.id is not None
     definition = await enabled_definition(uow, definition_id)
-    if refuse_autopay and customer.autopay and definition.kind != DefinitionKind.AUTOPAY:
-        raise Conflict(
-            f"{customer.name} pays automatically: enroll it in an auto-pay workflow",
-            code="autopay_customer",
-            details={"customer_id": customer.id, "definition_id": definition_id},
-        )
+    refusal = autopay_refusal(customer, definition) if refuse_autopay else None
+    if refusal is not None:
+        raise refusal
     today = await org_today(uow.session)
     live = None if new_customer else await live_enrollment(uow.session, customer.id, lock=True)
     reassign = True
@@ -152,6 +155,157 @@ async def enroll_customer(
     if not new_customer:
         await _children_follow(uow, customer, definition, actor, today)
     return enrollment
+
+
+def autopay_refusal(customer: Customer, definition: WorkflowDefinition) -> Conflict | None:
+    """Why bulk enrolment leaves this customer out, if it does: an auto-pay customer is never
+    swept into a dunning workflow (409)."""
+    if customer.autopay and definition.kind != DefinitionKind.AUTOPAY:
+        return Conflict(
+            f"{customer.name} pays automatically: enroll it in an auto-pay workflow",
+            code="autopay_customer",
+            details={"customer_id": customer.id, "definition_id": definition.id},
+        )
+    return None
+
+
+@dataclass
+class BatchEnrollment:
+    """What `enroll_new_customers` did with a batch of customers."""
+
+    # customer id -> the new enrollment's id (its workflow is started after the commit)
+    enrolled: dict[int, int] = field(default_factory=dict)
+    # customer id -> why it was left out
+    refused: dict[int, str] = field(default_factory=dict)
+    # Customers the batch does not decide: a live enrollment (confirmed or reassigned) or
+    # bill-to-parent children that follow them. The caller enrolls each with `enroll_customer`.
+    one_by_one: list[int] = field(default_factory=list)
+    # Customers whose workflow could not be started after the commit (safe to retry).
+    not_started: set[int] = field(default_factory=set)
+
+
+async def enroll_new_customers(
+    uow: UnitOfWork,
+    definition_id: int,
+    customer_ids: list[int],
+    actor: str,
+    *,
+    emails: dict[int, str] | None = None,
+) -> BatchEnrollment:
+    """Bulk enrolment of a batch as a few statements, whatever its size: the customers, their
+    live enrollments and bill-to-parent children are read by one query each; the new
+    enrollments and their history entries are one multi-row insert each; the workflows are
+    started side by side after the commit (`AFTER_COMMIT_CONCURRENCY`).
+
+    Only customers with nothing live and no bill-to-parent children are enrolled here (the
+    same row, history entry and signal-with-start as `enroll_customer`); the others are
+    handed back in `one_by_one`. The auto-pay rule is `autopay_refusal`, as in `enroll_customer`.
+    `emails` are saved for customers without any contact address (new ones only)."""
+    definition = await enabled_definition(uow, definition_id)
+    out = BatchEnrollment()
+    ids = list(dict.fromkeys(customer_ids))
+    customers = await customers_by_id(uow.session, ids)
+    candidates: list[Customer] = []
+    for customer_id in ids:
+        customer = customers.get(customer_id)
+        if customer is None:
+            out.refused[customer_id] = "no such customer"
+            continue
+        refusal = autopay_refusal(customer, definition)
+        if refusal is not None:
+            out.refused[customer_id] = refusal.message
+            continue
+        candidates.append(customer)
+    candidate_ids = [require_id(c) for c in candidates]
+    busy = {e.customer_id for e in await live_enrollments_of_customers(uow.session, candidate_ids)}
+    busy |= await with_bill_to_parent_children(uow.session, candidate_ids)
+    fresh = [c for c in candidates if c.id not in busy]
+    today, at = await org_today(uow.session), now()
+    reserved = await reserve_enrollment_ids(uow.session, len(fresh))
+    written = await insert_new_enrollments(
+        uow.session,
+        [
+            {
+                "id": enrollment_id,
+                "customer_id": require_id(customer),
+                "definition_id": definition_id,
+                "definition_version": definition.version,
+                "state": EnrollmentState.ACTIVE.value,
+                "anchor_date": today,
+                "individually_enrolled": True,
+                "enrolled_at": at,
+                "enrolled_by": actor,
+                "workflow_id": enrollment_workflow_id(enrollment_id),
+            }
+            for customer, enrollment_id in zip(fresh, reserved, strict=True)
+        ],
+    )
+    # Enrolled by another request between the read and the insert: decided one by one.
+    out.one_by_one = [c for c in candidate_ids if c not in written]
+    out.enrolled = {require_id(c): written[require_id(c)] for c in fresh if c.id in written}
+    await write_history_many(
+        uow.session,
+        entries=list(out.enrolled.items()),
+        action=HistoryAction.ENROLLED,
+        description=f"Enrolled in '{definition.name}' by {actor}",
+        actor=actor,
+        occurred_at=at,
+        details={"definition_id": definition_id},
+    )
+    # Written before the workflows start, as `enroll_customer` does: their first plan reads them.
+    await record_events_many(
+        uow, list(out.enrolled), EventKind.ENROLLED, actor, {"definition_id": definition_id}
+    )
+    wanted = {c: e for c, e in (emails or {}).items() if c in out.enrolled and e}
+    have = await with_an_email(uow.session, list(wanted))
+    for customer_id, email in wanted.items():
+        if customer_id not in have:
+            uow.session.add(Contact(customer_id=customer_id, name="", email=email, roles=["communication"]))
+    for customer_id, enrollment_id in out.enrolled.items():
+        _start_after_commit(uow, customers[customer_id], definition, enrollment_id, actor, out.not_started)
+    log.info(
+        "enrollment.batch_written",
+        definition_id=definition_id,
+        enrolled=len(out.enrolled),
+        refused=len(out.refused),
+        one_by_one=len(out.one_by_one),
+        actor=actor,
+    )
+    return out
+
+
+def _start_after_commit(
+    uow: UnitOfWork,
+    customer: Customer,
+    definition: WorkflowDefinition,
+    enrollment_id: int,
+    actor: str,
+    not_started: set[int],
+) -> None:
+    request = EnrollmentInput(
+        enrollment_id=enrollment_id,
+        customer_id=require_id(customer),
+        definition_id=require_id(definition),
+        customer_name=customer.name,
+    )
+    workflow_id = enrollment_workflow_id(enrollment_id)
+
+    async def start() -> None:
+        try:
+            await start_or_signal(
+                uow.state.temporal,
+                request,
+                actor=actor,
+                definition_name=definition.name,
+                task_queue=uow.state.task_queue,
+                reassign=True,
+                workflow_id=workflow_id,
+            )
+        except Exception:
+            not_started.add(request.customer_id)
+            raise
+
+    uow.after_commit(start, required=True, key=workflow_id)
 
 
 def _point_at(enrollment: Enrollment, definition: WorkflowDefinition, today: date) -> None:

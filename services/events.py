@@ -9,7 +9,7 @@ from domain.automations import InvoiceState, invoice_events
 from domain.enums import EventKind
 from models import Invoice
 from models.base import require_id
-from models.repository.automations import write_event
+from models.repository.automations import write_event, write_events_many
 from services.common import now
 from services.unit_of_work import UnitOfWork
 
@@ -39,4 +39,17 @@ async def record_event(
 ) -> None:
     await write_event(
         uow.session, customer_id=customer_id, kind=kind, occurred_at=now(), actor=actor, payload=payload
+    )
+
+
+async def record_events_many(
+    uow: UnitOfWork,
+    customer_ids: list[int],
+    kind: EventKind,
+    actor: str,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """`record_event` for many customers at once (one statement)."""
+    await write_events_many(
+        uow.session, customer_ids=customer_ids, kind=kind, occurred_at=now(), actor=actor, payload=payload
     )

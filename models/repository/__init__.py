@@ -7,7 +7,7 @@ which write the history) is imported by its own name.
 
 from __future__ import annotations
 
-from models.repository.contacts import contact_infos, contacts_of
+from models.repository.contacts import contact_infos, contacts_of, with_an_email
 from models.repository.customers import (
     NOT_ENROLLED,
     bill_to_parent_children_of,
@@ -17,6 +17,7 @@ from models.repository.customers import (
     customers_by_id,
     customers_page,
     load_customer,
+    with_bill_to_parent_children,
 )
 from models.repository.definitions import (
     all_definitions,
@@ -43,10 +44,12 @@ from models.repository.enrollments import (
     all_live_enrollments,
     enrollment_context,
     enrollments_of,
+    insert_new_enrollments,
     live_enrollment,
     live_enrollments_of_customers,
     live_enrollments_of_definition,
     load_enrollment,
+    reserve_enrollment_ids,
 )
 from models.repository.errors import NotFound
 from models.repository.history import history_naming_delivery, history_page
@@ -112,6 +115,7 @@ __all__ = [
     "existing_user_ids",
     "history_naming_delivery",
     "history_page",
+    "insert_new_enrollments",
     "invoice_spec",
     "invoices_by_external_id",
     "invoices_page",
@@ -129,6 +133,7 @@ __all__ = [
     "open_invoices",
     "open_task_by_key",
     "paged",
+    "reserve_enrollment_ids",
     "schedule_spec",
     "steps_of",
     "store_event_once",
@@ -141,4 +146,6 @@ __all__ = [
     "template_named",
     "user_by_email",
     "versions_of",
+    "with_an_email",
+    "with_bill_to_parent_children",
 ]

@@ -109,6 +109,31 @@ async def write_event(
     return int(created) if created is not None else None
 
 
+async def write_events_many(
+    session: AsyncSession,
+    *,
+    customer_ids: Sequence[int],
+    kind: str,
+    occurred_at: datetime,
+    actor: str,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """The same event for many customers in one multi-row insert (a bulk job's "enrolled")."""
+    if not customer_ids:
+        return
+    rows = [
+        {
+            "customer_id": customer_id,
+            "kind": kind,
+            "payload": payload or {},
+            "actor": actor,
+            "occurred_at": occurred_at,
+        }
+        for customer_id in customer_ids
+    ]
+    await (await session.connection()).execute(insert(Event).values(rows))
+
+
 async def unprocessed_events(session: AsyncSession, customer_id: int, limit: int) -> list[Event]:
     """The customer's events no enrollment has processed yet, oldest first."""
     query = (

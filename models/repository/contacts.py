@@ -15,6 +15,19 @@ async def contacts_of(session: AsyncSession, customer_id: int) -> list[Contact]:
     return list((await session.exec(query)).all())
 
 
+async def with_an_email(session: AsyncSession, customer_ids: list[int]) -> set[int]:
+    """Those of `customer_ids` with at least one contact that has an email address."""
+    if not customer_ids:
+        return set()
+    query = (
+        select(Contact.customer_id)
+        .where(col(Contact.customer_id).in_(customer_ids))
+        .where(col(Contact.email).is_not(None))
+        .distinct()
+    )
+    return set((await session.exec(query)).all())
+
+
 async def contact_infos(session: AsyncSession, customer_id: int) -> list[ContactInfo]:
     """A customer's contacts as the recipient rules see them (whether an address is suppressed
     is the suppression list's: `suppressed_among`)."""

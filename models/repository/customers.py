@@ -24,6 +24,27 @@ async def load_customer(session: AsyncSession, customer_id: int, *, lock: bool =
     return customer
 
 
+async def customers_by_id(session: AsyncSession, customer_ids: list[int]) -> dict[int, Customer]:
+    """The customers among `customer_ids` that exist (one query, whatever the count)."""
+    if not customer_ids:
+        return {}
+    query = select(Customer).where(col(Customer.id).in_(customer_ids))
+    return {c.id: c for c in (await session.exec(query)).all() if c.id is not None}
+
+
+async def with_bill_to_parent_children(session: AsyncSession, customer_ids: list[int]) -> set[int]:
+    """Those of `customer_ids` that have at least one bill-to-parent child."""
+    if not customer_ids:
+        return set()
+    query = (
+        select(Customer.parent_id)
+        .where(col(Customer.parent_id).in_(customer_ids))
+        .where(col(Customer.bill_to_parent))
+        .distinct()
+    )
+    return {parent for parent in (await session.exec(query)).all() if parent is not None}
+
+
 async def customers_by_external_id(session: AsyncSession, external_ids: list[str]) -> dict[str, Customer]:
     if not external_ids:
         return {}
@@ -94,13 +115,6 @@ async def customer_ids_matching(
     """The ids of the first `limit` customers `customers_page` pages through."""
     query = customers_query(search, paused, definition_id, enrollment).limit(limit)
     return [require_id(c) for c in (await session.exec(query)).all()]
-
-
-async def customers_by_id(session: AsyncSession, ids: list[int]) -> dict[int, Customer]:
-    if not ids:
-        return {}
-    query = select(Customer).where(col(Customer.id).in_(ids))
-    return {require_id(c): c for c in (await session.exec(query)).all()}
 
 
 async def children_of(session: AsyncSession, parent_id: int) -> list[Customer]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import func, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -37,6 +39,34 @@ async def live_enrollment(
     if lock:
         query = query.with_for_update()
     return (await session.exec(query)).first()
+
+
+async def reserve_enrollment_ids(session: AsyncSession, count: int) -> list[int]:
+    """`count` new enrollment ids from the table's sequence (one statement), so that rows can be
+    written with their workflow id in the same insert."""
+    if count <= 0:
+        return []
+    sequence = func.pg_get_serial_sequence("enrollment", "id")
+    query = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+    return [int(i) for i in (await session.exec(query)).all()]
+
+
+async def insert_new_enrollments(session: AsyncSession, rows: Sequence[dict[str, object]]) -> dict[int, int]:
+    """Insert enrollment rows (each with its reserved id) in one multi-row statement; a customer
+    that has a live enrollment by now (another request got there first) is left out by the
+    unique index. Returns customer id -> enrollment id of the rows written."""
+    if not rows:
+        return {}
+    statement = (
+        insert(Enrollment)
+        .values(list(rows))
+        .on_conflict_do_nothing(
+            index_elements=["customer_id"], index_where=text("state IN ('active', 'paused')")
+        )
+        .returning(col(Enrollment.customer_id), col(Enrollment.id))
+    )
+    result = await session.execute(statement)
+    return {int(customer_id): int(enrollment_id) for customer_id, enrollment_id in result.all()}
 
 
 async def live_enrollments_of_customers(session: AsyncSession, customer_ids: list[int]) -> list[Enrollment]:
