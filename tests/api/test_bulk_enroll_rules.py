@@ -13,6 +13,7 @@ from sqlmodel import col, func, select
 
 from domain.enums import HistoryAction, Role
 from models import Customer, Enrollment, HistoryEntry
+from models.automations import Event
 from models.db import create_engine, session_factory
 from models.settings import Settings
 from services.enrollments import BatchEnrollment, enroll_new_customers
@@ -163,6 +164,14 @@ async def test_a_bulk_batch_is_written_in_the_same_few_statements_whatever_its_s
                 select(func.count()).select_from(HistoryEntry).where(col(HistoryEntry.customer_id).in_(ids))
             )
         ).one()
+        enrolled_events = (
+            await session.exec(
+                select(func.count())
+                .select_from(Event)
+                .where(col(Event.customer_id).in_(ids), Event.kind == "enrolled")
+            )
+        ).one()
     assert entries == 44
+    assert enrolled_events == 44  # the automations' `enrolled` trigger, one per new enrollment
     for enrollment_id in list(few.enrolled.values())[:2]:
         assert await api.workflow_running(enrollment_workflow_id(enrollment_id))
