@@ -82,7 +82,7 @@ async def write_history_many(
     if not entries:
         return
     text = description[:5000]
-    await session.execute(
+    await (await session.connection()).execute(
         insert(HistoryEntry).values(
             [
                 {
@@ -101,7 +101,7 @@ async def write_history_many(
         )
     )
     if is_last_action(action, actor):
-        await session.execute(
+        await (await session.connection()).execute(
             update(Customer)
             .where(col(Customer.id).in_(sorted({customer_id for customer_id, _ in entries})))
             .values(last_action=description[:500], last_action_by=actor, last_action_at=occurred_at)

@@ -65,8 +65,12 @@ async def insert_new_enrollments(session: AsyncSession, rows: Sequence[dict[str,
         )
         .returning(col(Enrollment.customer_id), col(Enrollment.id))
     )
-    result = await session.execute(statement)
-    return {int(customer_id): int(enrollment_id) for customer_id, enrollment_id in result.all()}
+    result = await (await session.connection()).execute(statement)
+    return {
+        int(customer_id): int(enrollment_id)
+        for customer_id, enrollment_id in result.all()
+        if enrollment_id is not None
+    }
 
 
 async def live_enrollments_of_customers(session: AsyncSession, customer_ids: list[int]) -> list[Enrollment]:
