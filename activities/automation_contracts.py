@@ -19,6 +19,14 @@ class ReactInput:
 
 
 @dataclass(kw_only=True)
+class CompletedInput:
+    enrollment_id: int
+    # The workflow whose cadence is done (the enrollment may continue with another).
+    definition_id: int
+    as_of: datetime
+
+
+@dataclass(kw_only=True)
 class ActionRef:
     index: int
     kind: AutomationAction

@@ -25,6 +25,7 @@ from activities.automation_contracts import (
     ApplyInput,
     ApplyResult,
     AutomationWork,
+    CompletedInput,
     CompleteInput,
     ReactInput,
     ReactResult,
@@ -61,6 +62,7 @@ from models.repository.automations import (
     record_run_once,
     run_of,
     unprocessed_events,
+    write_event,
 )
 from models.repository.pauses import pause_and_record, resume_and_record
 
@@ -492,6 +494,26 @@ class AutomationActivities:
         if 400 <= response.status_code < 500 and response.status_code not in (408, 429):
             raise ApplicationError(message, type="NonRetryable", non_retryable=True)
         raise ApplicationError(message, type="WebhookUnavailable")
+
+    @activity.defn(name="record_workflow_completed")
+    @missing_rows_are_final
+    async def workflow_completed(self, request: CompletedInput) -> None:
+        """The `workflow_completed` event: the enrollment's workflow has run its last step (it
+        completes, or continues with its successor). Written once per enrollment and workflow;
+        the workflow reacts to it before it ends or switches, so the completed workflow's own
+        automations perform it."""
+        async with unit_of_work(self._sessions) as session:
+            enrollment = await load_enrollment(session, request.enrollment_id)
+            if not_live_reason(enrollment) is not None:
+                return
+            await write_event(
+                session,
+                customer_id=enrollment.customer_id,
+                kind=EventKind.WORKFLOW_COMPLETED,
+                occurred_at=request.as_of,
+                payload={"definition_id": request.definition_id},
+                source_key=f"workflow-completed:{request.enrollment_id}:{request.definition_id}",
+            )
 
     @activity.defn(name="complete_automation")
     @missing_rows_are_final

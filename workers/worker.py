@@ -78,6 +78,7 @@ def activities_for(
         automations.apply,
         automations.call_webhook,
         automations.complete,
+        automations.workflow_completed,
     ]
 
 

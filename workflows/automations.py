@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         ApplyInput,
         ApplyResult,
         AutomationWork,
+        CompletedInput,
         CompleteInput,
         ReactInput,
         ReactResult,
@@ -69,6 +70,14 @@ async def react(enrollment_id: int, cursor: datetime | None, as_of: datetime) ->
         AutomationActivities.react,
         ReactInput(enrollment_id=enrollment_id, cursor=cursor, as_of=as_of),
         "Which automations fire now",
+    )
+
+
+async def completed(enrollment_id: int, definition_id: int, as_of: datetime) -> None:
+    await policies.in_postgres(
+        AutomationActivities.workflow_completed,
+        CompletedInput(enrollment_id=enrollment_id, definition_id=definition_id, as_of=as_of),
+        "The workflow has run its last step",
     )
 
 

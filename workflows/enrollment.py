@@ -201,12 +201,25 @@ class EnrollmentWorkflow:
 
             if endings.has_ended(plan, self._carried):
                 successor = self._carried.continue_with_id or plan.continue_with_id
-                if successor is not None and endings.may_switch_now(self._switched_since_timer):
+                switching = successor is not None and endings.may_switch_now(self._switched_since_timer)
+                completing = successor is None and plan.kind == DefinitionKind.ASSIGNMENT
+                if (switching or completing) and workflow.patched(policies.PATCH_COMPLETED_EVENT):
+                    # The completed workflow's own automations perform its `workflow_completed`
+                    # before it ends or hands over; one of them may cancel or move it instead.
+                    control = await self._react_to_completion(plan, as_of)
+                    if control.cancel:
+                        return await self._finish(EnrollmentState.CANCELLED, control.reason, steps.ENGINE)
+                    if control.move_to is not None:
+                        self._carried.continue_with_id = None
+                        await self._switch(control.move_to, SwitchReason.REASSIGN, steps.ENGINE)
+                        self._switched_since_timer = True
+                        continue
+                if switching and successor is not None:
                     self._carried.continue_with_id = None
                     await self._switch(successor, SwitchReason.CONTINUE_WITH, steps.ENGINE)
                     self._switched_since_timer = True
                     continue
-                if successor is None and plan.kind == DefinitionKind.ASSIGNMENT:
+                if completing:
                     return await self._finish(EnrollmentState.COMPLETED, "All steps are done", steps.ENGINE)
 
             if self._should_continue_as_new():
@@ -224,6 +237,11 @@ class EnrollmentWorkflow:
             if control.cancel or control.move_to is not None or control.paused_or_resumed:
                 return control
         return automations.Control()
+
+    async def _react_to_completion(self, plan: PlanResult, as_of: datetime) -> automations.Control:
+        await automations.completed(self._input.enrollment_id, plan.definition_id, as_of)
+        reaction = await automations.react(self._input.enrollment_id, self._carried.cursor, as_of)
+        return await self._perform_automations(reaction, as_of)
 
     # --- plan, switch, finish ------------------------------------------------------------
 

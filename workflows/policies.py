@@ -77,3 +77,5 @@ PATCH_ADOPT_DEFINITION_FROM_DATABASE = "adopt-definition-from-database"
 PATCH_WAIT_WHILE_OFF = "wait-while-workflow-off"
 # Automations: events in Postgres and time triggers are performed at every planning.
 PATCH_AUTOMATIONS = "automations"
+# A workflow that has run its last step writes `workflow_completed` and performs its automations.
+PATCH_COMPLETED_EVENT = "workflow-completed-event"

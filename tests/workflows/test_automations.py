@@ -499,3 +499,46 @@ async def test_overdue_crossing_a_threshold_fires_once_when_crossed(api: Api) ->
     runs = await _rows(api, AutomationRun, AutomationRun.customer_id == customer["id"])
     outcomes = [r.outcome for r in sorted(runs, key=lambda r: r.id)]
     assert "checked" in outcomes and outcomes.count("fired") == 1  # below, then crossed, then stays above
+
+
+async def test_a_workflow_that_completes_performs_its_workflow_completed_automation_before_it_ends(
+    api: Api,
+) -> None:
+    workflow = await api.workflow(
+        name="Onboarding",
+        kind="assignment",
+        steps=[
+            {"offset_days": 0, "action": "note", "parameters": {"text": "Welcome call booked"}},
+            {"offset_days": 1, "action": "note", "parameters": {"text": "Welcome call done"}},
+        ],
+    )
+    await _automation(
+        api,
+        workflow["id"],
+        name="Onboarding done: review the account",
+        trigger={"kind": "workflow_completed"},
+        actions=[{"kind": "task", "params": {"title": "Review the account after onboarding"}}],
+    )
+    customer = await api.customer()
+    enrollment = await api.enroll(customer["id"], workflow["id"])
+    await _await_history(api, customer["id"], HistoryAction.ENROLLED)
+    for _ in range(4):  # the two steps fall within three days of any enrollment instant
+        if await _history(api, customer["id"], HistoryAction.ENROLLMENT_COMPLETED):
+            break
+        await _skip(api, timedelta(days=1))
+        await asyncio.sleep(0.5)
+
+    (completed,) = await _await_history(api, customer["id"], HistoryAction.ENROLLMENT_COMPLETED)
+    (fired,) = await _history(api, customer["id"], HistoryAction.AUTOMATION_FIRED)
+    assert fired.description.startswith(
+        "Automation 'Onboarding done: review the account' fired on workflow completed"
+    ), fired.description
+    assert fired.id is not None and completed.id is not None and fired.id < completed.id  # before it ended
+    tasks = await _rows(api, Task, Task.customer_id == customer["id"])
+    assert [t.title for t in tasks] == ["Review the account after onboarding"]
+    (event,) = await _rows(
+        api, Event, Event.customer_id == customer["id"], Event.kind == "workflow_completed"
+    )
+    assert event.payload == {"definition_id": workflow["id"]} and event.processed_at is not None
+    status = await api.ok("GET", f"/enrollments/{enrollment['id']}", Role.VIEWER)
+    assert status["enrollment"]["state"] == "completed"
