@@ -144,6 +144,11 @@ class SwitchInput:
     reason: SwitchReason
     actor: str
     as_of: datetime
+    # What the workflow believes the enrollment runs now, and whether a person's reassign signal
+    # asked for the switch (the API wrote it to Postgres first). Either lets the switch see that
+    # Postgres has moved on since; absent (older runs), the switch is made as asked.
+    from_definition_id: int | None = None
+    signalled: bool = False
 
 
 @dataclass(kw_only=True)

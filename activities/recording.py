@@ -100,6 +100,17 @@ class RecordingActivities:
                     definition_name=current.name if current else "",
                     anchor_date=enrollment.anchor_date,
                 )
+            moved_on = _moved_on(enrollment.definition_id, request)
+            if moved_on is not None:
+                # Postgres is the truth: a later decision than the one this switch carries (a
+                # stale reassign signal, or a person's reassign while the engine switched).
+                log.info("enrollment.switch_superseded", enrollment_id=enrollment.id, reason=moved_on)
+                current = await session.get(WorkflowDefinition, enrollment.definition_id)
+                return SwitchResult(
+                    definition_id=enrollment.definition_id,
+                    definition_name=current.name if current else "",
+                    anchor_date=enrollment.anchor_date,
+                )
             target = await session.get(WorkflowDefinition, request.definition_id)
             if target is None:
                 raise ApplicationError(
@@ -172,3 +183,16 @@ class RecordingActivities:
             # or `plan` when a pause ends by itself), never overwritten from a stale view.
             enrollment.next_step_at = request.next_step_at
             session.add(enrollment)
+
+
+def _moved_on(in_postgres: int, request: SwitchInput) -> str | None:
+    """Why Postgres' definition wins over the requested switch, if it does. A person's reassign
+    is written to Postgres before its signal, so a signal naming another definition than
+    Postgres holds is stale; an engine switch (continue-with, an automation's move) from a
+    definition Postgres no longer holds would undo a person's later reassign."""
+    if request.signalled and in_postgres != request.definition_id:
+        return f"signal for {request.definition_id}, but Postgres holds {in_postgres}"
+    engine_switch = not request.signalled and request.from_definition_id is not None
+    if engine_switch and in_postgres not in (request.from_definition_id, request.definition_id):
+        return f"switch from {request.from_definition_id}, but Postgres holds {in_postgres}"
+    return None

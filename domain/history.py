@@ -82,6 +82,7 @@ class HistoryKind(StrEnum):
     PAUSES = "pauses"
     WORKFLOW = "workflow"
     PEOPLE = "people"
+    AUTOMATIONS = "automations"
 
 
 # Every history action is in exactly one kind (a test holds this as actions are added).
@@ -136,6 +137,14 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.SUPPRESSION_LIFTED,
         }
     ),
+    HistoryKind.AUTOMATIONS: frozenset(
+        {
+            HistoryAction.AUTOMATION_FIRED,
+            HistoryAction.AUTOMATION_NOT_FIRED,
+            HistoryAction.AUTOMATION_LIMITED,
+            HistoryAction.AUTOMATIONS_MISSED,
+        }
+    ),
 }
 
 HISTORY_KIND_LABELS: dict[HistoryKind, str] = {
@@ -144,4 +153,5 @@ HISTORY_KIND_LABELS: dict[HistoryKind, str] = {
     HistoryKind.PAUSES: "Pauses and resumes",
     HistoryKind.WORKFLOW: "Workflow steps and enrollment changes",
     HistoryKind.PEOPLE: "People's other changes (status, tasks, suppressions)",
+    HistoryKind.AUTOMATIONS: "Automations (fired, not fired, limited)",
 }

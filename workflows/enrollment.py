@@ -142,7 +142,9 @@ class EnrollmentWorkflow:
             if self._cancel is not None:
                 return await self._finish(EnrollmentState.CANCELLED, self._cancel.reason, self._cancel.actor)
             if self._reassign is not None:
-                await self._switch(self._reassign.definition_id, SwitchReason.REASSIGN, self._reassign.actor)
+                await self._switch(
+                    self._reassign.definition_id, SwitchReason.REASSIGN, self._reassign.actor, signalled=True
+                )
                 self._reassign = None
             if self._resume_requested is not None:
                 self._details = f"Resumed by {self._resume_requested.actor}"
@@ -270,7 +272,9 @@ class EnrollmentWorkflow:
             "Plan the next step",
         )
 
-    async def _switch(self, definition_id: int, reason: SwitchReason, actor: str) -> None:
+    async def _switch(
+        self, definition_id: int, reason: SwitchReason, actor: str, *, signalled: bool = False
+    ) -> None:
         result: SwitchResult = await policies.in_postgres(
             RecordingActivities.switch_definition,
             SwitchInput(
@@ -279,6 +283,8 @@ class EnrollmentWorkflow:
                 reason=reason,
                 actor=actor,
                 as_of=workflow.now(),
+                from_definition_id=self._definition_id,
+                signalled=signalled,
             ),
             f"Switch to definition {definition_id} ({reason})",
         )

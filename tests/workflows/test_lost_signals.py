@@ -23,7 +23,7 @@ from tests.builders import (
 )
 from tests.workflows.conftest import Engine
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.enrollment_types import PauseSignal
+from workflows.enrollment_types import PauseSignal, ReassignSignal
 
 NY = ZoneInfo("America/New_York")
 
@@ -74,6 +74,46 @@ async def test_a_reassign_whose_signal_was_lost_is_adopted_at_the_next_wake_up(
     assert indexed["DefinitionId"].data == f'"{second.id}"'.encode()  # engineers find it under B
     (row,) = await cadence.rows(Enrollment, Enrollment.id == enrollment.id)
     assert (row.definition_id, row.state) == (second.id, "completed")
+
+
+async def test_a_late_reassign_signal_never_undoes_a_later_reassign_in_postgres(
+    session: AsyncSession, cadence: Engine
+) -> None:
+    await make_org(session)
+    start = await _today(cadence) + timedelta(days=1)
+    customer = await make_customer(session)
+    await make_contact(session, customer)
+    first = await make_definition(session, kind="assignment", steps=_notes((0, "A0"), (3, "A3")))
+    second = await make_definition(session, kind="assignment", steps=_notes((1, "B1")))
+    third = await make_definition(session, kind="assignment", steps=_notes((1, "C1"), (2, "C2")))
+    enrollment = await make_enrollment(session, customer, first, anchor_date=start)
+    await session.commit()
+    handle = await cadence.start(enrollment, first)
+    await cadence.advance(handle, timedelta(days=2))
+    assert await _noted(cadence, customer.id) == ["A0"]
+
+    # Reassigned to the second workflow, then at once to the third: Postgres holds the third,
+    # and the workflow hears the first signal only after both writes.
+    await session.refresh(enrollment)
+    enrollment.definition_id, enrollment.definition_version = require_id(third), third.version
+    enrollment.anchor_date = start + timedelta(days=1)
+    session.add(enrollment)
+    await session.commit()
+    await handle.signal(
+        EnrollmentWorkflow.reassign,
+        ReassignSignal(
+            definition_id=require_id(second), actor="support@acme.example", enrollment_id=enrollment.id
+        ),
+    )
+    await cadence.advance(handle, timedelta(days=4))
+
+    (row,) = await cadence.rows(Enrollment, Enrollment.id == enrollment.id)
+    assert row.definition_id == third.id  # the later decision stands
+    assert "B1" not in await _noted(cadence, customer.id)
+    history = await cadence.history(customer.id)
+    assert not [
+        h for h in history if "to 'second" in h.description.lower() or h.details.get("to") == second.id
+    ]
 
 
 async def test_a_continue_with_whose_signal_was_lost_still_switches_when_the_cadence_ends(

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Customer, Enrollment, WorkflowDefinition, WorkflowStep
+from models.base import require_id
 from tests.builders import (
     make_contact,
     make_customer,
@@ -127,6 +128,11 @@ async def test_reassign_mid_cadence_re_anchors_today_and_records_it(
     handle = await cadence.start(enrollment, definition)
     await cadence.advance(handle, timedelta(days=3))
 
+    # What the API does: the decision in Postgres first, then the signal.
+    await session.refresh(enrollment)
+    enrollment.definition_id, enrollment.definition_version = require_id(other), other.version
+    session.add(enrollment)
+    await session.commit()
     await handle.signal(
         EnrollmentWorkflow.reassign, ReassignSignal(definition_id=other.id, actor="ar@acme.example")
     )
