@@ -51,7 +51,13 @@ from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
 from models.metrics import customer_metrics
-from models.repository import calendar_of, load_customer, load_definition, load_enrollment, load_organization
+from models.repository import (
+    customer_calendar_of,
+    load_customer,
+    load_definition,
+    load_enrollment,
+    load_organization,
+)
 from models.repository import open_invoices as owed_invoices
 from models.repository.automations import (
     actions_since,
@@ -284,7 +290,7 @@ class AutomationActivities:
         by_id = {require_id(r): r for r in rows}
         specs = [automation_spec(r) for r in rows]
         org = await load_organization(session)
-        cal = calendar_of(org)
+        cal = await customer_calendar_of(session, org, customer)
         today = cal.local_date_of(as_of)
         invoices = await owed_invoices(session, require_id(customer))
         numbers = {require_id(i): i.number for i in invoices}

@@ -15,13 +15,13 @@ from activities.liveness import calling_workflow_id, not_live_reason
 from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
 from domain.pauses import pause_in_force
 from domain.schedules import Occurrence, merge_description, plan_next
-from domain.wording import step_label, workflow_off
+from domain.wording import local_times, step_label, workflow_off
 from models import Enrollment
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
 from models.repository import (
-    calendar_of,
+    customer_calendar_of,
     enrollment_context,
     load_customer,
     load_definition,
@@ -54,8 +54,9 @@ class PlanningActivities:
             org = await load_organization(session)
             definition, steps = await load_definition(session, enrollment.definition_id)
             invoices = await open_invoices(session, require_id(customer))
-            calendar = calendar_of(org)
-            zone = ZoneInfo(org.time_zone)
+            # The customer's zone and holidays when it has them, else the organization's.
+            calendar = await customer_calendar_of(session, org, customer)
+            zone = calendar.tz
             if enrollment.definition_version != definition.version:
                 # The definition was edited: this plan runs the new version, and the row says so.
                 enrollment.definition_version = definition.version
@@ -107,7 +108,7 @@ class PlanningActivities:
             upcoming = [ref(o) for o in planned.upcoming]
             next_label = ""
             if planned.next_at is not None and upcoming:
-                when = planned.next_at.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+                when = local_times(planned.next_at, calendar.time_zone, org.time_zone)
                 more = f" and {len(upcoming) - 1} more" if len(upcoming) > 1 else ""
                 next_label = f"{when}: {upcoming[0].label}{more}"
             result = PlanResult(
@@ -116,7 +117,7 @@ class PlanningActivities:
                 definition_name=definition.name,
                 definition_version=definition.version,
                 kind=DefinitionKind(definition.kind),
-                time_zone=org.time_zone,
+                time_zone=calendar.time_zone,
                 due=[ref(o) for o in planned.due],
                 missed=[ref(o) for o in planned.missed[:MISSED_LISTED]],
                 missed_count=len(planned.missed),
@@ -128,7 +129,7 @@ class PlanningActivities:
                 customer_paused=paused,
                 paused_until=customer.paused_until if paused else None,
                 paused_until_label=(
-                    customer.paused_until.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+                    local_times(customer.paused_until, calendar.time_zone, org.time_zone)
                     if paused and customer.paused_until
                     else ""
                 ),

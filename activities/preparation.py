@@ -37,6 +37,7 @@ from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
 from models.repository import (
     create_task_once,
+    customer_calendar_of,
     delivery_by_key,
     load_customer,
     load_definition,
@@ -106,7 +107,8 @@ class PreparationActivities:
                 return skipped(reason)
 
         org = await load_organization(session)
-        today = request.as_of.astimezone(ZoneInfo(org.time_zone)).date()
+        calendar = await customer_calendar_of(session, org, customer)
+        today = calendar.local_date_of(request.as_of)
         try:
             own = automation.conditions if automation is not None else definition.conditions
             conditions = parse_conditions(own) + parse_conditions(step.conditions)
@@ -150,14 +152,14 @@ class PreparationActivities:
                 return skipped(already, met, delivery_id=delivery_id)
             return PrepareResult(
                 outcome="send",
-                reason=draft.summary + _late(request, org.time_zone),
+                reason=draft.summary + _late(request, calendar.time_zone),
                 delivery_ids=[delivery_id],
                 conditions=met,
                 details=draft.details,
             )
         summary = await _perform(session, request, customer, step, invoice, today)
         return PrepareResult(
-            outcome="performed", reason=summary + _late(request, org.time_zone), conditions=met
+            outcome="performed", reason=summary + _late(request, calendar.time_zone), conditions=met
         )
 
 

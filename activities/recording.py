@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -24,7 +22,13 @@ from models import Enrollment, WorkflowDefinition
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
-from models.repository import NotFound, load_enrollment, load_organization
+from models.repository import (
+    NotFound,
+    customer_calendar_of,
+    load_customer,
+    load_enrollment,
+    load_organization,
+)
 
 log = structlog.get_logger("arcadence.record")
 
@@ -120,7 +124,8 @@ class RecordingActivities:
                 )
             previous = await session.get(WorkflowDefinition, enrollment.definition_id)
             org = await load_organization(session)
-            today = request.as_of.astimezone(ZoneInfo(org.time_zone)).date()
+            customer = await load_customer(session, enrollment.customer_id)
+            today = (await customer_calendar_of(session, org, customer)).local_date_of(request.as_of)
             already = enrollment.definition_id == target.id and enrollment.anchor_date == today
             enrollment.definition_id = require_id(target)
             enrollment.definition_version = target.version

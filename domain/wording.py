@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from domain.enums import StepAction
+
+LOCAL_FORMAT = "%a %d %b %Y %H:%M %Z"
 
 ACTION_WORDS = {
     StepAction.CUSTOMER_EMAIL: "email",
@@ -27,3 +32,12 @@ def step_label(position: int, action: str, invoice_number: str | None) -> str:
 def workflow_off(definition_name: str) -> str:
     """What an enrollment of a switched-off workflow says while it waits."""
     return f"Workflow '{definition_name}' is off: nothing is sent until it is switched on again"
+
+
+def local_times(instant: datetime, zone: str, org_zone: str) -> str:
+    """An instant in the customer's zone, and in the organization's beside it when they differ:
+    "Tue 08 Dec 2026 14:30 JST (Tue 08 Dec 2026 00:30 EST, organization time)"."""
+    local = instant.astimezone(ZoneInfo(zone)).strftime(LOCAL_FORMAT)
+    if zone == org_zone:
+        return local
+    return f"{local} ({instant.astimezone(ZoneInfo(org_zone)).strftime(LOCAL_FORMAT)}, organization time)"

@@ -27,6 +27,10 @@ class Customer(SQLModel, table=True):
     name: str = Field(max_length=300)
     currency: str = Field(default="USD", max_length=3)
     locale: str = Field(default="en_US", max_length=16)
+    # The customer's own zone and holiday country: its messages go at the organization's send
+    # time there (None: the primary contact's zone, else the organization's; docs/CONTROLS.md).
+    time_zone: str | None = Field(default=None, max_length=64)
+    holiday_country: str | None = Field(default=None, max_length=2)
     # Deleting a parent must not silently delete its children's books: it is refused.
     parent_id: int | None = Field(
         default=None,
@@ -70,6 +74,8 @@ class Contact(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
+    # A primary contact's zone is the customer's when the customer names none.
+    time_zone: str | None = Field(default=None, max_length=64)
     roles: list[str] = Field(
         default_factory=list,
         sa_column=Column(ARRAY(String(32)), nullable=False, server_default=text("'{}'")),

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Enrollment
-from models.repository import load_organization
+from models import Customer, Enrollment
+from models.repository import customer_calendar_of, load_organization
 from services.errors import NotFound
 from services.unit_of_work import UnitOfWork
 from workflows.enrollment import EnrollmentWorkflow
@@ -29,10 +28,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def org_today(session: AsyncSession) -> date:
-    """Today in the organization's time zone: what "enrolled today" means to the AR team."""
+async def customer_today(session: AsyncSession, customer: Customer) -> date:
+    """Today where the customer lives (its zone, else the organization's): the day an enrollment
+    made now is anchored on, so that "the enrollment day + N" falls at the customer's send time."""
     org = await load_organization(session)
-    return now().astimezone(ZoneInfo(org.time_zone)).date()
+    return (await customer_calendar_of(session, org, customer)).local_date_of(now())
 
 
 def signal_after_commit(uow: UnitOfWork, workflow_id: str, signal: Any, payload: Any) -> None:

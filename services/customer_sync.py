@@ -38,6 +38,8 @@ SYNCED_FIELDS = (
     "autopay_anchor",
     "specialist_id",
 )
+# Copied only when the sync sends them: a zone set by a person survives a sync that has none.
+LOCAL_TIME_FIELDS = frozenset({"time_zone", "holiday_country"})
 
 
 async def check_parent(uow: UnitOfWork, customer: Customer, parent: Customer | None) -> None:
@@ -74,6 +76,10 @@ async def check_specialists(uow: UnitOfWork, ids: set[int]) -> None:
         raise Invalid("unknown specialists", code="unknown_specialist", details=missing)
 
 
+def _synced(item: CustomerCreate) -> set[str]:
+    return set(SYNCED_FIELDS) | (LOCAL_TIME_FIELDS & item.model_fields_set)
+
+
 def set_fields(customer: Customer, values: dict[str, Any]) -> bool:
     """Copy the given synced fields; returns whether anything changed."""
     changed = False
@@ -93,6 +99,7 @@ def contact_rows(customer_id: int, contacts: list[ContactIn]) -> list[Contact]:
             email=c.email,
             phone=c.phone,
             roles=[r.value for r in dict.fromkeys(c.roles)],
+            time_zone=c.time_zone,
         )
         for c in contacts
     ]
@@ -178,7 +185,7 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
         if item.external_id not in known:
             created[item.external_id] = customer = Customer(external_id=item.external_id, name=item.name)
             # bill_to_parent waits for the parent (a CHECK wants a parent first).
-            set_fields(customer, item.model_dump(include=set(SYNCED_FIELDS) - {"bill_to_parent"}))
+            set_fields(customer, item.model_dump(include=_synced(item) - {"bill_to_parent"}))
     uow.session.add_all(list(created.values()))
     await uow.session.flush()
     known.update(created)
@@ -187,7 +194,7 @@ async def sync_customers(uow: UnitOfWork, batch: list[CustomerCreate], actor: Us
     result = SyncResult(created=0, updated=0, unchanged=0, items=[])
     for item in ordered:
         customer = known[item.external_id]
-        changed = set_fields(customer, item.model_dump(include=set(SYNCED_FIELDS)))
+        changed = set_fields(customer, item.model_dump(include=_synced(item)))
         parent = known[item.parent_external_id] if item.parent_external_id is not None else None
         if customer.parent_id != (parent.id if parent else None):
             await check_parent(uow, customer, parent)

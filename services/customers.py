@@ -25,6 +25,7 @@ from models.repository import (
 from models.repository.pauses import pause_and_record, resume_and_record
 from services.common import get_or_404, now, signal_after_commit
 from services.customer_sync import (
+    LOCAL_TIME_FIELDS,
     SYNCED_FIELDS,
     check_bill_to_parent,
     check_parent,
@@ -44,7 +45,7 @@ from workflows.enrollment_types import PauseSignal, ResumeSignal
 log = structlog.get_logger("arcadence.api")
 MAX_PAUSE = timedelta(days=3653)
 # A PATCH sets the same plain fields a sync does.
-PLAIN_FIELDS = SYNCED_FIELDS
+PLAIN_FIELDS = (*SYNCED_FIELDS, *sorted(LOCAL_TIME_FIELDS))
 
 
 async def create_customer(uow: UnitOfWork, request: CustomerCreate, actor: User) -> Customer:

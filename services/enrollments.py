@@ -22,16 +22,18 @@ from models.history import write_history, write_history_many
 from models.repository import (
     LIVE,
     bill_to_parent_children_of,
+    customer_calendars,
     customers_by_id,
     enrollments_of,
     insert_new_enrollments,
     live_enrollment,
     live_enrollments_of_customers,
+    load_organization,
     reserve_enrollment_ids,
     with_an_email,
     with_bill_to_parent_children,
 )
-from services.common import get_or_404, now, org_today, signal_after_commit
+from services.common import customer_today, get_or_404, now, signal_after_commit
 from services.errors import Conflict, Invalid
 from services.events import record_event, record_events_many
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
@@ -79,7 +81,7 @@ async def enroll_customer(
     refusal = autopay_refusal(customer, definition) if refuse_autopay else None
     if refusal is not None:
         raise refusal
-    today = await org_today(uow.session)
+    today = await customer_today(uow.session, customer)
     live = None if new_customer else await live_enrollment(uow.session, customer.id, lock=True)
     reassign = True
     if live is None:
@@ -153,7 +155,7 @@ async def enroll_customer(
         actor=actor,
     )
     if not new_customer:
-        await _children_follow(uow, customer, definition, actor, today)
+        await _children_follow(uow, customer, definition, actor)
     return enrollment
 
 
@@ -220,7 +222,8 @@ async def enroll_new_customers(
     busy = {e.customer_id for e in await live_enrollments_of_customers(uow.session, candidate_ids)}
     busy |= await with_bill_to_parent_children(uow.session, candidate_ids)
     fresh = [c for c in candidates if c.id not in busy]
-    today, at = await org_today(uow.session), now()
+    at = now()
+    calendars = await customer_calendars(uow.session, await load_organization(uow.session), fresh)
     reserved = await reserve_enrollment_ids(uow.session, len(fresh))
     written = await insert_new_enrollments(
         uow.session,
@@ -231,7 +234,7 @@ async def enroll_new_customers(
                 "definition_id": definition_id,
                 "definition_version": definition.version,
                 "state": EnrollmentState.ACTIVE.value,
-                "anchor_date": today,
+                "anchor_date": calendars[require_id(customer)].local_date_of(at),
                 "individually_enrolled": True,
                 "enrolled_at": at,
                 "enrolled_by": actor,
@@ -315,7 +318,7 @@ def _point_at(enrollment: Enrollment, definition: WorkflowDefinition, today: dat
 
 
 async def _children_follow(
-    uow: UnitOfWork, parent: Customer, definition: WorkflowDefinition, actor: str, today: date
+    uow: UnitOfWork, parent: Customer, definition: WorkflowDefinition, actor: str
 ) -> int:
     """Move the live, not individually enrolled enrollments of bill-to-parent descendants to the
     parent's new workflow, and enroll those with no live enrollment at all in it (an auto-pay
@@ -342,7 +345,7 @@ async def _children_follow(
             queue.append(child.id)
             if enrollment.definition_id == definition.id:
                 continue
-            _point_at(enrollment, definition, today)
+            _point_at(enrollment, definition, await customer_today(uow.session, child))
             uow.session.add(enrollment)
             await write_history(
                 uow.session,
@@ -422,7 +425,8 @@ async def reassign(
     why in the history when the switch follows from a change (auto-pay switched on or off)."""
     enrollment = await _live(uow, enrollment_id)
     definition = await enabled_definition(uow, definition_id)
-    today = await org_today(uow.session)
+    customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
+    today = await customer_today(uow.session, customer)
     _point_at(enrollment, definition, today)
     enrollment.individually_enrolled = True
     uow.session.add(enrollment)
@@ -437,7 +441,7 @@ async def reassign(
     signal = ReassignSignal(definition_id=definition_id, actor=actor.email, enrollment_id=enrollment_id)
     signal_after_commit(uow, enrollment.workflow_id, EnrollmentWorkflow.reassign, signal)
     customer = await get_or_404(uow.session, Customer, enrollment.customer_id, "customer")
-    await _children_follow(uow, customer, definition, actor.email, today)
+    await _children_follow(uow, customer, definition, actor.email)
     return enrollment
 
 

@@ -3,14 +3,12 @@ customer with the engine's own rendering."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from domain import templates as tpl
 from domain.enums import Channel
 from models import Customer, Invoice, Template
 from models.repository import all_templates, load_organization, template_in_use, template_named
 from models.repository.messages import message_context
-from services.common import get_or_404, now
+from services.common import customer_today, get_or_404, now
 from services.errors import Conflict, Invalid
 from services.schemas.templates import PreviewIn, TemplateIn
 from services.unit_of_work import UnitOfWork
@@ -98,7 +96,7 @@ async def _render_for(uow: UnitOfWork, source: tpl.TemplateSource, request: Prev
         if invoice.customer_id != customer.id:
             raise Invalid("the invoice belongs to another customer", code="invoice_of_another_customer")
     org = await load_organization(uow.session)
-    today = now().astimezone(ZoneInfo(org.time_zone)).date()
+    today = await customer_today(uow.session, customer)
     # The engine's own context (models/repository/messages.py): same listed invoices, same totals.
     context = await message_context(
         uow.session,

@@ -9,7 +9,6 @@ The inputs are loaded with the same functions the engine's activities use (`mode
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from domain import recipients as rcp
 from domain.automations import time_firings
@@ -17,13 +16,13 @@ from domain.conditions import Metrics, evaluate, parse_conditions
 from domain.enums import StepAction
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
-from domain.schedules import merge_description, timeline
-from domain.wording import workflow_off
+from domain.schedules import OrgCalendar, merge_description, timeline
+from domain.wording import local_times, workflow_off
 from models import Customer, Enrollment, Invoice, OrganizationSettings
 from models.base import require_id
 from models.metrics import customer_metrics
 from models.repository import (
-    calendar_of,
+    customer_calendar_of,
     enrollment_context,
     load_definition,
     load_organization,
@@ -54,6 +53,7 @@ async def _automation_items(
     uow: UnitOfWork,
     enrollment: Enrollment,
     org: OrganizationSettings,
+    calendar: OrgCalendar,
     invoices: list[Invoice],
     metrics: Metrics,
     after: datetime,
@@ -75,7 +75,7 @@ async def _automation_items(
     }
     firings = time_firings(
         list(specs.values()),
-        calendar_of(org),
+        calendar,
         due_dates,
         after=after,
         until=after + TIMELINE_REACH,
@@ -90,6 +90,7 @@ async def _automation_items(
             TimelineItem(
                 at=firing.at,
                 local_date=firing.local_date,
+                local_time=local_times(firing.at, calendar.time_zone, org.time_zone),
                 step_id=None,
                 step_position=None,
                 action=", ".join(a.kind.value for a in spec.actions),
@@ -116,14 +117,15 @@ async def upcoming(
     org = await load_organization(session)
     definition, steps = await load_definition(session, enrollment.definition_id)
     invoices = await open_invoices(session, enrollment.customer_id)
+    calendar = await customer_calendar_of(session, org, customer)
     found = timeline(
         schedule_spec(definition, steps),
         enrollment_context(enrollment, customer, invoices),
-        calendar_of(org),
+        calendar,
         after=after or now(),
         limit=limit,
     )
-    today = now().astimezone(ZoneInfo(org.time_zone)).date()
+    today = calendar.local_date_of(now())
     metrics = await customer_metrics(session, enrollment.customer_id, customer.currency, today)
     recipients = await recipient_inputs(session, customer, definition)
     numbers = {i.id: i.number for i in invoices}
@@ -139,6 +141,7 @@ async def upcoming(
             TimelineItem(
                 at=occurrence.at,
                 local_date=occurrence.local_date,
+                local_time=local_times(occurrence.at, calendar.time_zone, org.time_zone),
                 step_id=require_id(step),
                 step_position=occurrence.step_position + 1,
                 action=step.action,
@@ -151,13 +154,16 @@ async def upcoming(
                 merged=merge_description(occurrence) if occurrence.merged_positions else None,
             )
         )
-    items.extend(await _automation_items(uow, enrollment, org, invoices, metrics, after or now(), limit))
+    items.extend(
+        await _automation_items(uow, enrollment, org, calendar, invoices, metrics, after or now(), limit)
+    )
     items = sorted(items, key=lambda i: (i.at, i.step_position or 0))[:limit]
     return TimelineOut(
         enrollment_id=enrollment_id,
         definition_id=require_id(definition),
         definition_name=definition.name,
-        time_zone=org.time_zone,
+        time_zone=calendar.time_zone,
+        organization_time_zone=org.time_zone,
         paused=pause_in_force(customer.paused, customer.paused_until, now()),
         workflow_off=None if definition.enabled else workflow_off(definition.name),
         set_aside=[

@@ -7,7 +7,7 @@ from domain.schedules.occurrences import (
     occurrence_key,
     occurrences,
 )
-from domain.schedules.org_calendar import OrgCalendar, local_instant
+from domain.schedules.org_calendar import OrgCalendar, customer_calendar, customer_zone, local_instant
 from domain.schedules.planning import ON_TIME_GRACE, Plan, is_exhausted, plan_next, timeline
 from domain.schedules.specs import (
     MAX_OFFSET_DAYS,
@@ -37,6 +37,8 @@ __all__ = [
     "ScheduleSpec",
     "StepSpec",
     "autopay_payment",
+    "customer_calendar",
+    "customer_zone",
     "is_exhausted",
     "local_instant",
     "merge_description",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -104,3 +105,26 @@ class OrgCalendar:
         if instant.tzinfo is None:
             raise ValueError("instant must be timezone-aware")
         return instant.astimezone(self.tz).date()
+
+
+def customer_zone(own: str | None, primary_contact_zones: Iterable[str | None] = ()) -> str | None:
+    """The zone a customer lives in: its own, else its first primary contact's that has one, else
+    None (the organization's)."""
+    if own:
+        return own
+    return next((z for z in primary_contact_zones if z), None)
+
+
+def customer_calendar(
+    org: OrgCalendar, time_zone: str | None = None, holiday_country: str | None = None
+) -> OrgCalendar:
+    """The calendar a customer's messages follow: the organization's send time, send window and
+    business-days rule, in the customer's own zone and with its country's holidays when it has
+    them (each falls back to the organization's)."""
+    if not time_zone and not holiday_country:
+        return org
+    return replace(
+        org,
+        time_zone=time_zone or org.time_zone,
+        holiday_country=holiday_country or org.holiday_country,
+    )

@@ -61,7 +61,12 @@ from models.repository.invoices import (
     open_balance,
     open_invoices,
 )
-from models.repository.organization import calendar_of, load_organization
+from models.repository.organization import (
+    calendar_of,
+    customer_calendar_of,
+    customer_calendars,
+    load_organization,
+)
 from models.repository.paging import paged
 from models.repository.suppressions import (
     contacts_with_address,
@@ -98,6 +103,8 @@ __all__ = [
     "contacts_with_address",
     "continuation_successors",
     "create_task_once",
+    "customer_calendar_of",
+    "customer_calendars",
     "customer_ids_matching",
     "customers_by_external_id",
     "customers_by_id",

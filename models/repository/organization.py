@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from domain.schedules import OrgCalendar
-from models import OrganizationSettings
+from domain.schedules import OrgCalendar, customer_calendar, customer_zone
+from models import Customer, OrganizationSettings
+from models.base import require_id
+from models.repository.contacts import primary_contact_zones
 
 
 async def load_organization(session: AsyncSession) -> OrganizationSettings:
@@ -23,3 +25,25 @@ def calendar_of(org: OrganizationSettings) -> OrgCalendar:
         holiday_country=org.holiday_country,
         send_window_minutes=org.send_window_minutes,
     )
+
+
+async def customer_calendars(
+    session: AsyncSession, org: OrganizationSettings, customers: list[Customer]
+) -> dict[int, OrgCalendar]:
+    """The calendar each customer's schedules are computed in: its own zone and holidays (or its
+    primary contact's zone), else the organization's; one query for the contacts' zones."""
+    base = calendar_of(org)
+    need = [require_id(c) for c in customers if not c.time_zone]
+    contact_zones = await primary_contact_zones(session, need) if need else {}
+    return {
+        require_id(c): customer_calendar(
+            base, customer_zone(c.time_zone, contact_zones.get(require_id(c), [])), c.holiday_country
+        )
+        for c in customers
+    }
+
+
+async def customer_calendar_of(
+    session: AsyncSession, org: OrganizationSettings, customer: Customer
+) -> OrgCalendar:
+    return (await customer_calendars(session, org, [customer]))[require_id(customer)]

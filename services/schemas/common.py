@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Generic, Self, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+import holidays
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from domain.money import check_currency
@@ -35,6 +37,35 @@ BusinessDate = Annotated[date, Field(ge=date(1970, 1, 1), le=date(2199, 12, 31))
 # Ids and flags are strict: "1" or "yes" in a JSON body is a mistake worth a 422, not a guess.
 Id = Annotated[int, Field(ge=1, le=2_147_483_647, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
+
+
+def _zone(value: str) -> str:
+    # Keys ZoneInfo accepts that are no zone anyone lives in: the host's own "localtime",
+    # "Factory", and the posix/ and right/ copies of the database.
+    odd = value in ("localtime", "posixrules", "Factory") or value.startswith(("posix/", "right/"))
+    if odd or value not in available_timezones():
+        raise ValueError("unknown IANA time zone")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("unknown IANA time zone") from exc
+    return value
+
+
+def _holiday_country(value: str) -> str:
+    if value not in holidays.list_supported_countries():
+        raise ValueError("no holiday calendar for this country")
+    return value
+
+
+# An IANA zone an organization or a customer lives in ("Asia/Tokyo").
+TimeZoneName = Annotated[str, Field(max_length=64, description="IANA zone"), AfterValidator(_zone)]
+# An ISO 3166 country whose public holidays are skipped ("US", "JP").
+HolidayCountry = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 code of the holidays to skip"),
+    AfterValidator(_holiday_country),
+]
 
 
 def _refuse_nul(value: object) -> None:

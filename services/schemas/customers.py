@@ -13,10 +13,12 @@ from services.schemas.common import (
     Email,
     ExternalId,
     Flag,
+    HolidayCountry,
     Id,
     Name,
     Request,
     Response,
+    TimeZoneName,
     with_example,
 )
 
@@ -33,6 +35,9 @@ class ContactIn(Request):
     email: Email | None = None
     phone: str | None = Field(default=None, pattern=r"^\+[1-9][0-9]{7,14}$", description="E.164")
     roles: list[ContactRole] = Field(default_factory=lambda: [ContactRole.COMMUNICATION], max_length=5)
+    time_zone: TimeZoneName | None = Field(
+        default=None, description="The contact's zone; a primary contact's is the customer's default"
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> Self:
@@ -48,6 +53,7 @@ class ContactOut(Response):
     email: str | None
     phone: str | None
     roles: list[str]
+    time_zone: str | None
     suppressed_at: datetime | None
 
 
@@ -65,6 +71,12 @@ class CustomerCreate(Request):
     name: Name
     currency: Currency = "USD"
     locale: str = Field(default="en_US", pattern=LOCALE_PATTERN)
+    time_zone: TimeZoneName | None = Field(
+        default=None, description="Messages go at the organization's send time in this zone"
+    )
+    holiday_country: HolidayCountry | None = Field(
+        default=None, description="With business-days-only: this country's holidays, not the organization's"
+    )
     parent_external_id: ExternalId | None = Field(
         default=None, description="The parent customer, by external id (may be in the same batch)"
     )
@@ -91,6 +103,13 @@ class CustomerUpdate(Request):
     name: Name | None = None
     currency: Currency | None = None
     locale: str | None = Field(default=None, pattern=LOCALE_PATTERN)
+    time_zone: TimeZoneName | None = Field(
+        default=None,
+        description="None: the primary contact's or the organization's zone. Messages go at the organization's send time in this zone",
+    )
+    holiday_country: HolidayCountry | None = Field(
+        default=None, description="With business-days-only: this country's holidays, not the organization's"
+    )
     parent_id: Id | None = None
     parent_external_id: ExternalId | None = None
     bill_to_parent: Flag | None = None
@@ -142,6 +161,8 @@ class CustomerOut(Response):
     name: str
     currency: str
     locale: str
+    time_zone: str | None
+    holiday_country: str | None
     parent_id: int | None
     bill_to_parent: bool
     billing_level: BillingLevel

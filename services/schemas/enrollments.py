@@ -109,8 +109,12 @@ class EnrollmentStatusOut(Response):
 
 
 class TimelineItem(Response):
-    at: datetime = Field(description="When it fires (the organization's send time on that date)")
-    local_date: date
+    at: datetime = Field(description="When it fires (the send time on that date in the customer's zone)")
+    local_date: date = Field(description="The date in the customer's zone")
+    local_time: str = Field(
+        default="",
+        description="When it fires, in the customer's zone (and the organization's when they differ)",
+    )
     step_id: int | None = Field(description="None for an automation")
     step_position: int | None = Field(description="1 for the first step; None for an automation")
     action: str
@@ -131,7 +135,8 @@ class TimelineOut(Response):
     enrollment_id: int
     definition_id: int
     definition_name: str
-    time_zone: str
+    time_zone: str = Field(description="The customer's zone, in which its messages are sent")
+    organization_time_zone: str = Field(default="", description="The organization's zone")
     paused: bool = Field(description="The customer is paused: nothing is sent until resumed")
     workflow_off: str | None = Field(
         default=None, description="Set when the workflow is switched off: nothing is sent until it is on"

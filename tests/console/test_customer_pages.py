@@ -176,3 +176,18 @@ async def test_when_the_workflow_cannot_answer_the_enrollment_says_its_next_step
     said = html.unescape(page[start : page.index("</dd>", start)])
     assert "The next step, Dec 9, 2026, 2:30\u202fPM EST" in said
     assert "The workflow did not answer (the workflow does not exist" in said
+
+
+async def test_a_customer_in_tokyo_shows_its_zone_and_each_next_step_in_both_local_times(
+    console: Console,
+) -> None:
+    definition = await console.api.workflow()
+    customer = await console.api.customer()
+    await console.api.ok("PATCH", f"/customers/{customer['id']}", json={"time_zone": "Asia/Tokyo"})
+    await console.api.invoice(due_in_days=10)
+    await console.api.enroll(customer["id"], definition["id"])
+    browser = await console.sign_in(Role.VIEWER)
+    page = html.unescape((await browser.get(f"/console/customers/{customer['id']}")).text)
+    assert "Asia/Tokyo (messages go at the send time there)" in page
+    assert "Customer's time (Asia/Tokyo)" in page and "When (America/New_York)" in page
+    assert "2:30" in page  # 14:30 in Tokyo, in the organization's locale
