@@ -98,7 +98,7 @@ async def _skip(api: Api, duration: timedelta) -> None:
         # The time-skipping server at times holds a sleep call long after the skip is done:
         # a bounded wait, then the clock is read again.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(api.env.sleep(target - now), timeout=5)
+            await asyncio.wait_for(api.env.sleep(target - now), timeout=1)
 
 
 async def _automation(api: Api, workflow_id: int, **body: Any) -> dict[str, Any]:
