@@ -36,6 +36,9 @@ PERSONS_ACTIONS = frozenset(
         HistoryAction.COLLECTION_STATUS_SET,
         HistoryAction.TASK_COMPLETED,
         HistoryAction.SUPPRESSION_LIFTED,
+        HistoryAction.APPROVAL_APPROVED,
+        HistoryAction.APPROVAL_EDITED,
+        HistoryAction.APPROVAL_REJECTED,
     }
 )
 
