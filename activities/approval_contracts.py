@@ -1,19 +1,16 @@
-"""Inputs and results of approval gates: the workflow's update and the activities it calls.
+"""Inputs and results of the approval gates' activities (the update's are `workflows.approval_types`).
 
 Standard library and `domain.enums` only, like `activities.contracts`: cheap in the sandbox.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: `PrepareResult` nests `ApprovalAsk`, and inside the
+# workflow sandbox pydantic can resolve only real annotations of a module the sandbox never
+# imported by name.
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.enums import ApprovalDecision, ApprovalState, OnExpiry, Role
-
-# The update's validator refuses with these `ApplicationError` types; the API maps them.
-NOT_PENDING = "ApprovalNotPending"
-INVALID_DECISION = "ApprovalInvalid"
+from domain.enums import ApprovalState, OnExpiry, Role
 
 
 @dataclass(kw_only=True)
@@ -48,33 +45,6 @@ class ApprovalRef:
     deadline_label: str
     on_expiry: OnExpiry
     state: ApprovalState = ApprovalState.PENDING
-
-
-@dataclass(kw_only=True)
-class DecideApproval:
-    """The `decide_approval` update: a person's decision on the approval that waits."""
-
-    approval_id: int
-    decision: ApprovalDecision
-    actor: str
-    # edit: the new message (a field left None stays as rendered)
-    subject: str | None = None
-    html_body: str | None = None
-    text_body: str | None = None
-    note: str = ""
-
-
-@dataclass(kw_only=True)
-class ApprovalOutcome:
-    """What the gate did with it. `state` is the approval's final state: when it differs from the
-    decision asked for, the deadline or a cancel came first."""
-
-    approval_id: int
-    state: ApprovalState
-    decided_by: str | None
-    will_send: bool
-    held_for_pause: bool = False
-    summary: str = ""
 
 
 @dataclass(kw_only=True)

@@ -13,11 +13,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.approval_contracts import (
-        INVALID_DECISION,
-        NOT_PENDING,
-        ApprovalOutcome,
         ApprovalRef,
-        DecideApproval,
         RequestApprovalInput,
         SettleApprovalInput,
         SettleApprovalResult,
@@ -26,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import OccurrenceRef, PrepareResult
     from domain.enums import ApprovalDecision, ApprovalState
     from workflows import policies
+    from workflows.approval_types import INVALID_DECISION, NOT_PENDING, ApprovalOutcome, DecideApproval
     from workflows.enrollment_types import PauseState
 
 ENGINE = "arcadence"

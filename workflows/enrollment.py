@@ -12,7 +12,6 @@ from typing import NoReturn
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.approval_contracts import ApprovalOutcome, DecideApproval
     from activities.automation_contracts import ReactResult
     from activities.contracts import (
         FinishInput,
@@ -27,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.recording import RecordingActivities
     from domain.enums import DefinitionKind, EnrollmentState
     from workflows import automations, endings, policies, steps, wording
+    from workflows.approval_types import ApprovalOutcome, DecideApproval
     from workflows.approvals import ApprovalGate
     from workflows.enrollment_types import (
         CancelSignal,

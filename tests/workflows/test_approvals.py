@@ -14,7 +14,6 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
-from activities.approval_contracts import ApprovalOutcome, DecideApproval
 from domain.enums import ApprovalDecision, ApprovalState, DeliveryStatus, HistoryAction
 from models import Approval, Customer, WorkflowDefinition
 from tests.builders import (
@@ -27,6 +26,7 @@ from tests.builders import (
     make_template,
 )
 from tests.workflows.conftest import Engine
+from workflows.approval_types import ApprovalOutcome, DecideApproval
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import CancelSignal, PauseSignal, ResumeSignal
 
