@@ -31,7 +31,7 @@ async def _skip_to(api: Api, target: datetime) -> None:
             await asyncio.wait_for(api.env.sleep(target - now), timeout=5)
 
 
-async def _waiting_approval(api: Api) -> dict[str, Any]:
+async def waiting_approval(api: Api) -> dict[str, Any]:
     """A customer whose gated reminder is prepared and waits for an AR manager."""
     workflow = await api.workflow(**_gated())
     customer = await api.customer()
@@ -51,7 +51,7 @@ async def _waiting_approval(api: Api) -> dict[str, Any]:
 
 
 async def test_only_a_manager_or_above_decides_once_and_bad_bodies_are_refused(api: Api) -> None:
-    item = await _waiting_approval(api)
+    item = await waiting_approval(api)
     assert item["customer_name"] == "Globex" and item["role"] == "ar_manager"
     assert "INV-1042" in item["text_body"] and item["subject"]
     path = f"/approvals/{item['id']}"
