@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
+from activities.approval_contracts import ApprovalAsk
 from domain.enums import DefinitionKind, DeliveryStatus, EnrollmentState, HistoryAction, StepAction
 
 PrepareOutcome = Literal["send", "performed", "skipped"]
@@ -89,6 +90,8 @@ class PrepareResult:
     delivery_ids: list[int] = field(default_factory=list)
     conditions: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    # The step's approval gate: the deliveries wait for a person's decision before they are sent.
+    approval: ApprovalAsk | None = None
 
 
 @dataclass(kw_only=True)

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.approvals import approval_ask
 from activities.contracts import OccurrenceRef, PrepareInput, PrepareResult
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
@@ -156,6 +157,7 @@ class PreparationActivities:
                 delivery_ids=[delivery_id],
                 conditions=met,
                 details=draft.details,
+                approval=approval_ask(step) if automation is None else None,
             )
         summary = await _perform(session, request, customer, step, invoice, today)
         return PrepareResult(

@@ -12,6 +12,7 @@ from api.console import mount_console
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import (
+    approvals,
     automations,
     customers,
     definitions,
@@ -45,6 +46,7 @@ TAGS = [
     {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
     {"name": "work", "description": "Tasks for AR specialists, and the deliveries that were made."},
     {"name": "suppressions", "description": "Addresses never written to again, and lifting them."},
+    {"name": "approvals", "description": "Messages that wait for a person's approval, and decisions."},
     {"name": "users", "description": "Users and API keys."},
     {"name": "settings", "description": "Organization settings."},
     {"name": "health", "description": "Liveness."},
@@ -66,6 +68,7 @@ ROUTERS = tuple(
         enrollments,
         work,
         suppressions,
+        approvals,
     )
 )
 

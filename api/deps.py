@@ -13,6 +13,13 @@ from fastapi import Depends, Request
 from sqlmodel import select
 
 from domain.enums import Role
+
+# The role sets are the domain's: approval gates rank roles by the same sets (re-exported).
+from domain.roles import ADMINS as ADMINS
+from domain.roles import EVERYONE as EVERYONE
+from domain.roles import MANAGERS as MANAGERS
+from domain.roles import SUPPORT as SUPPORT
+from domain.roles import TASK_WORKERS as TASK_WORKERS
 from models import ApiKey, User
 from services.api_keys import hash_key, matches, prefix_of
 from services.errors import Forbidden, Unauthorized
@@ -70,12 +77,6 @@ async def current_user(request: Request, uow: UnitOfWorkDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-
-EVERYONE = frozenset(Role)
-MANAGERS = frozenset({Role.OWNER, Role.ADMIN, Role.AR_MANAGER})
-ADMINS = frozenset({Role.OWNER, Role.ADMIN})
-SUPPORT = MANAGERS | {Role.SUPPORT}
-TASK_WORKERS = MANAGERS | {Role.AR_SPECIALIST}
 
 
 def may(user: User, roles: frozenset[Role]) -> bool:

@@ -39,6 +39,7 @@ LADDER: dict[DeliveryStatus, int] = {
     DeliveryStatus.DROPPED: 6,
     DeliveryStatus.FAILED: 6,
     DeliveryStatus.EXPIRED: 6,
+    DeliveryStatus.WITHHELD: 6,
     DeliveryStatus.UNSUBSCRIBED: 7,
     DeliveryStatus.SPAM_REPORTED: 8,
 }

@@ -102,6 +102,8 @@ class DeliveryStatus(StrEnum):
     CLICKED = "clicked"
     SPAM_REPORTED = "spam_reported"
     UNSUBSCRIBED = "unsubscribed"
+    # Closed without sending at an approval gate: rejected, expired (skip) or withdrawn.
+    WITHHELD = "withheld"
 
 
 class TaskStatus(StrEnum):
@@ -180,6 +182,13 @@ class HistoryAction(StrEnum):
     EMAIL_DROPPED = "email_dropped"
     EMAIL_SPAM_REPORTED = "email_spam_reported"
     EMAIL_UNSUBSCRIBED = "email_unsubscribed"
+    # Approval gates (docs/CONTROLS.md): asked, and how each ended, with who decided.
+    APPROVAL_REQUESTED = "approval_requested"
+    APPROVAL_APPROVED = "approval_approved"
+    APPROVAL_EDITED = "approval_edited"
+    APPROVAL_REJECTED = "approval_rejected"
+    APPROVAL_EXPIRED = "approval_expired"
+    APPROVAL_WITHDRAWN = "approval_withdrawn"
 
 
 class SuppressionSource(StrEnum):
@@ -237,3 +246,29 @@ class AutomationAction(StrEnum):
     MOVE_TO_WORKFLOW = "move_to_workflow"
     CANCEL_ENROLLMENT = "cancel_enrollment"
     CALL_WEBHOOK = "call_webhook"
+
+
+class ApprovalState(StrEnum):
+    """Where an approval gate stands: waiting, or how it ended."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    EDITED = "edited"  # approved with a person's new subject/body
+    REJECTED = "rejected"
+    EXPIRED = "expired"  # the deadline passed; the step's `on_expiry` said what followed
+    WITHDRAWN = "withdrawn"  # the enrollment was cancelled or reassigned while it waited
+
+
+class ApprovalDecision(StrEnum):
+    """What a person decides on an approval that waits."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    EDIT = "edit"
+
+
+class OnExpiry(StrEnum):
+    """What an approval gate does when nobody decided by its deadline."""
+
+    SKIP = "skip"
+    SEND = "send"

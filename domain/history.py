@@ -36,6 +36,9 @@ PERSONS_ACTIONS = frozenset(
         HistoryAction.COLLECTION_STATUS_SET,
         HistoryAction.TASK_COMPLETED,
         HistoryAction.SUPPRESSION_LIFTED,
+        HistoryAction.APPROVAL_APPROVED,
+        HistoryAction.APPROVAL_EDITED,
+        HistoryAction.APPROVAL_REJECTED,
     }
 )
 
@@ -128,6 +131,10 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.CONTINUE_WITH_SET,
             HistoryAction.ENROLLMENT_COMPLETED,
             HistoryAction.ENROLLMENT_CANCELLED,
+            # An approval gate: asked, and ended without a person (deadline, withdrawn).
+            HistoryAction.APPROVAL_REQUESTED,
+            HistoryAction.APPROVAL_EXPIRED,
+            HistoryAction.APPROVAL_WITHDRAWN,
         }
     ),
     HistoryKind.PEOPLE: frozenset(
@@ -135,6 +142,9 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.COLLECTION_STATUS_SET,
             HistoryAction.TASK_COMPLETED,
             HistoryAction.SUPPRESSION_LIFTED,
+            HistoryAction.APPROVAL_APPROVED,
+            HistoryAction.APPROVAL_EDITED,
+            HistoryAction.APPROVAL_REJECTED,
         }
     ),
     HistoryKind.AUTOMATIONS: frozenset(

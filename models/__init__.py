@@ -1,5 +1,6 @@
 """Tables, settings and database access. Importing this package registers every table."""
 
+from models.approvals import Approval
 from models.automations import Automation, AutomationRun, AutomationVersion, Event, WorkflowAutomation
 from models.customers import Contact, Customer
 from models.definitions import (
@@ -19,6 +20,7 @@ from models.users import ApiKey, User
 __all__ = [
     "MAX_STEPS",
     "ApiKey",
+    "Approval",
     "Automation",
     "AutomationRun",
     "AutomationVersion",

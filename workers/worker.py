@@ -22,6 +22,7 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+from activities.approvals import ApprovalActivities
 from activities.automations import AutomationActivities
 from activities.bulk import BulkActivities
 from activities.channels.base import EmailChannel, SmsChannel
@@ -64,6 +65,7 @@ def activities_for(
     sending = SendingActivities(sessions, email, sms, documents)
     recording = RecordingActivities(sessions)
     automations = AutomationActivities(sessions, webhooks)
+    approvals = ApprovalActivities(sessions)
     return [
         bulk.enroll_batch,
         planning.plan,
@@ -79,6 +81,8 @@ def activities_for(
         automations.call_webhook,
         automations.complete,
         automations.workflow_completed,
+        approvals.request_approval,
+        approvals.settle_approval,
     ]
 
 

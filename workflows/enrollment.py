@@ -26,6 +26,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.recording import RecordingActivities
     from domain.enums import DefinitionKind, EnrollmentState
     from workflows import automations, endings, policies, steps, wording
+    from workflows.approval_types import ApprovalOutcome, DecideApproval
+    from workflows.approvals import ApprovalGate
     from workflows.enrollment_types import (
         CancelSignal,
         ContinueWithSignal,
@@ -60,6 +62,10 @@ class EnrollmentWorkflow:
         self._cancel: CancelSignal | None = None
         self._resume_requested: ResumeSignal | None = None
         self._steps_this_run = 0
+        self._approvals = ApprovalGate(
+            stop=lambda: self._cancel is not None or self._reassign is not None,
+            pause=lambda: self._carried.pause,
+        )
 
     # --- signals and query ---------------------------------------------------------------
 
@@ -97,6 +103,15 @@ class EnrollmentWorkflow:
         self._cancel = signal
         self._timer.interrupt()
 
+    @workflow.update
+    async def decide_approval(self, request: DecideApproval) -> ApprovalOutcome:
+        """A person's decision on the approval that waits (workflows/approvals.py)."""
+        return await self._approvals.decide(request)
+
+    @decide_approval.validator
+    def _validate_decision(self, request: DecideApproval) -> None:
+        self._approvals.validate(request)
+
     @workflow.query
     def status(self) -> EnrollmentStatus:
         pause = self._carried.pause
@@ -114,7 +129,7 @@ class EnrollmentWorkflow:
             steps_done=self._carried.steps_done,
             continue_with_id=self._carried.continue_with_id,
             last_skip_reason=self._carried.last_skip_reason,
-            details=self._details,
+            details=self._approvals.details or self._details,
             definition_version=self._definition_version,
         )
 
@@ -194,11 +209,13 @@ class EnrollmentWorkflow:
                 await steps.record_missed(self._input.enrollment_id, plan)
             for occurrence in plan.due:
                 self._details = f"Working on {occurrence.label}"
-                not_sent = await steps.perform(self._input.enrollment_id, occurrence, as_of)
+                not_sent = await steps.perform(self._input.enrollment_id, occurrence, as_of, self._approvals)
                 if not_sent is not None:
                     self._carried.last_skip_reason = not_sent
                 self._count_step()
                 self._carried.performed_here = True
+                if self._approvals.withdrawn:
+                    break  # cancelled or reassigned while a gate waited: the loop's top handles it
             self._carried.cursor = as_of
 
             if endings.has_ended(plan, self._carried):

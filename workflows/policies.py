@@ -79,3 +79,5 @@ PATCH_WAIT_WHILE_OFF = "wait-while-workflow-off"
 PATCH_AUTOMATIONS = "automations"
 # A workflow that has run its last step writes `workflow_completed` and performs its automations.
 PATCH_COMPLETED_EVENT = "workflow-completed-event"
+# A step with an approval gate waits for a person's decision (or its deadline) before sending.
+PATCH_APPROVAL_GATES = "approval-gates"

@@ -24,12 +24,16 @@ with workflow.unsafe.imports_passed_through():
     from activities.sending import SendingActivities
     from domain.enums import DeliveryStatus, HistoryAction
     from workflows import policies, wording
+    from workflows.approvals import ApprovalGate
 
 ENGINE = "arcadence"  # the actor of what the engine does by itself
 
 
-async def perform(enrollment_id: int, occurrence: OccurrenceRef, as_of: datetime) -> str | None:
-    """Perform one occurrence; returns why it was not sent, if it was meant to be and was not."""
+async def perform(
+    enrollment_id: int, occurrence: OccurrenceRef, as_of: datetime, gate: ApprovalGate | None = None
+) -> str | None:
+    """Perform one occurrence; returns why it was not sent, if it was meant to be and was not.
+    A step with an approval gate waits at `gate` before its deliveries are sent."""
     try:
         prepared: PrepareResult = await policies.in_postgres(
             PreparationActivities.prepare,
@@ -54,13 +58,19 @@ async def perform(enrollment_id: int, occurrence: OccurrenceRef, as_of: datetime
             enrollment_id, HistoryAction.STEP_PERFORMED, prepared.reason, occurrence, prepared.details
         )
         return None
+    approval: dict[str, object] = {}
+    if prepared.approval is not None and gate is not None and workflow.patched(policies.PATCH_APPROVAL_GATES):
+        settled = await gate.hold(enrollment_id, occurrence, prepared)
+        if not settled.send:
+            return settled.summary  # the gate's own history entry says who decided
+        approval = {"approval": settled.details}
     results = [await send(delivery_id) for delivery_id in prepared.delivery_ids]
     action, summary = wording.sends_outcome(occurrence, prepared, results)
     deliveries = [
         {"id": r.delivery_id, "status": r.status, "provider_message_id": r.provider_message_id}
         for r in results
     ]
-    details = {"conditions": prepared.conditions, "deliveries": deliveries, **prepared.details}
+    details = {"conditions": prepared.conditions, "deliveries": deliveries, **prepared.details, **approval}
     await record(enrollment_id, action, summary, occurrence, details)
     return summary if action == HistoryAction.MESSAGE_NOT_SENT else None
 

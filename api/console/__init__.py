@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 
 from api.console import (
+    approvals,
     bulk,
     customer_changes,
     deliveries,
@@ -56,6 +57,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
         workflows,
         templates_pages,
         tasks,
+        approvals,
         deliveries,
         settings_pages,
         users_pages,

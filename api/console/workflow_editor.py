@@ -22,6 +22,7 @@ from api.console.common import base, see_other, undo
 from api.console.render import page
 from api.console.workflow_form import (
     AFTER,
+    APPROVER_CHOICES,
     BEFORE,
     Draft,
     Errors,
@@ -124,6 +125,7 @@ async def _choices(uow: UnitOfWork, own_id: int | None) -> dict[str, Any]:
         "successors": [d for d in definitions if d.id != own_id],
         "definition_names": {str(d.id): d.name for d in definitions},
         "actions": {a.value: label for a, label in ACTIONS.items()},
+        "approver_roles": APPROVER_CHOICES,
         "kinds": {k.value: label for k, label in KINDS.items()},
         "anchors": {k.value: label for k, label in ANCHORS.items()},
         "metrics": {m.value: label for m, label in METRICS.items()},

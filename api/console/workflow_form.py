@@ -16,7 +16,9 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from pydantic import ValidationError
 
-from domain.enums import CatchUpPolicy, DefinitionKind, StepAction
+from domain.approvals import APPROVAL_PARAMETER
+from domain.enums import CatchUpPolicy, DefinitionKind, OnExpiry, Role, StepAction
+from domain.roles import APPROVER_ROLES
 from services.errors import ServiceError
 from services.schemas.definitions import DefinitionIn
 
@@ -24,6 +26,10 @@ Draft = dict[str, Any]
 Errors = dict[str, str]
 
 BEFORE, AFTER = "before", "after"
+# A step's approval gate has fields of its own (`step-<i>-approval_role|hours|expiry`), not a
+# parameters line; the roles offered, highest first.
+APPROVER_CHOICES = [r.value for r in Role if r in APPROVER_ROLES]
+APPROVAL_HOURS = "48"
 STEP_FIELDS = ("offset_days", "action", "template_id", "parameters", "conditions")
 TOP_FIELDS = (
     "name",
@@ -65,6 +71,9 @@ def blank_step() -> dict[str, Any]:
         "action": StepAction.CUSTOMER_EMAIL.value,
         "template_id": "",
         "parameters": "",
+        "approval_role": "",
+        "approval_hours": APPROVAL_HOURS,
+        "approval_expiry": OnExpiry.SKIP.value,
         "conditions": [],
     }
 
@@ -111,6 +120,9 @@ def draft_of_fields(fields: dict[str, list[str]]) -> Draft:
             "action": _one(fields, f"step-{i}-action"),
             "template_id": _one(fields, f"step-{i}-template_id"),
             "parameters": _one(fields, f"step-{i}-parameters"),
+            "approval_role": _one(fields, f"step-{i}-approval_role"),
+            "approval_hours": _one(fields, f"step-{i}-approval_hours", APPROVAL_HOURS).strip(),
+            "approval_expiry": _one(fields, f"step-{i}-approval_expiry", OnExpiry.SKIP.value),
             "conditions": _conditions_of(fields, f"step-{i}-cond"),
         }
         for i in indexes
@@ -140,7 +152,9 @@ def _parameters_text(parameters: dict[str, Any]) -> str:
     def shown(value: Any) -> str:
         return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
-    return "\n".join(f"{name}={shown(value)}" for name, value in parameters.items())
+    return "\n".join(
+        f"{name}={shown(value)}" for name, value in parameters.items() if name != APPROVAL_PARAMETER
+    )
 
 
 def _condition_rows(conditions: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -179,10 +193,22 @@ def draft_of_definition(definition: dict[str, Any], steps: list[dict[str, Any]])
                 "action": str(s["action"]),
                 "template_id": str(s.get("template_id") or ""),
                 "parameters": _parameters_text(dict(s.get("parameters") or {})),
+                **_approval_fields(dict(s.get("parameters") or {})),
                 "conditions": _condition_rows(list(s.get("conditions") or [])),
             }
             for s in steps
         ],
+    }
+
+
+def _approval_fields(parameters: dict[str, Any]) -> dict[str, str]:
+    gate = parameters.get(APPROVAL_PARAMETER)
+    if not isinstance(gate, dict):
+        return {"approval_role": "", "approval_hours": APPROVAL_HOURS, "approval_expiry": OnExpiry.SKIP.value}
+    return {
+        "approval_role": str(gate.get("role", "")),
+        "approval_hours": str(gate.get("timeout_hours", APPROVAL_HOURS)),
+        "approval_expiry": str(gate.get("on_expiry", OnExpiry.SKIP.value)),
     }
 
 
@@ -211,6 +237,20 @@ def _parameters(text: str, where: str, errors: Errors) -> dict[str, Any]:
     return parameters
 
 
+def _with_approval(parameters: dict[str, Any], step: dict[str, Any]) -> dict[str, Any]:
+    """The gate's own fields as the `approval` parameter (checked by the API's schema)."""
+    if not step.get("approval_role"):
+        return parameters
+    return {
+        **parameters,
+        APPROVAL_PARAMETER: {
+            "role": step["approval_role"],
+            "timeout_hours": _number_or_text(step.get("approval_hours") or APPROVAL_HOURS),
+            "on_expiry": step.get("approval_expiry") or OnExpiry.SKIP.value,
+        },
+    }
+
+
 def _conditions_body(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"metric": r["metric"], "operator": r["operator"], "value": r["value"]} for r in rows]
 
@@ -229,7 +269,9 @@ def body_of_draft(draft: Draft) -> tuple[dict[str, Any], Errors]:
                 "offset_days": offset,
                 "action": step["action"],
                 "template_id": _number_or_text(step["template_id"]) if step["template_id"] else None,
-                "parameters": _parameters(step["parameters"], f"steps.{i}.parameters", errors),
+                "parameters": _with_approval(
+                    _parameters(step["parameters"], f"steps.{i}.parameters", errors), step
+                ),
                 "conditions": _conditions_body(step["conditions"]),
             }
         )

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from domain.approvals import APPROVAL_PARAMETER, approval_rule
 from domain.communications import CUSTOMER_FACING, SEND_WHEN_NOTHING_OWED
 from domain.enums import (
     CatchUpPolicy,
@@ -23,6 +24,8 @@ from services.schemas.common import Email, Flag, Id, Request, Response, with_exa
 
 ParameterName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]
 ParameterValue = Annotated[str, Field(max_length=2000)] | Annotated[int, Field(strict=True)] | bool
+# One small object, for the parameters that are one (`approval`): checked by the domain's rule.
+ParameterObject = Annotated[dict[ParameterName, ParameterValue], Field(max_length=5)]
 
 
 class ConditionIn(Request):
@@ -55,17 +58,23 @@ class StepIn(Request):
     offset_days: int = Field(ge=-3650, le=3650, description="Days from the anchor; negative = before")
     action: StepAction
     template_id: Id | None = None
-    parameters: dict[ParameterName, ParameterValue] = Field(
+    parameters: dict[ParameterName, ParameterValue | ParameterObject] = Field(
         default_factory=dict,
         max_length=10,
         description="e.g. `template` (a built-in template), `title` (task), `status` (a collection "
         "status, for set_invoice_status), `user_id`, `send_when_nothing_owed` (true: send even when "
-        "the customer owes nothing)",
+        "the customer owes nothing), `approval` (customer emails, statements and SMS: "
+        '`{"role": "ar_manager", "timeout_hours": 48, "on_expiry": "skip"}` holds the message '
+        "until a person of that role (or above) approves it)",
     )
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=10)
 
     @model_validator(mode="after")
     def _parameters(self) -> Self:
+        objects = [name for name, value in self.parameters.items() if isinstance(value, dict)]
+        if any(name != APPROVAL_PARAMETER for name in objects):
+            raise ValueError(f"only {APPROVAL_PARAMETER} may be an object among the parameters")
+        approval_rule(self.action, self.parameters)  # a malformed gate says what is wrong
         opt_in = self.parameters.get(SEND_WHEN_NOTHING_OWED)
         if opt_in is not None:
             if not isinstance(opt_in, bool):

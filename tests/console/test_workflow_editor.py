@@ -340,3 +340,34 @@ async def test_a_forged_editor_form_is_refused_as_input_never_with_a_server_erro
         answered = await post(manager, "/console/workflows", {**two_steps(), "name": "", "op": op})
         assert answered.status_code == 422 and 'id="name-error"' in answered.text
     assert await console.api.ok("GET", "/workflows") == []
+
+
+async def test_a_step_gate_is_set_in_the_editor_shown_on_the_workflow_and_refused_when_malformed(
+    console: Console,
+) -> None:
+    manager = await console.sign_in(Role.AR_MANAGER)
+    form = (await manager.get("/console/workflows/new")).text
+    assert '<label for="step-0-approval_role">Approval before sending' in form
+    gated = {
+        **two_steps(),
+        "step-0-approval_role": "ar_manager",
+        "step-0-approval_hours": "24",
+        "step-0-approval_expiry": "send",
+    }
+    created = await post(manager, "/console/workflows", gated)
+    assert created.status_code == 303, created.text
+    stored = await console.api.ok("GET", created.headers["location"].split("?")[0].replace("/console", ""))
+    assert stored["steps"][0]["parameters"] == {
+        "approval": {"role": "ar_manager", "timeout_hours": 24, "on_expiry": "send"}
+    }
+    page = (await manager.get(created.headers["location"])).text
+    assert "Approval by ar_manager (or above) within 24 hours, else sent anyway" in page
+    edit = (await manager.get(created.headers["location"].split("?")[0] + "/edit")).text
+    assert '<option value="ar_manager" selected>' in edit and 'value="24"' in edit
+
+    refused = await post(
+        manager, "/console/workflows", {**gated, "name": "Gated task", "step-1-approval_role": "admin"}
+    )
+    assert refused.status_code == 422 and "approval is only for customer emails" in html.unescape(
+        refused.text
+    )
