@@ -180,6 +180,13 @@ class HistoryAction(StrEnum):
     EMAIL_DROPPED = "email_dropped"
     EMAIL_SPAM_REPORTED = "email_spam_reported"
     EMAIL_UNSUBSCRIBED = "email_unsubscribed"
+    # Promises to pay and disputes (the collector's controls).
+    PROMISE_RECORDED = "promise_recorded"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_BROKEN = "promise_broken"
+    PROMISE_CANCELLED = "promise_cancelled"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_RESOLVED = "dispute_resolved"
 
 
 class SuppressionSource(StrEnum):
@@ -237,3 +244,29 @@ class AutomationAction(StrEnum):
     MOVE_TO_WORKFLOW = "move_to_workflow"
     CANCEL_ENROLLMENT = "cancel_enrollment"
     CALL_WEBHOOK = "call_webhook"
+
+
+class PromiseState(StrEnum):
+    """A promise to pay: open until it is kept (paid in full in time), broken or cancelled."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class DisputeState(StrEnum):
+    """A dispute on an invoice: open, then upheld (the customer is right) or rejected."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class DisputeReason(StrEnum):
+    WRONG_AMOUNT = "wrong_amount"
+    NOT_RECEIVED = "not_received"
+    QUALITY = "quality"
+    ALREADY_PAID = "already_paid"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
