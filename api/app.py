@@ -13,6 +13,7 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import (
     automations,
+    controls,
     customers,
     definitions,
     enrollments,
@@ -44,6 +45,7 @@ TAGS = [
     {"name": "templates", "description": "Message templates, validated and previewed."},
     {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
     {"name": "work", "description": "Tasks for AR specialists, and the deliveries that were made."},
+    {"name": "controls", "description": "Promises to pay and disputes: a collector steering the cadence."},
     {"name": "suppressions", "description": "Addresses never written to again, and lifting them."},
     {"name": "users", "description": "Users and API keys."},
     {"name": "settings", "description": "Organization settings."},
@@ -66,6 +68,7 @@ ROUTERS = tuple(
         enrollments,
         work,
         suppressions,
+        controls,
     )
 )
 

@@ -36,6 +36,10 @@ PERSONS_ACTIONS = frozenset(
         HistoryAction.COLLECTION_STATUS_SET,
         HistoryAction.TASK_COMPLETED,
         HistoryAction.SUPPRESSION_LIFTED,
+        HistoryAction.PROMISE_RECORDED,
+        HistoryAction.PROMISE_CANCELLED,
+        HistoryAction.DISPUTE_OPENED,
+        HistoryAction.DISPUTE_RESOLVED,
     }
 )
 

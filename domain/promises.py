@@ -83,9 +83,13 @@ def check_promise(
         raise PromiseError("nothing is owed: there is no open invoice to promise", "nothing_to_promise")
     for invoice in invoices:
         if invoice.customer_id != customer_id:
-            raise PromiseError(f"{invoice.number} is another customer's invoice", "invoice_of_another_customer")
+            raise PromiseError(
+                f"{invoice.number} is another customer's invoice", "invoice_of_another_customer"
+            )
         if is_closed(invoice.status) or invoice.balance_due <= 0:
-            raise PromiseError(f"{invoice.number} is {invoice.status}: nothing is owed on it", "invoice_closed")
+            raise PromiseError(
+                f"{invoice.number} is {invoice.status}: nothing is owed on it", "invoice_closed"
+            )
         if invoice.collection_status == CollectionStatus.DISPUTED or invoice.status == InvoiceStatus.DISPUTED:
             raise PromiseError(f"{invoice.number} is disputed", "invoice_disputed")
     if len({i.currency for i in invoices}) > 1:
@@ -121,7 +125,9 @@ def paid_so_far(invoices: Sequence[Covered]) -> Decimal:
     return sum((paid_toward(i) for i in invoices), Decimal(0))
 
 
-def outcome(amount: Decimal, invoices: Sequence[Covered], deadline_at: datetime, as_of: datetime) -> PromiseState:
+def outcome(
+    amount: Decimal, invoices: Sequence[Covered], deadline_at: datetime, as_of: datetime
+) -> PromiseState:
     """Kept once what was paid reaches the amount; broken at the deadline otherwise; else open."""
     if paid_so_far(invoices) >= amount:
         return PromiseState.KEPT

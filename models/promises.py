@@ -56,7 +56,11 @@ class PromiseInvoice(SQLModel, table=True):
     )
     invoice_id: int = Field(
         sa_column=Column(
-            Integer, ForeignKey("invoice.id", ondelete="CASCADE"), primary_key=True, nullable=False, index=True
+            Integer,
+            ForeignKey("invoice.id", ondelete="CASCADE"),
+            primary_key=True,
+            nullable=False,
+            index=True,
         )
     )
     # The balance due when the promise was made: what was paid since is measured from it.

@@ -21,6 +21,7 @@ from services.common import get_or_404, now
 from services.customer_sync import refresh_enrollments_of
 from services.errors import Conflict, Invalid
 from services.events import invoice_state, record_invoice_events
+from services.promises import keep_paid_promises
 from services.schemas.invoices import (
     CollectionStatusIn,
     InvoiceCreate,
@@ -110,6 +111,7 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
         await record_invoice_events(uow, None, invoice)
     for before, invoice in changes:
         await record_invoice_events(uow, before, invoice)
+    await keep_paid_promises(uow, sorted({invoice.customer_id for _, invoice in changes}))
     tally = Counter(outcome for _, _, outcome in outcomes)
     return InvoiceSyncResult(
         created=tally["created"],
@@ -153,6 +155,7 @@ async def update_invoice(uow: UnitOfWork, invoice_id: int, change: InvoiceUpdate
         invoice.updated_at = now()
         uow.session.add(invoice)
         await record_invoice_events(uow, before, invoice)
+        await keep_paid_promises(uow, [invoice.customer_id])
     if SCHEDULE_FIELDS.intersection(changed):
         await refresh_enrollments_of(uow, [invoice.customer_id], f"invoice {invoice.number} changed")
     return invoice
