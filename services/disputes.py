@@ -11,6 +11,7 @@ from models.base import require_id
 from models.history import write_history
 from models.repository import calendar_of, load_organization
 from models.repository.disputes import disputes_page, load_dispute, open_dispute_of
+from models.repository.holds import move_collection_status
 from models.repository.tasks import create_task_once
 from services.common import now
 from services.customer_sync import refresh_enrollments_of
@@ -45,7 +46,7 @@ async def open_dispute(uow: UnitOfWork, invoice_id: int, request: DisputeCreate,
         opened_at=at,
     )
     uow.session.add(dispute)
-    invoice.collection_status, invoice.updated_at = CollectionStatus.DISPUTED.value, at
+    move_collection_status(invoice, CollectionStatus.DISPUTED, at)
     uow.session.add(invoice)
     await uow.session.flush()
     dispute_id = require_id(dispute)
@@ -112,7 +113,7 @@ async def resolve_dispute(uow: UnitOfWork, dispute_id: int, request: DisputeReso
     after = status_after_resolution(resolution)
     # A person may have set another status meanwhile (on hold): only the dispute's own is undone.
     if invoice.collection_status == CollectionStatus.DISPUTED and not is_closed(invoice.status):
-        invoice.collection_status, invoice.updated_at = after.value, at
+        move_collection_status(invoice, after, at)
         uow.session.add(invoice)
     note = f" ({request.note})" if request.note else ""
     await write_history(

@@ -17,6 +17,7 @@ from models import Customer, Invoice, User
 from models.base import require_id
 from models.history import write_history
 from models.repository import customers_by_external_id, invoices_by_external_id, invoices_page
+from models.repository.holds import move_collection_status
 from services.common import get_or_404, now
 from services.customer_sync import refresh_enrollments_of
 from services.errors import Conflict, Invalid
@@ -191,8 +192,7 @@ async def set_collection_status(
     if invoice.collection_status == request.status.value:
         return invoice
     before = invoice.collection_status
-    invoice.collection_status = request.status.value
-    invoice.updated_at = now()
+    move_collection_status(invoice, request.status, now())
     uow.session.add(invoice)
     await write_history(
         uow.session,

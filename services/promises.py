@@ -16,6 +16,7 @@ from models.base import require_id
 from models.history import write_history
 from models.repository import calendar_of, load_customer, load_organization, open_invoices
 from models.repository.errors import NotFound as RowMissing
+from models.repository.holds import move_collection_status
 from models.repository.promises import (
     close_promise,
     covered_invoices,
@@ -104,7 +105,7 @@ async def record_promise(
                 promise_id=promise_id, invoice_id=require_id(invoice), balance_at_promise=invoice.balance_due
             )
         )
-        invoice.collection_status, invoice.updated_at = CollectionStatus.PROMISED.value, at
+        move_collection_status(invoice, CollectionStatus.PROMISED, at)
         uow.session.add(invoice)
     numbers = ", ".join(i.number for i in invoices)
     note = f": {request.note}" if request.note else ""

@@ -20,6 +20,7 @@ from models import Customer, Invoice, PromiseInvoice, PromiseToPay, User
 from models.base import require_id
 from models.history import write_history
 from models.repository.automations import write_event
+from models.repository.holds import move_collection_status
 from models.repository.tasks import create_task_once
 
 _CLOSING_ACTIONS = {
@@ -138,8 +139,7 @@ async def close_promise(
     resumed = []
     for _, invoice in rows:
         if invoice.collection_status == CollectionStatus.PROMISED and not is_closed(invoice.status):
-            invoice.collection_status = CollectionStatus.IN_COLLECTION.value
-            invoice.updated_at = at
+            move_collection_status(invoice, CollectionStatus.IN_COLLECTION, at)
             session.add(invoice)
             if invoice.balance_due > 0:
                 resumed.append(invoice.number)

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from domain.disputes import status_after_resolution
-from domain.enums import CollectionStatus, DisputeState, PromiseState
+from domain.enums import CatchUpPolicy, CollectionStatus, DisputeState, PromiseState
 from domain.promises import (
     Candidate,
     Covered,
@@ -22,7 +22,8 @@ from domain.promises import (
     paid_so_far,
     payment_words,
 )
-from domain.schedules import OrgCalendar
+from domain.schedules import OrgCalendar, plan_next
+from tests.domain.conftest import context, invoice, invoice_spec
 
 TODAY = date(2026, 12, 3)
 
@@ -144,3 +145,39 @@ def test_an_upheld_dispute_stays_out_of_the_cadence_a_rejected_one_is_back_in_co
     assert status_after_resolution(DisputeState.REJECTED) == CollectionStatus.IN_COLLECTION
     with pytest.raises(ValueError):
         status_after_resolution(DisputeState.OPEN)
+
+
+# --- what fell due while an invoice was held, once it is back -----------------------------
+
+
+def _ny(d: int, hh: int = 14, mm: int = 30) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime(2026, 12, d, hh, mm, tzinfo=ZoneInfo("America/New_York")).astimezone(UTC)
+
+
+@pytest.mark.parametrize("policy", [CatchUpPolicy.SKIP, CatchUpPolicy.LATEST])
+def test_reminders_that_fell_due_while_disputed_meet_the_catch_up_policy_once_it_is_rejected(
+    policy: CatchUpPolicy,
+) -> None:
+    # Reminders on 2, 4 and 6 Dec; disputed on 1 Dec, rejected on 7 Dec at 10:00. The engine's
+    # last plan (its cursor) was at 09:00 that day: no plan saw the three reminders.
+    held = invoice(1, date(2026, 12, 4), held_between=(_ny(1, 9, 0), _ny(7, 10, 0)))
+    spec = invoice_spec(-2, 0, 2, catch_up=policy)
+    plan = plan_next(spec, context(held), OrgCalendar(), cursor=_ny(7, 9, 0), as_of=_ny(7, 10, 0))
+    expected_due = [] if policy == CatchUpPolicy.SKIP else [date(2026, 12, 6)]
+    assert [o.local_date for o in plan.due] == expected_due  # never a burst
+    assert len(plan.due) + len(plan.missed) == 3
+    # Planned again later, the window is behind the cursor: nothing comes back twice.
+    again = plan_next(spec, context(held), OrgCalendar(), cursor=_ny(7, 10, 0), as_of=_ny(8, 10, 0))
+    assert again.due == () and again.missed == ()
+
+
+def test_an_invoice_still_held_or_back_before_the_last_plan_adds_nothing() -> None:
+    spec = invoice_spec(-2, 0, 2, catch_up=CatchUpPolicy.LATEST)
+    earlier = invoice(1, date(2026, 12, 4), held_between=(_ny(1, 9, 0), _ny(6, 20, 0)))
+    plan = plan_next(spec, context(earlier), OrgCalendar(), cursor=_ny(7, 9, 0), as_of=_ny(7, 10, 0))
+    assert plan.due == () and plan.missed == ()
+    still = invoice(1, date(2026, 12, 4), collection_status="disputed", held_between=(_ny(1), _ny(7, 10, 0)))
+    plan = plan_next(spec, context(still), OrgCalendar(), cursor=_ny(7, 9, 0), as_of=_ny(7, 10, 0))
+    assert plan.due == () and plan.missed == ()

@@ -30,6 +30,8 @@ def _stamp(name: str, *, nullable: bool = False, now: bool = False) -> sa.Column
 
 
 def upgrade() -> None:
+    op.add_column("invoice", sa.Column("held_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("invoice", sa.Column("released_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(
         "organization_settings",
         sa.Column("promise_grace_days", sa.Integer(), server_default="2", nullable=False),
@@ -140,3 +142,5 @@ def downgrade() -> None:
         op.f("ck_organization_settings_promise_grace_days_range"), "organization_settings", type_="check"
     )
     op.drop_column("organization_settings", "promise_grace_days")
+    op.drop_column("invoice", "released_at")
+    op.drop_column("invoice", "held_at")
