@@ -3,12 +3,36 @@ of it (partial payment, the timeline), and the bad requests refused with their c
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import pytest_asyncio
+from sqlalchemy import text
+
 from domain.enums import Role
-from models import Event, Task
+from models import Event, PromiseToPay, Task
 from tests.api.conftest import Api
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def _own_promise_workflows(api: Api) -> AsyncIterator[None]:
+    """Each test's promises get ids (so `promise-<id>` workflow ids) no other test of the session
+    used, and their deadline workflows still waiting are ended with the test."""
+    async with api.sessions() as session:
+        start = int.from_bytes(os.urandom(3), "big") + 1000
+        await session.exec(text(f"ALTER SEQUENCE promise_to_pay_id_seq RESTART WITH {start}"))  # type: ignore[call-overload]
+        await session.commit()
+    yield
+    from sqlmodel import select
+
+    async with api.sessions() as session:
+        ids = list((await session.exec(select(PromiseToPay.id))).all())
+    for promise_id in ids:
+        with contextlib.suppress(Exception):  # already closed
+            await api.env.client.get_workflow_handle(f"promise-{promise_id}").terminate("test done")
 
 
 async def _second_invoice(api: Api, customer: str = "QB-1", **overrides: Any) -> Any:
