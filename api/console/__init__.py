@@ -10,6 +10,7 @@ from markupsafe import escape
 
 from api.console import (
     bulk,
+    controls,
     customer_changes,
     deliveries,
     pages,
@@ -52,6 +53,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
         pages,
         bulk,
         customer_changes,
+        controls,
         workflow_editor,
         workflows,
         templates_pages,
