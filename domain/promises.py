@@ -103,6 +103,11 @@ def check_promise(
         return total
     if amount <= 0:
         raise PromiseError("the promised amount must be more than zero", "promise_amount_not_positive")
+    if amount > total:
+        raise PromiseError(
+            f"the promised amount {amount} is more than the {total} owed on what it covers",
+            "promise_amount_above_balance",
+        )
     return amount
 
 

@@ -5,7 +5,8 @@ keep the open ones whose covered invoices the sync shows paid. The deadline itse
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from domain import promises as rules
 from domain.enums import CollectionStatus, HistoryAction, PromiseState
@@ -45,6 +46,10 @@ def _candidate(invoice: Invoice) -> rules.Candidate:
         balance_due=invoice.balance_due,
         collection_status=invoice.collection_status,
     )
+
+
+def _local(instant: datetime, tz: ZoneInfo) -> str:
+    return instant.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")
 
 
 async def _today(uow: UnitOfWork) -> date:
@@ -116,7 +121,7 @@ async def record_promise(
         description=(
             f"Promise to pay {format_amount(amount, promise.currency)} by "
             f"{request.promised_date.isoformat()} recorded by {actor.email} for {numbers}; dunning pauses "
-            f"for them until it is kept, or broken at {promise.deadline_at.isoformat()}{note}"
+            f"for them until it is kept, or broken on {_local(promise.deadline_at, calendar.tz)}{note}"
         ),
         actor=actor.email,
         occurred_at=at,
@@ -129,19 +134,20 @@ async def record_promise(
 
 
 def _start_deadline_after_commit(uow: UnitOfWork, promise: PromiseToPay, customer_name: str) -> None:
-    promise_id = require_id(promise)
-    workflow_id = promise_workflow_id(promise_id)
+    # Read now: the row is not to be touched once its transaction is over.
+    start_input = PromiseInput(
+        promise_id=require_id(promise), customer_id=promise.customer_id, deadline_at=promise.deadline_at
+    )
+    workflow_id = promise_workflow_id(start_input.promise_id)
 
     async def start() -> None:
         await uow.state.temporal.start_workflow(
             PromiseWorkflow.run,
-            PromiseInput(
-                promise_id=promise_id, customer_id=promise.customer_id, deadline_at=promise.deadline_at
-            ),
+            start_input,
             id=workflow_id,
             task_queue=uow.state.task_queue,
-            static_summary=f"Promise to pay {promise_id} of {customer_name}"[:200],
-            memo={"customer_id": promise.customer_id, "promise_id": promise_id},
+            static_summary=f"Promise to pay {start_input.promise_id} of {customer_name}"[:200],
+            memo={"customer_id": start_input.customer_id, "promise_id": start_input.promise_id},
         )
 
     uow.after_commit(start, required=True, key=workflow_id)

@@ -119,6 +119,7 @@ async def test_bad_promises_are_refused_with_their_codes(api: Api) -> None:
     )
     await api.refused("POST", path, 422, "promise_amount_not_positive", json={**body, "amount": "0"})
     await api.refused("POST", path, 422, "promise_amount_not_positive", json={**body, "amount": "-10.00"})
+    await api.refused("POST", path, 422, "promise_amount_above_balance", json={**body, "amount": "9999.00"})
     await api.refused(
         "POST", path, 422, "invoice_of_another_customer", json={**body, "invoice_ids": [theirs["id"]]}
     )

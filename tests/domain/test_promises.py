@@ -71,6 +71,7 @@ def test_a_promise_defaults_to_the_covered_balance_and_keeps_a_given_amount() ->
         ([_invoice()], {"when": date(2026, 12, 2)}, "promise_date_in_past"),
         ([_invoice()], {"amount": Decimal("0")}, "promise_amount_not_positive"),
         ([_invoice()], {"amount": Decimal("-5")}, "promise_amount_not_positive"),
+        ([_invoice()], {"amount": Decimal("100.01")}, "promise_amount_above_balance"),
         ([], {}, "nothing_to_promise"),
         ([_invoice(customer_id=8)], {}, "invoice_of_another_customer"),
         ([_invoice(status="paid", balance_due=Decimal(0))], {}, "invoice_closed"),
