@@ -15,6 +15,7 @@ async def test_a_specialist_records_a_promise_and_resolves_a_dispute_on_the_cust
 ) -> None:
     customer = await console.api.customer()
     invoice = await console.api.invoice()
+    await console.api.enroll(customer["id"], (await console.api.workflow())["id"])
     page_path = f"/console/customers/{customer['id']}"
     browser = await console.sign_in(Role.AR_SPECIALIST)
     page = (await browser.get(page_path)).text
@@ -34,6 +35,7 @@ async def test_a_specialist_records_a_promise_and_resolves_a_dispute_on_the_cust
     assert recorded.status_code == 303 and recorded.headers["location"].endswith("#controls-heading")
     page = (await browser.get(page_path)).text
     assert "nothing paid of 2,340.50 USD" in page and "Wire Friday" in page and "Cancel promise" in page
+    assert "dunning resumes for INV-1042, task for nobody (no specialist assigned)" in page
     (promise,) = await console.api.ok("GET", f"/customers/{customer['id']}/promises")
     assert promise["whole_balance"] is True
     assert (await browser.post(f"/console/promises/{promise['id']}/cancel")).status_code == 303
