@@ -10,6 +10,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from domain.enums import HistoryAction, Role
 from domain.schedules import local_instant
@@ -19,6 +21,7 @@ from services import promises as promise_service
 from tests.api.conftest import NY, Api
 from tests.api.test_promises_and_disputes import _own_promise_workflows  # noqa: F401  (autouse)
 from tests.workflows.test_automations import _automation, _own_workflow_ids, _rows, _skip, _waits  # noqa: F401
+from workflows.promise import PromiseWorkflow
 
 # `services` reads the wall clock; here it reads the test server's, as the engine does.
 _CLOCK: dict[str, datetime] = {}
@@ -131,6 +134,10 @@ async def test_a_partly_paid_promise_breaks_at_its_deadline_fires_automations_gi
     assert [i for i, _ in sent] == [invoice["id"]]
     assert sent[0][1] >= local_instant(start + timedelta(days=8), time(14, 30), NY)
     assert not await api.workflow_running(f"promise-{promise['id']}")
+    # The deadline's workflow replays from its own history (determinism of the new workflow).
+    history = await api.env.client.get_workflow_handle(f"promise-{promise['id']}").fetch_history()
+    replayer = Replayer(workflows=[PromiseWorkflow], data_converter=pydantic_data_converter)
+    assert (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure is None
 
 
 async def test_a_promise_paid_in_full_before_its_date_is_kept_and_nothing_breaks_at_the_deadline(
