@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+
 from domain import promises as rules
 from domain.enums import CollectionStatus, HistoryAction, PromiseState
 from domain.history import ENGINE_ACTOR
@@ -34,6 +36,7 @@ from services.errors import Conflict, Invalid, NotFound
 from services.schemas.promises import PromiseCreate, PromisedInvoiceOut, PromiseOut
 from services.unit_of_work import UnitOfWork
 from workflows.promise import PromiseClosedSignal, PromiseInput, PromiseWorkflow, promise_workflow_id
+from workflows.search_attributes import CUSTOMER_ID
 
 
 def _candidate(invoice: Invoice) -> rules.Candidate:
@@ -148,6 +151,10 @@ def _start_deadline_after_commit(uow: UnitOfWork, promise: PromiseToPay, custome
             task_queue=uow.state.task_queue,
             static_summary=f"Promise to pay {start_input.promise_id} of {customer_name}"[:200],
             memo={"customer_id": start_input.customer_id, "promise_id": start_input.promise_id},
+            # Found in the Temporal UI beside the customer's enrollment.
+            search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(CUSTOMER_ID, str(start_input.customer_id))]
+            ),
         )
 
     uow.after_commit(start, required=True, key=workflow_id)
