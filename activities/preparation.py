@@ -47,6 +47,7 @@ from models.repository import (
     open_invoices,
 )
 from models.repository.hierarchy import bill_to_customer
+from models.repository.holds import move_collection_status
 
 log = structlog.get_logger("arcadence.prepare")
 
@@ -351,8 +352,7 @@ async def _set_collection_status(
         paused = [i for i in owed if i.paused]
     changed = [t for t in targets if t.collection_status != status]
     for target in changed:
-        target.collection_status = status.value
-        target.updated_at = request.as_of
+        move_collection_status(target, status, request.as_of)
         session.add(target)
     words = collection_words(status)
     if not targets:

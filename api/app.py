@@ -14,6 +14,7 @@ from api.limits import BodySizeLimit
 from api.routers import (
     approvals,
     automations,
+    controls,
     customers,
     definitions,
     enrollments,
@@ -45,6 +46,7 @@ TAGS = [
     {"name": "templates", "description": "Message templates, validated and previewed."},
     {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
     {"name": "work", "description": "Tasks for AR specialists, and the deliveries that were made."},
+    {"name": "controls", "description": "Promises to pay and disputes: a collector steering the cadence."},
     {"name": "suppressions", "description": "Addresses never written to again, and lifting them."},
     {"name": "approvals", "description": "Messages that wait for a person's approval, and decisions."},
     {"name": "users", "description": "Users and API keys."},
@@ -69,6 +71,7 @@ ROUTERS = tuple(
         work,
         suppressions,
         approvals,
+        controls,
     )
 )
 

@@ -189,6 +189,13 @@ class HistoryAction(StrEnum):
     APPROVAL_REJECTED = "approval_rejected"
     APPROVAL_EXPIRED = "approval_expired"
     APPROVAL_WITHDRAWN = "approval_withdrawn"
+    # Promises to pay and disputes (the collector's controls).
+    PROMISE_RECORDED = "promise_recorded"
+    PROMISE_KEPT = "promise_kept"
+    PROMISE_BROKEN = "promise_broken"
+    PROMISE_CANCELLED = "promise_cancelled"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_RESOLVED = "dispute_resolved"
 
 
 class SuppressionSource(StrEnum):
@@ -272,3 +279,29 @@ class OnExpiry(StrEnum):
 
     SKIP = "skip"
     SEND = "send"
+
+
+class PromiseState(StrEnum):
+    """A promise to pay: open until it is kept (paid in full in time), broken or cancelled."""
+
+    OPEN = "open"
+    KEPT = "kept"
+    BROKEN = "broken"
+    CANCELLED = "cancelled"
+
+
+class DisputeState(StrEnum):
+    """A dispute on an invoice: open, then upheld (the customer is right) or rejected."""
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+class DisputeReason(StrEnum):
+    WRONG_AMOUNT = "wrong_amount"
+    NOT_RECEIVED = "not_received"
+    QUALITY = "quality"
+    ALREADY_PAID = "already_paid"
+    DUPLICATE = "duplicate"
+    OTHER = "other"

@@ -39,6 +39,10 @@ PERSONS_ACTIONS = frozenset(
         HistoryAction.APPROVAL_APPROVED,
         HistoryAction.APPROVAL_EDITED,
         HistoryAction.APPROVAL_REJECTED,
+        HistoryAction.PROMISE_RECORDED,
+        HistoryAction.PROMISE_CANCELLED,
+        HistoryAction.DISPUTE_OPENED,
+        HistoryAction.DISPUTE_RESOLVED,
     }
 )
 
@@ -145,6 +149,12 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.APPROVAL_APPROVED,
             HistoryAction.APPROVAL_EDITED,
             HistoryAction.APPROVAL_REJECTED,
+            HistoryAction.PROMISE_RECORDED,
+            HistoryAction.PROMISE_KEPT,
+            HistoryAction.PROMISE_BROKEN,
+            HistoryAction.PROMISE_CANCELLED,
+            HistoryAction.DISPUTE_OPENED,
+            HistoryAction.DISPUTE_RESOLVED,
         }
     ),
     HistoryKind.AUTOMATIONS: frozenset(
@@ -162,6 +172,6 @@ HISTORY_KIND_LABELS: dict[HistoryKind, str] = {
     HistoryKind.NOT_SENT: "Messages not sent (skipped, failed, bounced)",
     HistoryKind.PAUSES: "Pauses and resumes",
     HistoryKind.WORKFLOW: "Workflow steps and enrollment changes",
-    HistoryKind.PEOPLE: "People's other changes (status, tasks, suppressions)",
+    HistoryKind.PEOPLE: "People's other changes (status, tasks, suppressions, promises, disputes)",
     HistoryKind.AUTOMATIONS: "Automations (fired, not fired, limited)",
 }

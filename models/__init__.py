@@ -14,6 +14,7 @@ from models.deliveries import Delivery, DeliveryEvent, OutboxMessage, Task
 from models.enrollments import Enrollment, HistoryEntry
 from models.invoices import Invoice
 from models.organization import OrganizationSettings
+from models.promises import Dispute, PromiseInvoice, PromiseToPay
 from models.suppressions import Suppression
 from models.users import ApiKey, User
 
@@ -28,12 +29,15 @@ __all__ = [
     "Customer",
     "Delivery",
     "DeliveryEvent",
+    "Dispute",
     "Enrollment",
     "Event",
     "HistoryEntry",
     "Invoice",
     "OrganizationSettings",
     "OutboxMessage",
+    "PromiseInvoice",
+    "PromiseToPay",
     "Suppression",
     "Task",
     "Template",

@@ -45,6 +45,10 @@ class Invoice(SQLModel, table=True):
         sa_column_kwargs={"server_default": CollectionStatus.IN_COLLECTION.value},
     )
     paused: bool = Field(default=False)
+    # When its collection status last took it out of the cadence, and last brought it back:
+    # what fell due in between meets the catch-up policy once it is back.
+    held_at: datetime | None = Field(default=None, sa_column=timestamptz())
+    released_at: datetime | None = Field(default=None, sa_column=timestamptz())
     pdf_url: str | None = Field(default=None, max_length=2000)
     created_at: datetime = Field(
         default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)

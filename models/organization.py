@@ -17,6 +17,7 @@ class OrganizationSettings(SQLModel, table=True):
         CheckConstraint("id = 1", name="singleton"),
         CheckConstraint("send_window_minutes BETWEEN 0 AND 720", name="send_window_range"),
         CheckConstraint("holiday_country IS NULL OR holiday_country ~ '^[A-Z]{2}$'", name="country"),
+        CheckConstraint("promise_grace_days BETWEEN 0 AND 30", name="promise_grace_days_range"),
     )
 
     id: int = Field(default=1, primary_key=True)
@@ -42,6 +43,8 @@ class OrganizationSettings(SQLModel, table=True):
     reply_to: str | None = Field(default=None, max_length=254)
     # The HMAC key of automations' webhook calls when an automation has none of its own.
     automation_webhook_secret: str | None = Field(default=None, max_length=200)
+    # Days after a promised date before an unpaid promise to pay is broken.
+    promise_grace_days: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
     )

@@ -35,10 +35,22 @@ async def record_invoice_events(uow: UnitOfWork, before: InvoiceState | None, in
 
 
 async def record_event(
-    uow: UnitOfWork, customer_id: int, kind: EventKind, actor: str, payload: dict[str, Any] | None = None
+    uow: UnitOfWork,
+    customer_id: int,
+    kind: EventKind,
+    actor: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    invoice_id: int | None = None,
 ) -> None:
     await write_event(
-        uow.session, customer_id=customer_id, kind=kind, occurred_at=now(), actor=actor, payload=payload
+        uow.session,
+        customer_id=customer_id,
+        kind=kind,
+        occurred_at=now(),
+        actor=actor,
+        payload=payload,
+        invoice_id=invoice_id,
     )
 
 

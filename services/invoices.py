@@ -17,10 +17,12 @@ from models import Customer, Invoice, User
 from models.base import require_id
 from models.history import write_history
 from models.repository import customers_by_external_id, invoices_by_external_id, invoices_page
+from models.repository.holds import move_collection_status
 from services.common import get_or_404, now
 from services.customer_sync import refresh_enrollments_of
 from services.errors import Conflict, Invalid
 from services.events import invoice_state, record_invoice_events
+from services.promises import keep_paid_promises
 from services.schemas.invoices import (
     CollectionStatusIn,
     InvoiceCreate,
@@ -110,6 +112,7 @@ async def sync_invoices(uow: UnitOfWork, batch: list[InvoiceIn]) -> InvoiceSyncR
         await record_invoice_events(uow, None, invoice)
     for before, invoice in changes:
         await record_invoice_events(uow, before, invoice)
+    await keep_paid_promises(uow, sorted({invoice.customer_id for _, invoice in changes}))
     tally = Counter(outcome for _, _, outcome in outcomes)
     return InvoiceSyncResult(
         created=tally["created"],
@@ -153,6 +156,7 @@ async def update_invoice(uow: UnitOfWork, invoice_id: int, change: InvoiceUpdate
         invoice.updated_at = now()
         uow.session.add(invoice)
         await record_invoice_events(uow, before, invoice)
+        await keep_paid_promises(uow, [invoice.customer_id])
     if SCHEDULE_FIELDS.intersection(changed):
         await refresh_enrollments_of(uow, [invoice.customer_id], f"invoice {invoice.number} changed")
     return invoice
@@ -188,8 +192,7 @@ async def set_collection_status(
     if invoice.collection_status == request.status.value:
         return invoice
     before = invoice.collection_status
-    invoice.collection_status = request.status.value
-    invoice.updated_at = now()
+    move_collection_status(invoice, request.status, now())
     uow.session.add(invoice)
     await write_history(
         uow.session,

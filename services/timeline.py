@@ -32,6 +32,7 @@ from models.repository import (
 from models.repository.automations import attached_automations, automation_spec
 from models.repository.messages import recipient_inputs
 from services.common import get_or_404, now
+from services.controls_timeline import open_dispute_notes, open_promise_notes
 from services.schemas.enrollments import TimelineItem, TimelineOut
 from services.unit_of_work import UnitOfWork
 
@@ -176,4 +177,6 @@ async def upcoming(
             )
         ],
         items=items,
+        open_promises=await open_promise_notes(uow, customer),
+        open_disputes=await open_dispute_notes(uow, enrollment.customer_id),
     )

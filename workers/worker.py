@@ -30,6 +30,7 @@ from activities.channels.factory import build_channels
 from activities.documents import DocumentFetcher, parse_networks
 from activities.planning import PlanningActivities
 from activities.preparation import PreparationActivities
+from activities.promises import PromiseActivities
 from activities.recording import RecordingActivities
 from activities.sending import SendingActivities
 from models.db import SessionFactory, engine_from_settings, session_factory
@@ -37,10 +38,11 @@ from models.settings import Settings
 from workers.startup import StartupError, check_database, connect_temporal, leave_now
 from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.enrollment import EnrollmentWorkflow
+from workflows.promise import PromiseWorkflow
 
 log = structlog.get_logger("arcadence.worker")
 
-WORKFLOWS: Sequence[type] = (EnrollmentWorkflow, BulkEnrollWorkflow)
+WORKFLOWS: Sequence[type] = (EnrollmentWorkflow, BulkEnrollWorkflow, PromiseWorkflow)
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -66,6 +68,7 @@ def activities_for(
     recording = RecordingActivities(sessions)
     automations = AutomationActivities(sessions, webhooks)
     approvals = ApprovalActivities(sessions)
+    promises = PromiseActivities(sessions)
     return [
         bulk.enroll_batch,
         planning.plan,
@@ -83,6 +86,7 @@ def activities_for(
         automations.workflow_completed,
         approvals.request_approval,
         approvals.settle_approval,
+        promises.settle_promise,
     ]
 
 

@@ -11,6 +11,7 @@ from markupsafe import escape
 from api.console import (
     approvals,
     bulk,
+    controls,
     customer_changes,
     deliveries,
     pages,
@@ -53,6 +54,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
         pages,
         bulk,
         customer_changes,
+        controls,
         workflow_editor,
         workflows,
         templates_pages,

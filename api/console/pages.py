@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from api.console import session as cookie
 from api.console.auth import SignedIn, Visitor, form_of, require, secret_of, visitor_of
 from api.console.common import base, not_changed, see_other, settings_of, undo
+from api.console.controls_view import controls_of
 from api.console.render import page
 from api.deps import SUPPORT, UnitOfWorkDep, key_holder
 from api.params import PathId
@@ -293,6 +294,7 @@ async def customer_page(
         history_kinds=HISTORY_KIND_LABELS,
         invoices=invoices,
         contacts=contacts,
+        controls=await controls_of(uow, customer_id),
         suppressions=await _suppressions_of(uow, contacts),
         hierarchy=await customer_service.hierarchy(uow, customer),
         definitions=definitions,

@@ -21,6 +21,7 @@ from api.console.common import base, see_other, undo
 from api.console.render import CONSOLE_LOCALE, page
 from api.deps import ADMINS, UnitOfWorkDep
 from domain.enums import DefinitionKind
+from domain.promises import DEFAULT_GRACE_DAYS
 from models import OrganizationSettings
 from services import definitions as definition_service
 from services import organization as organization_service
@@ -32,7 +33,7 @@ router = APIRouter()
 
 TEXT_FIELDS = ("name", "time_zone", "send_time", "sender_name", "sender_email")
 OPTIONAL_FIELDS = ("holiday_country", "reply_to")
-NUMBER_FIELDS = ("send_window_minutes",)
+NUMBER_FIELDS = ("send_window_minutes", "promise_grace_days")
 ID_FIELDS = ("default_definition_id", "autopay_definition_id")
 CODE_FIELDS = {"unknown_definition", "wrong_definition_kind"}
 DIGITS = re.compile(r"^\d{1,10}$")
@@ -67,6 +68,7 @@ def _form_of_settings(org: OrganizationSettings) -> dict[str, Any]:
         "sender_name": org.sender_name,
         "sender_email": org.sender_email,
         "reply_to": org.reply_to or "",
+        "promise_grace_days": str(org.promise_grace_days),
     }
 
 
@@ -80,6 +82,8 @@ def _body(form: dict[str, Any]) -> dict[str, Any]:
         value = str(form.get(field, "")).strip()
         body[field] = int(value) if DIGITS.match(value) else (value or None)
     body["send_window_minutes"] = body["send_window_minutes"] or 0
+    if body["promise_grace_days"] is None:
+        body["promise_grace_days"] = DEFAULT_GRACE_DAYS
     body["business_days_only"] = bool(form.get("business_days_only"))
     return body
 

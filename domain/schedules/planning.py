@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from domain.enums import CatchUpPolicy, DefinitionKind
@@ -79,6 +79,28 @@ def _next_group(
     return sorted(o for o in ahead if o.at == next_at)
 
 
+def fell_due_while_held(
+    spec: ScheduleSpec, ctx: EnrollmentContext, cal: OrgCalendar, *, cursor: datetime, as_of: datetime
+) -> list[Occurrence]:
+    """The occurrences of invoices back in the cadence since the cursor (a dispute rejected, a
+    promise broken or cancelled) that fell while they were held, before the cursor: no plan saw
+    them then, so they are missed now and meet the catch-up policy like any other (`latest`
+    sends the most recent once; never a burst). Those after the cursor are planned as usual."""
+    if spec.kind not in (DefinitionKind.INVOICE, DefinitionKind.AUTOPAY):
+        return []
+    found: list[Occurrence] = []
+    for invoice in ctx.invoices:
+        window = invoice.held_between
+        if window is None or not invoice.in_cadence or invoice.paused:
+            continue
+        held_at, back_at = window
+        if not cursor < back_at <= as_of or held_at >= cursor:
+            continue
+        alone = replace(ctx, invoices=(invoice,))
+        found.extend(occurrences(spec, alone, cal, after=held_at, until=min(cursor, back_at)))
+    return found
+
+
 def is_exhausted(spec: ScheduleSpec, ctx: EnrollmentContext, cal: OrgCalendar, as_of: datetime) -> bool:
     """True when no occurrence after `as_of` will ever come from the current data.
 
@@ -124,6 +146,7 @@ def plan_next(
     """
     require_aware(cursor, as_of)
     past = occurrences(spec, ctx, cal, after=cursor, until=as_of) if cursor < as_of else []
+    past = sorted(past + fell_due_while_held(spec, ctx, cal, cursor=cursor, as_of=as_of))
     today = cal.local_date_of(as_of)
 
     def on_time_now(o: Occurrence) -> bool:

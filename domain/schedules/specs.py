@@ -73,6 +73,9 @@ class InvoiceSpec:
     scheduled_payment_date: date | None = None
     paused: bool = False
     collection_status: str = CollectionStatus.IN_COLLECTION.value
+    # The last time it was held by its collection status (disputed, promised, on hold) and came
+    # back: (held at, back at). What fell due in between meets the catch-up policy once.
+    held_between: tuple[datetime, datetime] | None = None
 
     @property
     def in_cadence(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, func, literal, not_
@@ -111,6 +111,12 @@ async def invoices_page(
     return await paged(session, query.order_by(col(Invoice.due_date), col(Invoice.id)), limit, offset)
 
 
+def held_between(invoice: Invoice) -> tuple[datetime, datetime] | None:
+    """The invoice's last hold by its collection status, once it is over."""
+    held, back = invoice.held_at, invoice.released_at
+    return (held, back) if held is not None and back is not None and back >= held else None
+
+
 def invoice_spec(invoice: Invoice) -> InvoiceSpec:
     assert invoice.id is not None
     return InvoiceSpec(
@@ -124,4 +130,5 @@ def invoice_spec(invoice: Invoice) -> InvoiceSpec:
         scheduled_payment_date=invoice.scheduled_payment_date,
         paused=invoice.paused,
         collection_status=invoice.collection_status,
+        held_between=held_between(invoice),
     )

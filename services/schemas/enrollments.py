@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from services.schemas.common import Email, Id, Request, Response, with_example
+from services.schemas.promises import OpenDisputeNote, OpenPromiseNote
 
 MAX_BULK_CUSTOMERS = 10_000
 # JSON object keys are strings: "3" names customer 3, so the key is not strict like `Id`.
@@ -146,3 +147,9 @@ class TimelineOut(Response):
         description="Open invoices not reminded for now, each with why (paused, disputed, on hold, promised)",
     )
     items: list[TimelineItem]
+    open_promises: list[OpenPromiseNote] = Field(
+        default_factory=list, description="Open promises to pay, each with what happens if it breaks"
+    )
+    open_disputes: list[OpenDisputeNote] = Field(
+        default_factory=list, description="Open disputes, each on its invoice"
+    )

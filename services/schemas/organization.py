@@ -47,6 +47,9 @@ class SettingsUpdate(Request):
     sender_name: str = Field(default="Accounts Receivable", min_length=1, max_length=200)
     sender_email: Email = "ar@example.com"
     reply_to: Email | None = None
+    promise_grace_days: int = Field(
+        default=2, ge=0, le=30, strict=True, description="Days after a promised date before it is broken"
+    )
 
     @property
     def send_time_value(self) -> time:
@@ -66,6 +69,7 @@ class SettingsOut(Response):
     sender_name: str
     sender_email: str
     reply_to: str | None
+    promise_grace_days: int
     updated_at: datetime
     updated_by: str | None
 

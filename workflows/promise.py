@@ -1,0 +1,86 @@
+"""A promise to pay's deadline: one small workflow per promise (`promise-<id>`) that sleeps until
+the promise is judged, asks the `settle_promise` activity for the outcome, and tells the
+customer's enrollment to plan again now (dunning resumes at once when it broke).
+
+A payment or a person may close the promise first: the `closed` signal ends the wait early.
+Postgres stays the truth either way; the activity never acts on a promise that is not open.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import FailureError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.promise_contracts import SettlePromiseInput
+    from activities.promises import PromiseActivities
+    from workflows import policies
+    from workflows.enrollment_types import RefreshSignal
+
+SETTLE_ATTEMPT = timedelta(seconds=30)
+# The enrollment workflow's signal, by name: this workflow does not import that one.
+REFRESH_SIGNAL = "refresh"
+
+
+def promise_workflow_id(promise_id: int) -> str:
+    return f"promise-{promise_id}"
+
+
+@dataclass(kw_only=True)
+class PromiseInput:
+    promise_id: int
+    customer_id: int
+    deadline_at: datetime
+
+
+@dataclass(kw_only=True)
+class PromiseClosedSignal:
+    reason: str = "closed"
+
+
+@workflow.defn(name="PromiseToPay")
+class PromiseWorkflow:
+    @workflow.init
+    def __init__(self, input: PromiseInput) -> None:
+        self._input = input
+        self._closed: PromiseClosedSignal | None = None
+
+    @workflow.signal
+    def closed(self, signal: PromiseClosedSignal) -> None:
+        self._closed = signal
+
+    @workflow.run
+    async def run(self, input: PromiseInput) -> str:
+        at = input.deadline_at.strftime("%a %d %b %Y %H:%M UTC")
+        workflow.set_current_details(f"Waiting until {at}: promise {input.promise_id} is judged then")
+        while self._closed is None and workflow.now() < input.deadline_at:
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(
+                    lambda: self._closed is not None,
+                    timeout=input.deadline_at - workflow.now(),
+                    timeout_summary=f"Promise {input.promise_id}: judged at {at}",
+                )
+        if self._closed is not None:
+            workflow.set_current_details(f"Closed before its deadline: {self._closed.reason}")
+            return f"closed: {self._closed.reason}"
+        result = await workflow.execute_activity_method(
+            PromiseActivities.settle_promise,
+            SettlePromiseInput(promise_id=input.promise_id, as_of=workflow.now()),
+            start_to_close_timeout=SETTLE_ATTEMPT,
+            retry_policy=policies.DB_RETRY,
+            summary=f"Judge promise {input.promise_id}",
+        )
+        workflow.set_current_details(f"Promise {input.promise_id}: {result.state.value}")
+        if result.changed and result.enrollment_workflow_id is not None:
+            try:
+                await workflow.get_external_workflow_handle(result.enrollment_workflow_id).signal(
+                    REFRESH_SIGNAL, RefreshSignal(reason=f"promise to pay {result.state.value}")
+                )
+            except FailureError:
+                # The enrollment ended meanwhile; Postgres holds the outcome, nothing to nudge.
+                workflow.logger.info("Enrollment %s not signalled", result.enrollment_workflow_id)
+        return result.state.value
