@@ -15,7 +15,8 @@ from typing import Any, Literal
 
 from domain.enums import DefinitionKind, DeliveryStatus, EnrollmentState, HistoryAction, StepAction
 
-PrepareOutcome = Literal["send", "performed", "skipped"]
+# "deferred": held back by the contact-frequency cap until `deferred_until`.
+PrepareOutcome = Literal["send", "performed", "skipped", "deferred"]
 
 
 @dataclass(kw_only=True)
@@ -89,6 +90,7 @@ class PrepareResult:
     delivery_ids: list[int] = field(default_factory=list)
     conditions: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    deferred_until: datetime | None = None
 
 
 @dataclass(kw_only=True)

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import contact_cap
 from activities.contracts import OccurrenceRef, PrepareInput, PrepareResult
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
@@ -143,6 +144,11 @@ class PreparationActivities:
             )
             if draft.skip_reason:
                 return skipped(draft.skip_reason, met, **draft.details)
+            if action in rcp.CUSTOMER_ACTIONS:
+                enrollment_id = require_id(enrollment)
+                held = await contact_cap.held_back(session, org, customer, request, enrollment_id, met)
+                if held is not None:
+                    return held
             delivery_id, already = await _create_delivery(
                 session, request, require_id(enrollment), customer, step, draft
             )

@@ -180,6 +180,11 @@ class HistoryAction(StrEnum):
     EMAIL_DROPPED = "email_dropped"
     EMAIL_SPAM_REPORTED = "email_spam_reported"
     EMAIL_UNSUBSCRIBED = "email_unsubscribed"
+    # The contact-frequency cap held a message back until the window has room.
+    STEP_DEFERRED = "step_deferred"
+    # A customer's reply (SendGrid Inbound Parse), and a person marking it handled.
+    REPLY_RECEIVED = "reply_received"
+    REPLY_HANDLED = "reply_handled"
 
 
 class SuppressionSource(StrEnum):

@@ -36,6 +36,7 @@ PERSONS_ACTIONS = frozenset(
         HistoryAction.COLLECTION_STATUS_SET,
         HistoryAction.TASK_COMPLETED,
         HistoryAction.SUPPRESSION_LIFTED,
+        HistoryAction.REPLY_HANDLED,
     }
 )
 
@@ -108,6 +109,7 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.EMAIL_DROPPED,
             HistoryAction.EMAIL_SPAM_REPORTED,
             HistoryAction.EMAIL_UNSUBSCRIBED,
+            HistoryAction.STEP_DEFERRED,
         }
     ),
     HistoryKind.PAUSES: frozenset(
@@ -135,6 +137,8 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.COLLECTION_STATUS_SET,
             HistoryAction.TASK_COMPLETED,
             HistoryAction.SUPPRESSION_LIFTED,
+            HistoryAction.REPLY_RECEIVED,
+            HistoryAction.REPLY_HANDLED,
         }
     ),
     HistoryKind.AUTOMATIONS: frozenset(

@@ -13,6 +13,7 @@ from models.deliveries import Delivery, DeliveryEvent, OutboxMessage, Task
 from models.enrollments import Enrollment, HistoryEntry
 from models.invoices import Invoice
 from models.organization import OrganizationSettings
+from models.replies import InboundReply
 from models.suppressions import Suppression
 from models.users import ApiKey, User
 
@@ -29,6 +30,7 @@ __all__ = [
     "Enrollment",
     "Event",
     "HistoryEntry",
+    "InboundReply",
     "Invoice",
     "OrganizationSettings",
     "OutboxMessage",

@@ -79,3 +79,5 @@ PATCH_WAIT_WHILE_OFF = "wait-while-workflow-off"
 PATCH_AUTOMATIONS = "automations"
 # A workflow that has run its last step writes `workflow_completed` and performs its automations.
 PATCH_COMPLETED_EVENT = "workflow-completed-event"
+# The contact-frequency cap: an occurrence held back is kept and performed at its allowed time.
+PATCH_CONTACT_CAP = "contact-cap-deferrals"
