@@ -13,12 +13,15 @@ from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
 from api.routers import (
     automations,
+    contact_cap,
     customers,
     definitions,
     enrollments,
     health,
+    inbound,
     invoices,
     organization,
+    replies,
     suppressions,
     templates,
     users,
@@ -45,6 +48,7 @@ TAGS = [
     {"name": "enrollments", "description": "What an enrollment does now and next; switch or end it."},
     {"name": "work", "description": "Tasks for AR specialists, and the deliveries that were made."},
     {"name": "suppressions", "description": "Addresses never written to again, and lifting them."},
+    {"name": "replies", "description": "Customers' replies, matched to what they answer, and handling them."},
     {"name": "users", "description": "Users and API keys."},
     {"name": "settings", "description": "Organization settings."},
     {"name": "health", "description": "Liveness."},
@@ -66,6 +70,8 @@ ROUTERS = tuple(
         enrollments,
         work,
         suppressions,
+        replies,
+        contact_cap,
     )
 )
 
@@ -117,6 +123,7 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(webhooks.router)
+    app.include_router(inbound.router)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     mount_console(app, settings)

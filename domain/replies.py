@@ -90,3 +90,9 @@ def html_as_text(html: str) -> str:
 
 def capped(text: str | None, limit: int = MAX_STORED_BODY) -> str:
     return (text or "")[:limit]
+
+
+def is_automatic(auto_submitted: str | None, x_autoreply: str | None) -> bool:
+    """An out-of-office or other machine answer (RFC 3834): stored and shown, but it holds no pause."""
+    submitted = (auto_submitted or "").strip().lower()
+    return (bool(submitted) and submitted != "no") or bool((x_autoreply or "").strip())

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import holidays
 from pydantic import Field, field_serializer, field_validator
 
+from domain.contact_cap import DEFAULT_CAP_DAYS, MAX_CAP_COUNT, MAX_CAP_DAYS
 from services.schemas.common import Email, Flag, Id, Request, Response, with_example
 
 SEND_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -42,6 +43,19 @@ class SettingsUpdate(Request):
     sender_name: str = Field(default="Accounts Receivable", min_length=1, max_length=200)
     sender_email: Email = "ar@example.com"
     reply_to: Email | None = None
+    replies_pause: Flag = Field(
+        default=True, description="A customer's reply pauses its automatic messages until handled"
+    )
+    contact_cap_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_CAP_COUNT,
+        strict=True,
+        description="At most this many customer-facing messages per customer per period (null: no cap)",
+    )
+    contact_cap_days: int = Field(
+        default=DEFAULT_CAP_DAYS, ge=1, le=MAX_CAP_DAYS, strict=True, description="The cap's period, in days"
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -82,6 +96,9 @@ class SettingsOut(Response):
     sender_name: str
     sender_email: str
     reply_to: str | None
+    replies_pause: bool = True
+    contact_cap_count: int | None = None
+    contact_cap_days: int = DEFAULT_CAP_DAYS
     updated_at: datetime
     updated_by: str | None
 
