@@ -17,12 +17,13 @@ from domain.pauses import pause_in_force
 from models import Delivery, InboundReply, User
 from models.base import require_id
 from models.history import write_history
-from models.repository import live_enrollment, load_customer, load_organization
+from models.repository import live_enrollment, load_customer
 from models.repository.automations import write_event
 from models.repository.pauses import pause_and_record, resume_and_record
 from models.repository.replies import (
     customers_with_contact_email,
     last_deliveries_of,
+    organization_row,
     other_replies_holding_pause,
     replies_page,
     reply_for_update,
@@ -46,13 +47,13 @@ class BadInboundSecret(Unauthorized):
 
 
 async def inbound_address(uow: UnitOfWork) -> InboundAddress:
-    org = await load_organization(uow.session)
+    org = await organization_row(uow.session)
     return InboundAddress(path=f"{INBOUND_PATH}/{org.inbound_secret}")
 
 
 async def check_inbound_secret(uow: UnitOfWork, secret: str) -> None:
     """The path's secret, compared in constant time, before the body is parsed."""
-    org = await load_organization(uow.session)
+    org = await organization_row(uow.session)
     if not secret or not hmac.compare_digest(secret.encode(), org.inbound_secret.encode()):
         raise BadInboundSecret("This is not the organization's inbound address; nothing was stored")
 
@@ -60,7 +61,7 @@ async def check_inbound_secret(uow: UnitOfWork, secret: str) -> None:
 async def receive_reply(uow: UnitOfWork, content_type: str, body: bytes) -> InboundReceipt:
     """Store the reply; tie it to its delivery or customer; pause the customer when asked to."""
     session = uow.session
-    org = await load_organization(session)
+    org = await organization_row(session)
     form = parse_inbound_form(content_type, body)
     headers = HeaderParser().parsestr(form.get("headers", ""))
     kept = {name: str(headers[name])[:2000] for name in KEPT_HEADERS if headers[name] is not None}

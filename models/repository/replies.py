@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from domain.deliveries import REACHED
-from models import Contact, Delivery, InboundReply
+from models import Contact, Delivery, InboundReply, OrganizationSettings
 from models.repository.paging import paged
 
 
@@ -64,3 +64,14 @@ async def last_deliveries_of(session: AsyncSession, customer_id: int, limit: int
         .limit(limit)
     )
     return list((await session.exec(query)).all())
+
+
+async def organization_row(session: AsyncSession) -> OrganizationSettings:
+    """The organization's row, saved with its defaults (and a fresh inbound secret) if it never
+    was: the inbound secret must stay the same from one request to the next."""
+    org = (await session.exec(select(OrganizationSettings))).first()
+    if org is None:
+        org = OrganizationSettings(id=1, name="arcadence")
+        session.add(org)
+        await session.flush()
+    return org
