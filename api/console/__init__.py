@@ -13,6 +13,7 @@ from api.console import (
     customer_changes,
     deliveries,
     pages,
+    replies,
     settings_pages,
     tasks,
     templates_pages,
@@ -57,6 +58,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
         templates_pages,
         tasks,
         deliveries,
+        replies,
         settings_pages,
         users_pages,
     )

@@ -4,6 +4,7 @@ names for it (`charsets`); file parts (attachments) are left out."""
 
 from __future__ import annotations
 
+import codecs
 import json
 from email import policy
 from email.message import Message
@@ -38,10 +39,12 @@ def parse_inbound_form(content_type: str, body: bytes) -> dict[str, str]:
         raw[name] = payload if isinstance(payload, bytes) else b""
         declared[name] = part.get_content_charset()
     charsets = _charsets(raw.get("charsets", b""))
-    return {
-        name: value.decode(_codec(charsets.get(name) or declared.get(name)), errors="replace")
-        for name, value in raw.items()
-    }
+    return {name: _text(value, charsets.get(name) or declared.get(name)) for name, value in raw.items()}
+
+
+def _text(value: bytes, charset: str | None) -> str:
+    # Postgres text cannot hold NUL: dropped here, whatever the sender's mail program wrote.
+    return value.decode(_codec(charset), errors="replace").replace("\x00", "")
 
 
 def _charsets(value: bytes) -> dict[str, str]:
@@ -53,7 +56,8 @@ def _charsets(value: bytes) -> dict[str, str]:
 
 
 def _codec(name: str | None) -> str:
+    """The codec of a charset name SendGrid gave (UTF-8 when none, or one Python does not know)."""
     try:
-        return "".join(name.split()) if name and "".encode(name) == b"" else "utf-8"
-    except LookupError:
+        return codecs.lookup(name.strip()).name if name and name.strip() else "utf-8"
+    except (LookupError, ValueError):
         return "utf-8"
