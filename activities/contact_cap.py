@@ -9,28 +9,28 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.contracts import PrepareInput, PrepareResult
 from domain.contact_cap import cap_in_force, first_allowed_send, is_customer_facing, window_start
-from domain.schedules import local_instant
+from domain.schedules import OrgCalendar, local_instant
 from models import Customer, OrganizationSettings
 from models.base import require_id
 from models.repository.contact_cap import customer_sends_since
-from models.repository.organization import calendar_of
 
 
 async def held_back(
     session: AsyncSession,
     org: OrganizationSettings,
     customer: Customer,
+    calendar: OrgCalendar,
     request: PrepareInput,
     enrollment_id: int,
     conditions: str = "",
 ) -> PrepareResult | None:
-    """A `deferred` outcome when the customer has had its share of messages in the window."""
+    """A `deferred` outcome when the customer has had its share of messages in the window.
+    `calendar` is the one the customer's messages go by (its days, its send time)."""
     cap = cap_in_force(
         org.contact_cap_count, org.contact_cap_days, customer.contact_cap_count, customer.contact_cap_days
     )
     if cap is None:
         return None
-    calendar = calendar_of(org)
     today = calendar.local_date_of(request.as_of)
     first_day = window_start(cap, today)
     since = local_instant(first_day, time(0), calendar.tz)

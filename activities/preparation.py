@@ -37,6 +37,7 @@ from models.base import require_id
 from models.db import SessionFactory, unit_of_work
 from models.metrics import customer_metrics
 from models.repository import (
+    calendar_of,
     create_task_once,
     delivery_by_key,
     load_customer,
@@ -145,8 +146,10 @@ class PreparationActivities:
             if draft.skip_reason:
                 return skipped(draft.skip_reason, met, **draft.details)
             if action in rcp.CUSTOMER_ACTIONS:
+                # The organization's calendar (with the customer's own zone: the customer's).
+                days = calendar_of(org)
                 enrollment_id = require_id(enrollment)
-                held = await contact_cap.held_back(session, org, customer, request, enrollment_id, met)
+                held = await contact_cap.held_back(session, org, customer, days, request, enrollment_id, met)
                 if held is not None:
                     return held
             delivery_id, already = await _create_delivery(
