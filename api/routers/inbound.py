@@ -13,6 +13,26 @@ from services.schemas.replies import InboundReceipt
 
 router = APIRouter(prefix="/webhooks/sendgrid/inbound", tags=["webhooks"])
 
+# What Inbound Parse posts (parsed mode); read by hand (`services/webhooks/inbound_form.py`).
+FORM: dict[str, Any] = {
+    "type": "object",
+    "required": ["from", "to"],
+    "properties": {
+        name: {"type": "string", "description": description}
+        for name, description in (
+            ("from", "The sender, e.g. `Jane <ap@globex.example>`"),
+            ("to", "The addresses it was sent to"),
+            ("cc", "Copied addresses"),
+            ("subject", "The subject"),
+            ("text", "The text part"),
+            ("html", "The HTML part (stored as text)"),
+            ("headers", "The raw header block: In-Reply-To and References carry the reply token"),
+            ("envelope", "SMTP envelope (JSON)"),
+            ("charsets", "The charset of each field (JSON)"),
+        )
+    },
+}
+
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Not a multipart/form-data body; nothing was stored"},
     401: {"model": ErrorOut, "description": "No secret, or not the organization's; nothing was stored"},
@@ -34,6 +54,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
     responses=RESPONSES,
     status_code=200,
+    openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": FORM}}}},
 )
 async def receive_reply(secret: str, request: Request, uow: UnitOfWorkDep) -> InboundReceipt:
     await service.check_inbound_secret(uow, secret)
