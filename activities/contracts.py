@@ -16,7 +16,8 @@ from typing import Any, Literal
 from activities.approval_contracts import ApprovalAsk
 from domain.enums import DefinitionKind, DeliveryStatus, EnrollmentState, HistoryAction, StepAction
 
-PrepareOutcome = Literal["send", "performed", "skipped"]
+# "deferred": held back by the contact-frequency cap until `deferred_until`.
+PrepareOutcome = Literal["send", "performed", "skipped", "deferred"]
 
 
 @dataclass(kw_only=True)
@@ -92,6 +93,7 @@ class PrepareResult:
     details: dict[str, Any] = field(default_factory=dict)
     # The step's approval gate: the deliveries wait for a person's decision before they are sent.
     approval: ApprovalAsk | None = None
+    deferred_until: datetime | None = None
 
 
 @dataclass(kw_only=True)

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities import contact_cap
 from activities.approvals import approval_ask
 from activities.contracts import OccurrenceRef, PrepareInput, PrepareResult
 from activities.errors import missing_rows_are_final
@@ -147,6 +148,14 @@ class PreparationActivities:
             )
             if draft.skip_reason:
                 return skipped(draft.skip_reason, met, **draft.details)
+            if action in rcp.CUSTOMER_ACTIONS:
+                # Counted in the customer's days (its own zone, else the organization's).
+                enrollment_id = require_id(enrollment)
+                held = await contact_cap.held_back(
+                    session, org, customer, calendar, request, enrollment_id, met
+                )
+                if held is not None:
+                    return held
             delivery_id, already = await _create_delivery(
                 session, request, require_id(enrollment), customer, step, draft
             )

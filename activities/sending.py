@@ -36,6 +36,7 @@ from activities.liveness import not_live_reason
 from domain.ar_contact import ArContact
 from domain.deliveries import is_settled
 from domain.enums import Channel, DeliveryStatus, HistoryAction
+from domain.replies import message_id
 from models import Delivery, Enrollment, Invoice, OrganizationSettings, Task, WorkflowDefinition
 from models.db import SessionFactory, unit_of_work
 from models.history import write_history
@@ -219,6 +220,7 @@ class SendingActivities:
                 custom_args=custom_args,
                 categories=("arcadence", str(delivery.channel)),
                 attachments=attachments,
+                headers={"Message-ID": message_id(org.inbound_secret, delivery.id, contact.email)},
             )
         )
         return sent, attached

@@ -14,13 +14,16 @@ from api.limits import BodySizeLimit
 from api.routers import (
     approvals,
     automations,
+    contact_cap,
     controls,
     customers,
     definitions,
     enrollments,
     health,
+    inbound,
     invoices,
     organization,
+    replies,
     suppressions,
     templates,
     users,
@@ -49,6 +52,7 @@ TAGS = [
     {"name": "controls", "description": "Promises to pay and disputes: a collector steering the cadence."},
     {"name": "suppressions", "description": "Addresses never written to again, and lifting them."},
     {"name": "approvals", "description": "Messages that wait for a person's approval, and decisions."},
+    {"name": "replies", "description": "Customers' replies, matched to what they answer, and handling them."},
     {"name": "users", "description": "Users and API keys."},
     {"name": "settings", "description": "Organization settings."},
     {"name": "health", "description": "Liveness."},
@@ -72,6 +76,8 @@ ROUTERS = tuple(
         suppressions,
         approvals,
         controls,
+        replies,
+        contact_cap,
     )
 )
 
@@ -123,6 +129,7 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(webhooks.router)
+    app.include_router(inbound.router)
     for router in ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     mount_console(app, settings)

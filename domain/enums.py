@@ -196,6 +196,11 @@ class HistoryAction(StrEnum):
     PROMISE_CANCELLED = "promise_cancelled"
     DISPUTE_OPENED = "dispute_opened"
     DISPUTE_RESOLVED = "dispute_resolved"
+    # The contact-frequency cap held a message back until the window has room.
+    STEP_DEFERRED = "step_deferred"
+    # A customer's reply (SendGrid Inbound Parse), and a person marking it handled.
+    REPLY_RECEIVED = "reply_received"
+    REPLY_HANDLED = "reply_handled"
 
 
 class SuppressionSource(StrEnum):

@@ -43,6 +43,7 @@ PERSONS_ACTIONS = frozenset(
         HistoryAction.PROMISE_CANCELLED,
         HistoryAction.DISPUTE_OPENED,
         HistoryAction.DISPUTE_RESOLVED,
+        HistoryAction.REPLY_HANDLED,
     }
 )
 
@@ -115,6 +116,7 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.EMAIL_DROPPED,
             HistoryAction.EMAIL_SPAM_REPORTED,
             HistoryAction.EMAIL_UNSUBSCRIBED,
+            HistoryAction.STEP_DEFERRED,
         }
     ),
     HistoryKind.PAUSES: frozenset(
@@ -155,6 +157,8 @@ HISTORY_KINDS: dict[HistoryKind, frozenset[HistoryAction]] = {
             HistoryAction.PROMISE_CANCELLED,
             HistoryAction.DISPUTE_OPENED,
             HistoryAction.DISPUTE_RESOLVED,
+            HistoryAction.REPLY_RECEIVED,
+            HistoryAction.REPLY_HANDLED,
         }
     ),
     HistoryKind.AUTOMATIONS: frozenset(

@@ -15,6 +15,7 @@ from models.enrollments import Enrollment, HistoryEntry
 from models.invoices import Invoice
 from models.organization import OrganizationSettings
 from models.promises import Dispute, PromiseInvoice, PromiseToPay
+from models.replies import InboundReply
 from models.suppressions import Suppression
 from models.users import ApiKey, User
 
@@ -33,6 +34,7 @@ __all__ = [
     "Enrollment",
     "Event",
     "HistoryEntry",
+    "InboundReply",
     "Invoice",
     "OrganizationSettings",
     "OutboxMessage",

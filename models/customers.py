@@ -20,6 +20,12 @@ class Customer(SQLModel, table=True):
         CheckConstraint("currency ~ '^[A-Z]{3}$'", name="currency_code"),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
         CheckConstraint("NOT bill_to_parent OR parent_id IS NOT NULL", name="bill_to_parent_needs_parent"),
+        CheckConstraint(
+            "contact_cap_count IS NULL OR contact_cap_count BETWEEN 1 AND 100", name="contact_cap_count"
+        ),
+        CheckConstraint(
+            "contact_cap_days IS NULL OR contact_cap_days BETWEEN 1 AND 366", name="contact_cap_days"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -52,6 +58,9 @@ class Customer(SQLModel, table=True):
     paused_until: datetime | None = Field(default=None, sa_column=timestamptz())
     pause_reason: str | None = Field(default=None, max_length=500)
     paused_by: str | None = Field(default=None, max_length=254)
+    # The customer's own contact-frequency cap (null: the organization's).
+    contact_cap_count: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    contact_cap_days: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
     last_action: str | None = Field(default=None, max_length=500)
     last_action_by: str | None = Field(default=None, max_length=254)
     last_action_at: datetime | None = Field(default=None, sa_column=timestamptz())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Time, text
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Time, text
 from sqlmodel import Field, SQLModel
 
 from models.base import timestamptz, utcnow
@@ -18,6 +19,10 @@ class OrganizationSettings(SQLModel, table=True):
         CheckConstraint("send_window_minutes BETWEEN 0 AND 720", name="send_window_range"),
         CheckConstraint("holiday_country IS NULL OR holiday_country ~ '^[A-Z]{2}$'", name="country"),
         CheckConstraint("promise_grace_days BETWEEN 0 AND 30", name="promise_grace_days_range"),
+        CheckConstraint(
+            "contact_cap_count IS NULL OR contact_cap_count BETWEEN 1 AND 100", name="contact_cap_count"
+        ),
+        CheckConstraint("contact_cap_days BETWEEN 1 AND 366", name="contact_cap_days"),
     )
 
     id: int = Field(default=1, primary_key=True)
@@ -45,6 +50,22 @@ class OrganizationSettings(SQLModel, table=True):
     automation_webhook_secret: str | None = Field(default=None, max_length=200)
     # Days after a promised date before an unpaid promise to pay is broken.
     promise_grace_days: int = Field(default=2, sa_column_kwargs={"server_default": "2"})
+    # The path secret of SendGrid Inbound Parse (`/webhooks/sendgrid/inbound/<secret>`) and the key
+    # of the reply tokens in outgoing Message-IDs; generated for the row (and at migration).
+    inbound_secret: str = Field(
+        default_factory=lambda: secrets.token_hex(32),
+        sa_column=Column(String(64), nullable=False),
+    )
+    # A matched reply pauses the customer's automatic messages until a person handles it.
+    replies_pause: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=text("true"))
+    )
+    # At most `contact_cap_count` customer-facing messages per customer in any `contact_cap_days`
+    # days (null: no cap); a customer may set its own.
+    contact_cap_count: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    contact_cap_days: int = Field(
+        default=7, sa_column=Column(Integer, nullable=False, server_default=text("7"))
+    )
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=timestamptz(nullable=False, server_now=True)
     )

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.automations import STEP_ACTIONS
     from domain.enums import AutomationAction, StepAction
     from workflows import policies, steps, wording
+    from workflows.enrollment_types import CarriedState
 
 # The organization's endpoint may be down for a while: retried for up to a day, then recorded.
 WEBHOOK_WINDOW = timedelta(hours=24)
@@ -81,12 +82,14 @@ async def completed(enrollment_id: int, definition_id: int, as_of: datetime) -> 
     )
 
 
-async def perform(enrollment_id: int, work: AutomationWork, as_of: datetime) -> Control:
+async def perform(
+    enrollment_id: int, work: AutomationWork, as_of: datetime, carried: CarriedState | None = None
+) -> Control:
     control = Control()
     outcomes: list[str] = []
     for action in work.actions:
         number = action.index + 1
-        outcome = await _perform_action(enrollment_id, work, action, as_of, control)
+        outcome = await _perform_action(enrollment_id, work, action, as_of, control, carried)
         outcomes.append(f"{number}. {action.kind.value}: {outcome}")
     summary = f"Automation '{work.automation_name}' fired on {work.trigger}"
     if work.conditions:
@@ -109,7 +112,12 @@ async def perform(enrollment_id: int, work: AutomationWork, as_of: datetime) -> 
 
 
 async def _perform_action(
-    enrollment_id: int, work: AutomationWork, action: ActionRef, as_of: datetime, control: Control
+    enrollment_id: int,
+    work: AutomationWork,
+    action: ActionRef,
+    as_of: datetime,
+    control: Control,
+    carried: CarriedState | None = None,
 ) -> str:
     who = f"automation '{work.automation_name}'"
     if action.kind in STEP_ACTIONS:
@@ -126,7 +134,7 @@ async def _perform_action(
             automation_id=work.automation_id,
             action_index=action.index,
         )
-        not_sent = await steps.perform(enrollment_id, occurrence, as_of)
+        not_sent = await steps.perform(enrollment_id, occurrence, as_of, carried=carried)
         return "done" if not_sent is None else f"not done: {not_sent}"
     if action.kind in (AutomationAction.PAUSE_CUSTOMER, AutomationAction.RESUME_CUSTOMER):
         applied: ApplyResult = await policies.in_postgres(

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.planning import PlanningActivities
     from activities.recording import RecordingActivities
     from domain.enums import DefinitionKind, EnrollmentState
-    from workflows import automations, endings, policies, steps, wording
+    from workflows import automations, deferrals, endings, policies, steps, wording
     from workflows.approval_types import ApprovalOutcome, DecideApproval
     from workflows.approvals import ApprovalGate
     from workflows.enrollment_types import (
@@ -207,9 +207,20 @@ class EnrollmentWorkflow:
 
             if plan.missed:
                 await steps.record_missed(self._input.enrollment_id, plan)
-            for occurrence in plan.due:
+            for occurrence in deferrals.take_due(self._carried, as_of):
+                self._details = f"Working on {occurrence.label} (held back by the contact cap)"
+                await steps.perform(
+                    self._input.enrollment_id, occurrence, as_of, gate=self._approvals, carried=self._carried
+                )
+                if self._approvals.withdrawn:
+                    break
+            # Cancelled or reassigned while a held-back step's gate waited: the loop's top handles it.
+            due = [] if self._approvals.withdrawn else plan.due
+            for occurrence in due:
                 self._details = f"Working on {occurrence.label}"
-                not_sent = await steps.perform(self._input.enrollment_id, occurrence, as_of, self._approvals)
+                not_sent = await steps.perform(
+                    self._input.enrollment_id, occurrence, as_of, gate=self._approvals, carried=self._carried
+                )
                 if not_sent is not None:
                     self._carried.last_skip_reason = not_sent
                 self._count_step()
@@ -218,7 +229,7 @@ class EnrollmentWorkflow:
                     break  # cancelled or reassigned while a gate waited: the loop's top handles it
             self._carried.cursor = as_of
 
-            if endings.has_ended(plan, self._carried):
+            if endings.has_ended(plan, self._carried) and not self._carried.deferred:
                 successor = self._carried.continue_with_id or plan.continue_with_id
                 switching = successor is not None and endings.may_switch_now(self._switched_since_timer)
                 completing = successor is None and plan.kind == DefinitionKind.ASSIGNMENT
@@ -244,7 +255,7 @@ class EnrollmentWorkflow:
             if self._should_continue_as_new():
                 await self._continue_as_new()
 
-            await self._sleep_until_next(plan)
+            await self._sleep_until_next(deferrals.sooner(plan, self._carried))
 
     # --- automations ---------------------------------------------------------------------
 
@@ -252,7 +263,7 @@ class EnrollmentWorkflow:
         """Each automation that fires now, in order; the first move or cancel ends the round."""
         for work in reaction.work:
             self._details = f"Performing automation '{work.automation_name}'"
-            control = await automations.perform(self._input.enrollment_id, work, as_of)
+            control = await automations.perform(self._input.enrollment_id, work, as_of, self._carried)
             if control.cancel or control.move_to is not None or control.paused_or_resumed:
                 return control
         return automations.Control()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from activities.contracts import OccurrenceRef
 from domain.enums import EnrollmentState
 
 TASK_QUEUE = "arcadence"
@@ -24,6 +25,16 @@ class PauseState:
 
 
 @dataclass(kw_only=True)
+class DeferredOccurrence:
+    """An occurrence the contact-frequency cap held back, and when it may go."""
+
+    occurrence: OccurrenceRef
+    until: datetime
+    # "Mon 07 Dec 2026 14:30 EST: step 1 ...", what the wait says while it is the next thing.
+    label: str = ""
+
+
+@dataclass(kw_only=True)
 class CarriedState:
     """What survives continue-as-new: where the cadence is, and what was asked of it."""
 
@@ -35,6 +46,8 @@ class CarriedState:
     # Whether a step of the current definition has run for this enrollment: an invoice cadence
     # has ended only when one has. None for runs begun before this was kept (unknown).
     performed_here: bool | None = None
+    # Occurrences the contact cap held back, oldest first: each is performed at its time.
+    deferred: list[DeferredOccurrence] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

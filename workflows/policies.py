@@ -81,3 +81,5 @@ PATCH_AUTOMATIONS = "automations"
 PATCH_COMPLETED_EVENT = "workflow-completed-event"
 # A step with an approval gate waits for a person's decision (or its deadline) before sending.
 PATCH_APPROVAL_GATES = "approval-gates"
+# The contact-frequency cap: an occurrence held back is kept and performed at its allowed time.
+PATCH_CONTACT_CAP = "contact-cap-deferrals"

@@ -3,6 +3,7 @@ record what happened. Every failure ends as a history entry; none stops the cade
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from temporalio import exceptions, workflow
@@ -23,17 +24,24 @@ with workflow.unsafe.imports_passed_through():
     from activities.recording import RecordingActivities
     from activities.sending import SendingActivities
     from domain.enums import DeliveryStatus, HistoryAction
-    from workflows import policies, wording
+    from workflows import deferrals, policies, wording
     from workflows.approvals import ApprovalGate
+    from workflows.enrollment_types import CarriedState
 
 ENGINE = "arcadence"  # the actor of what the engine does by itself
 
 
 async def perform(
-    enrollment_id: int, occurrence: OccurrenceRef, as_of: datetime, gate: ApprovalGate | None = None
+    enrollment_id: int,
+    occurrence: OccurrenceRef,
+    as_of: datetime,
+    *,
+    gate: ApprovalGate | None = None,
+    carried: CarriedState | None = None,
 ) -> str | None:
     """Perform one occurrence; returns why it was not sent, if it was meant to be and was not.
-    A step with an approval gate waits at `gate` before its deliveries are sent."""
+    A step with an approval gate waits at `gate` before its deliveries are sent; one the contact
+    cap holds back is kept in `carried` for its allowed time."""
     try:
         prepared: PrepareResult = await policies.in_postgres(
             PreparationActivities.prepare,
@@ -48,6 +56,11 @@ async def perform(
         await record(enrollment_id, HistoryAction.STEP_FAILED, description, occurrence, {"error": reason})
         return reason
 
+    if prepared.outcome == "deferred":
+        if carried is not None and deferrals.keep(carried, occurrence, prepared):
+            await deferrals.record_deferral(enrollment_id, occurrence, prepared, record)
+            return prepared.reason
+        prepared = dataclasses.replace(prepared, outcome="skipped")
     if prepared.outcome == "skipped":
         description = f"{occurrence.label} not sent: {prepared.reason}"
         details = {"conditions": prepared.conditions, **prepared.details}

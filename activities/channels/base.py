@@ -43,6 +43,8 @@ class EmailMessage:
     custom_args: Mapping[str, str] = field(default_factory=dict)
     categories: tuple[str, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    # Extra headers, e.g. the Message-ID that carries the reply token (`domain.replies`).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

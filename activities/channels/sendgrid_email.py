@@ -28,6 +28,7 @@ from sendgrid.helpers.mail import (
     FileName,
     FileType,
     From,
+    Header,
     Mail,
     MimeType,
     Personalization,
@@ -75,6 +76,8 @@ def build_mail(message: EmailMessage) -> Mail:
     # adding them in reverse keeps the message's order.
     for key, value in reversed(list(message.custom_args.items())):
         mail.add_custom_arg(CustomArg(key, value))
+    for name, value in message.headers.items():
+        mail.add_header(Header(name, value))
     for category in reversed(message.categories):
         mail.add_category(Category(category))
     for attachment in reversed(message.attachments):

@@ -15,6 +15,7 @@ from api.console import (
     customer_changes,
     deliveries,
     pages,
+    replies,
     settings_pages,
     tasks,
     templates_pages,
@@ -61,6 +62,7 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
         tasks,
         approvals,
         deliveries,
+        replies,
         settings_pages,
         users_pages,
     )

@@ -37,6 +37,9 @@ NUMBER_FIELDS = ("send_window_minutes", "promise_grace_days")
 ID_FIELDS = ("default_definition_id", "autopay_definition_id")
 CODE_FIELDS = {"unknown_definition", "wrong_definition_kind"}
 DIGITS = re.compile(r"^\d{1,10}$")
+# Settings this page does not show (the replies and contact-cap controls, set through the API):
+# a save keeps them as they are rather than resetting them to their defaults.
+KEPT_AS_THEY_ARE = ("replies_pause", "contact_cap_count", "contact_cap_days")
 
 
 @cache
@@ -136,7 +139,9 @@ async def save_settings(request: Request, uow: UnitOfWorkDep, visitor: SignedIn)
     raw = await form_of(request)
     form: dict[str, Any] = {**raw, "business_days_only": raw.get("business_days_only") == "on"}
     try:
-        change = SettingsUpdate.model_validate(_body(form))
+        org = await organization_service.read_settings(uow)
+        kept = {field: getattr(org, field) for field in KEPT_AS_THEY_ARE}
+        change = SettingsUpdate.model_validate({**kept, **_body(form)})
     except ValidationError as err:
         return await _page(request, uow, visitor, form, errors=_errors_of(err), status_code=422)
     try:

@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from pydantic import Field, field_serializer
 
+from domain.contact_cap import DEFAULT_CAP_DAYS, MAX_CAP_COUNT, MAX_CAP_DAYS
 from services.schemas.common import (
     Email,
     Flag,
@@ -50,6 +51,19 @@ class SettingsUpdate(Request):
     promise_grace_days: int = Field(
         default=2, ge=0, le=30, strict=True, description="Days after a promised date before it is broken"
     )
+    replies_pause: Flag = Field(
+        default=True, description="A customer's reply pauses its automatic messages until handled"
+    )
+    contact_cap_count: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_CAP_COUNT,
+        strict=True,
+        description="At most this many customer-facing messages per customer per period (null: no cap)",
+    )
+    contact_cap_days: int = Field(
+        default=DEFAULT_CAP_DAYS, ge=1, le=MAX_CAP_DAYS, strict=True, description="The cap's period, in days"
+    )
 
     @property
     def send_time_value(self) -> time:
@@ -70,6 +84,9 @@ class SettingsOut(Response):
     sender_email: str
     reply_to: str | None
     promise_grace_days: int
+    replies_pause: bool = True
+    contact_cap_count: int | None = None
+    contact_cap_days: int = DEFAULT_CAP_DAYS
     updated_at: datetime
     updated_by: str | None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import threading
 
@@ -135,6 +136,15 @@ async def test_the_schedule_is_temporals_so_send_at_is_never_set(httpserver: HTT
 
     assert "send_at" not in sent_json(httpserver)
     assert outcome.message_id is None  # no X-Message-Id header: the webhook's custom_args still match
+
+
+async def test_the_reply_token_goes_out_as_the_message_id_header(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/v3/mail/send").respond_with_data("", status=202)
+    token = "<arcadence.41.0123456789abcdef01234567@acme.example>"
+
+    await channel_at(httpserver).send_email(dataclasses.replace(MESSAGE, headers={"Message-ID": token}))
+
+    assert sent_json(httpserver)["headers"] == {"Message-ID": token}
 
 
 async def test_a_400_is_a_rejection_that_carries_sendgrids_reason(httpserver: HTTPServer) -> None:

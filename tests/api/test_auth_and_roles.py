@@ -18,7 +18,13 @@ from models.settings import Settings
 from tests.api.conftest import Api
 
 # Reachable without a key: liveness, and the webhook that proves itself with its signature.
-PUBLIC = {"/health", "/webhooks/sendgrid"}
+# Provider webhooks prove themselves: a signature, or the inbound secret in the path.
+PUBLIC = {
+    "/health",
+    "/webhooks/sendgrid",
+    "/webhooks/sendgrid/inbound",
+    "/webhooks/sendgrid/inbound/{secret}",
+}
 
 
 def _allowed_roles(route: APIRoute) -> frozenset[Role] | None:

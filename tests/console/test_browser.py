@@ -196,6 +196,7 @@ async def test_every_console_page_has_no_serious_or_critical_accessibility_viola
         "/console/tasks",
         "/console/deliveries",
         f"/console/deliveries/{delivery_id}",
+        "/console/replies",
         "/console/customers/999999",
     ]
     async with signed_in_page(chromium, served, console.api.keys[Role.OWNER]) as page:

@@ -1,0 +1,175 @@
+"""Customers' replies through SendGrid Inbound Parse, and the contact cap's settings: the secret
+path, the size cap, matching by the reply token and by the sender, the pause a reply holds until
+a person handles it, and bad settings refused with a machine-readable 422."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from domain.enums import EventKind, HistoryAction, Role
+from domain.replies import message_id
+from models import Customer, Event, HistoryEntry, InboundReply
+from tests.api.conftest import Api
+from tests.api.test_sendgrid_webhook import delivery, rows
+
+INBOUND = "/webhooks/sendgrid/inbound"
+
+
+async def _secret(api: Api) -> str:
+    address = await api.ok("GET", "/replies/inbound-address", Role.ADMIN)
+    path: str = address["path"]
+    assert path.startswith(f"{INBOUND}/")
+    return path.rpartition("/")[2]
+
+
+async def _post_reply(api: Api, secret: str | None, **fields: str) -> httpx.Response:
+    """A reply as Inbound Parse posts it: multipart/form-data (with an attachment, left out)."""
+    form = {
+        "from": "Jane <AP@globex.example>",
+        "to": "collections@acme.example",
+        "subject": "Re: Invoice INV-1042",
+        "text": "We paid on Friday, see attached.",
+        "html": "<p>We paid on <b>Friday</b>, see attached.</p><script>alert(1)</script>",
+        "headers": "Date: Thu, 3 Dec 2026 09:00:00 -0500\n",
+        "charsets": '{"text": "UTF-8", "html": "UTF-8", "subject": "UTF-8", "from": "UTF-8"}',
+        **fields,
+    }
+    files = {"attachment1": ("remittance.pdf", b"%PDF-1.4 remittance", "application/pdf")}
+    path = INBOUND if secret is None else f"{INBOUND}/{secret}"
+    return await api.http.post(path, data=form, files=files)
+
+
+async def test_a_reply_to_a_missing_or_forged_secret_is_refused_and_nothing_is_stored(api: Api) -> None:
+    secret = await _secret(api)
+    for path in (None, "0" * 64, secret[:-1] + ("0" if secret[-1] != "0" else "1")):
+        response = await _post_reply(api, path)
+        assert response.status_code == 401, (path, response.text)
+        assert response.json()["error"]["code"] == "invalid_inbound_secret"
+    assert await api.count(InboundReply) == 0
+    # Only owners and admins read the secret path.
+    await api.refused("GET", "/replies/inbound-address", 403, "forbidden", Role.SUPPORT)
+    # The right secret with something that is not a form: 400, nothing stored.
+    response = await api.http.post(f"{INBOUND}/{secret}", json={"from": "x@y.example"})
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_inbound_form"
+    assert await api.count(InboundReply) == 0
+
+
+async def test_an_oversize_reply_is_refused_with_413_and_nothing_is_stored(api: Api) -> None:
+    secret = await _secret(api)
+    response = await _post_reply(api, secret, text="x" * (1024 * 1024 + 1))
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "body_too_large"
+    assert await api.count(InboundReply) == 0
+
+
+async def test_a_reply_matched_by_its_token_pauses_the_customer_until_a_person_handles_it(api: Api) -> None:
+    secret = await _secret(api)
+    customer = await api.customer()
+    sent = await delivery(api, customer["id"])
+    token = message_id(secret, sent.id, "ar@acme.example")
+    # The sender is not a contact: the token alone ties it to the delivery (and the customer).
+    received = await _post_reply(
+        api,
+        secret,
+        **{"from": "Treasury <treasury@globex-holding.example>", "headers": f"In-Reply-To: {token}\n"},
+    )
+    assert received.status_code == 200, received.text
+    receipt = received.json()
+    assert receipt["matched_by"] == "token" and receipt["delivery_id"] == sent.id
+    assert receipt["customer_id"] == customer["id"] and receipt["paused"] is True
+
+    reply = await api.ok("GET", f"/replies/{receipt['id']}", Role.VIEWER)
+    assert reply["text_body"] == "We paid on Friday, see attached."
+    assert reply["html_text"] == "We paid on Friday, see attached."  # text only, no script
+    assert reply["holds_pause"] is True and reply["handled_at"] is None
+    (row,) = await rows(api, Customer, id=customer["id"])
+    assert row.paused and row.pause_reason.startswith("A reply from the customer awaits handling")
+    actions = [h.action for h in await rows(api, HistoryEntry, customer_id=customer["id"])]
+    assert HistoryAction.REPLY_RECEIVED in actions and HistoryAction.CUSTOMER_PAUSED in actions
+    (replied,) = await rows(api, Event, kind=EventKind.DELIVERY_REPLIED)
+    assert (replied.customer_id, replied.delivery_id) == (customer["id"], sent.id)
+
+    waiting = await api.ok("GET", "/replies", Role.VIEWER, params={"handled": "false"})
+    assert [r["id"] for r in waiting["items"]] == [receipt["id"]]
+    await api.refused("POST", f"/replies/{receipt['id']}/handle", 403, "forbidden", Role.VIEWER, json={})
+    handled = await api.ok(
+        "POST", f"/replies/{receipt['id']}/handle", Role.SUPPORT, json={"note": "Payment confirmed"}
+    )
+    assert handled["resumed"] is True and handled["reply"]["handled_by"] == "support@acme.example"
+    (row,) = await rows(api, Customer, id=customer["id"])
+    assert not row.paused
+    assert (await api.ok("GET", "/replies", params={"handled": "false"}))["total"] == 0
+    await api.refused("POST", f"/replies/{receipt['id']}/handle", 409, "reply_already_handled", json={})
+    await api.refused("POST", "/replies/999999/handle", 404, "reply_not_found", json={})
+
+
+async def test_a_reply_without_a_token_is_matched_by_its_sender_and_a_stranger_stays_unmatched(
+    api: Api,
+) -> None:
+    secret = await _secret(api)
+    customer = await api.customer()
+    sent = await delivery(api, customer["id"])
+    # A forged token (wrong tag) is no token: the sender's address still finds the customer.
+    forged = f"<arcadence.{sent.id}.{'0' * 24}@acme.example>"
+    by_sender = (await _post_reply(api, secret, headers=f"References: {forged}\n")).json()
+    assert by_sender["matched_by"] == "sender" and by_sender["customer_id"] == customer["id"]
+    assert by_sender["delivery_id"] == sent.id  # the latest delivery to that address
+    stranger = (await _post_reply(api, secret, **{"from": "someone@elsewhere.example"})).json()
+    assert stranger["matched_by"] == "none" and stranger["customer_id"] is None
+    unmatched = await api.ok("GET", "/replies", params={"matched": "false"})
+    assert [r["id"] for r in unmatched["items"]] == [stranger["id"]]
+    assert await rows(api, Event, kind=EventKind.DELIVERY_REPLIED) != []
+
+    # A person pauses the customer meanwhile: handling the reply leaves that pause alone.
+    await api.ok("POST", f"/customers/{customer['id']}/resume", Role.SUPPORT)
+    await api.ok("POST", f"/customers/{customer['id']}/pause", Role.SUPPORT, json={"reason": "Dispute call"})
+    handled = await api.ok("POST", f"/replies/{by_sender['id']}/handle", Role.SUPPORT, json={})
+    assert handled["resumed"] is False
+    (row,) = await rows(api, Customer, id=customer["id"])
+    assert row.paused and row.pause_reason == "Dispute call"
+
+    # With replies_pause off, a reply is recorded but pauses nothing; an out-of-office never does.
+    await api.ok("PUT", "/settings", json={"name": "Acme", "replies_pause": False})
+    other = await api.customer("QB-2", contacts=[{"name": "Bo", "email": "bo@initech.example"}])
+    quiet = (await _post_reply(api, secret, **{"from": "bo@initech.example"})).json()
+    assert quiet["customer_id"] == other["id"] and quiet["paused"] is False
+    await api.ok("PUT", "/settings", json={"name": "Acme"})
+    auto = (
+        await _post_reply(
+            api, secret, **{"from": "bo@initech.example", "headers": "Auto-Submitted: auto-replied\n"}
+        )
+    ).json()
+    assert auto["customer_id"] == other["id"] and auto["paused"] is False
+    (row,) = await rows(api, Customer, id=other["id"])
+    assert not row.paused
+
+
+async def test_bad_contact_cap_settings_are_refused_with_422(api: Api) -> None:
+    customer = await api.customer()
+    bad: list[tuple[str, str, dict[str, Any]]] = [
+        ("PUT", "/settings", {"name": "Acme", "contact_cap_count": 0}),
+        ("PUT", "/settings", {"name": "Acme", "contact_cap_count": "2"}),
+        ("PUT", "/settings", {"name": "Acme", "contact_cap_count": 2, "contact_cap_days": 0}),
+        ("PUT", "/settings", {"name": "Acme", "contact_cap_days": 400}),
+        ("PUT", "/settings", {"name": "Acme", "replies_pause": "yes"}),
+        ("PUT", f"/customers/{customer['id']}/contact-cap", {"count": 101}),
+        ("PUT", f"/customers/{customer['id']}/contact-cap", {"count": 1, "days": -7}),
+        ("PUT", f"/customers/{customer['id']}/contact-cap", {"count": 1, "every": 7}),
+    ]
+    for method, path, body in bad:
+        await api.refused(method, path, 422, role=Role.ADMIN, json=body)
+    settings = await api.ok("PUT", "/settings", json={"name": "Acme", "contact_cap_count": 2})
+    assert (settings["contact_cap_count"], settings["contact_cap_days"], settings["replies_pause"]) == (
+        2,
+        7,
+        True,
+    )
+    own = await api.ok("GET", f"/customers/{customer['id']}/contact-cap", Role.VIEWER)
+    assert own["in_force"] == "at most 2 messages in 7 days"
+    own = await api.ok("PUT", f"/customers/{customer['id']}/contact-cap", json={"count": 1, "days": 14})
+    assert own["in_force"] == "at most 1 message in 14 days"
+    await api.refused(
+        "PUT", f"/customers/{customer['id']}/contact-cap", 403, "forbidden", Role.SUPPORT, json={}
+    )
