@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-
 from domain import promises as rules
 from domain.enums import CollectionStatus, HistoryAction, PromiseState
 from domain.history import ENGINE_ACTOR
@@ -17,7 +15,13 @@ from domain.money import format_amount
 from models import Invoice, PromiseInvoice, PromiseToPay, User
 from models.base import require_id
 from models.history import write_history
-from models.repository import calendar_of, load_customer, load_organization, open_invoices
+from models.repository import (
+    calendar_of,
+    customer_calendar_of,
+    load_customer,
+    load_organization,
+    open_invoices,
+)
 from models.repository.errors import NotFound as RowMissing
 from models.repository.holds import move_collection_status
 from models.repository.promises import (
@@ -35,8 +39,8 @@ from services.customer_sync import refresh_enrollments_of
 from services.errors import Conflict, Invalid, NotFound
 from services.schemas.promises import PromiseCreate, PromisedInvoiceOut, PromiseOut
 from services.unit_of_work import UnitOfWork
+from workflows.client import start_promise_deadline
 from workflows.promise import PromiseClosedSignal, PromiseInput, PromiseWorkflow, promise_workflow_id
-from workflows.search_attributes import CUSTOMER_ID
 
 
 def _candidate(invoice: Invoice) -> rules.Candidate:
@@ -69,6 +73,27 @@ async def _covered_by_request(uow: UnitOfWork, customer_id: int, request: Promis
     return found
 
 
+async def _same_open_promise(
+    uow: UnitOfWork, customer_id: int, request: PromiseCreate, actor: User
+) -> PromiseToPay | None:
+    """The open promise this request already recorded: same person, date, amount and invoices."""
+    for promise in await open_promises_of_customers(uow.session, [customer_id]):
+        if (promise.recorded_by, promise.promised_date, promise.whole_balance) != (
+            actor.email,
+            request.promised_date,
+            request.whole_balance,
+        ):
+            continue
+        if request.amount is not None and promise.amount != request.amount:
+            continue
+        if not request.whole_balance:
+            covered = (await covered_invoices(uow.session, [require_id(promise)]))[require_id(promise)]
+            if {require_id(invoice) for _, invoice in covered} != set(request.invoice_ids):
+                continue
+        return promise
+    return None
+
+
 async def record_promise(
     uow: UnitOfWork, customer_id: int, request: PromiseCreate, actor: User
 ) -> PromiseOut:
@@ -78,7 +103,13 @@ async def record_promise(
     except RowMissing:
         raise NotFound(f"customer {customer_id} does not exist", details={"id": customer_id}) from None
     org = await load_organization(uow.session)
-    calendar = calendar_of(org)
+    calendar = await customer_calendar_of(uow.session, org, customer)
+    same = await _same_open_promise(uow, customer_id, request, actor)
+    if same is not None:
+        # The same request again (its answer was lost, or Temporal was unreachable after the
+        # commit): the promise it recorded, with its deadline workflow started if it is not.
+        _start_deadline_after_commit(uow, same, customer.name)
+        return (await _out(uow, [same]))[0]
     invoices = await _covered_by_request(uow, customer_id, request)
     try:
         amount = rules.check_promise(
@@ -141,23 +172,13 @@ def _start_deadline_after_commit(uow: UnitOfWork, promise: PromiseToPay, custome
     start_input = PromiseInput(
         promise_id=require_id(promise), customer_id=promise.customer_id, deadline_at=promise.deadline_at
     )
-    workflow_id = promise_workflow_id(start_input.promise_id)
 
     async def start() -> None:
-        await uow.state.temporal.start_workflow(
-            PromiseWorkflow.run,
-            start_input,
-            id=workflow_id,
-            task_queue=uow.state.task_queue,
-            static_summary=f"Promise to pay {start_input.promise_id} of {customer_name}"[:200],
-            memo={"customer_id": start_input.customer_id, "promise_id": start_input.promise_id},
-            # Found in the Temporal UI beside the customer's enrollment.
-            search_attributes=TypedSearchAttributes(
-                [SearchAttributePair(CUSTOMER_ID, str(start_input.customer_id))]
-            ),
+        await start_promise_deadline(
+            uow.state.temporal, start_input, customer_name=customer_name, task_queue=uow.state.task_queue
         )
 
-    uow.after_commit(start, required=True, key=workflow_id)
+    uow.after_commit(start, required=True, key=promise_workflow_id(start_input.promise_id))
 
 
 def _end_deadline_after_commit(uow: UnitOfWork, promise_id: int, reason: str) -> None:

@@ -5,8 +5,11 @@ Not workflow code: it never runs inside the sandbox.
 
 from __future__ import annotations
 
+import contextlib
+
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from domain.enums import EnrollmentState
 from workflows.enrollment import EnrollmentWorkflow
@@ -17,6 +20,7 @@ from workflows.enrollment_types import (
     RefreshSignal,
     enrollment_workflow_id,
 )
+from workflows.promise import PromiseInput, PromiseWorkflow, promise_workflow_id
 from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE
 
 
@@ -72,3 +76,22 @@ async def enroll(
             ]
         ),
     )
+
+
+async def start_promise_deadline(
+    client: Client, request: PromiseInput, *, customer_name: str, task_queue: str = TASK_QUEUE
+) -> None:
+    """Start the promise's deadline workflow; one already running is kept (a retried request)."""
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            PromiseWorkflow.run,
+            request,
+            id=promise_workflow_id(request.promise_id),
+            task_queue=task_queue,
+            static_summary=f"Promise to pay {request.promise_id} of {customer_name}"[:200],
+            memo={"customer_id": request.customer_id, "promise_id": request.promise_id},
+            # Found in the Temporal UI beside the customer's enrollment.
+            search_attributes=TypedSearchAttributes(
+                [SearchAttributePair(CUSTOMER_ID, str(request.customer_id))]
+            ),
+        )

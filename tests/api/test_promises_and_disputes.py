@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest_asyncio
 from sqlalchemy import text
+from temporalio.client import WorkflowExecutionStatus
 
 from domain.enums import Role
 from models import Event, PromiseToPay, Task
@@ -223,3 +224,26 @@ async def test_a_dispute_takes_the_invoice_out_gives_the_specialist_a_task_and_i
         for h in opened
     )
     assert await api.count(Task) == 2
+
+
+async def test_the_same_promise_sent_again_is_the_one_recorded_and_its_deadline_is_watched(api: Api) -> None:
+    # A collector whose request timed out, or got 503 because Temporal was unreachable after the
+    # commit, sends it again: the same promise comes back, and its deadline workflow runs.
+    customer = await api.customer()
+    invoice = await api.invoice()
+    path = f"/customers/{customer['id']}/promises"
+    body = {"invoice_ids": [invoice["id"]], "promised_date": str(await api.today() + timedelta(days=3))}
+    first = await api.ok("POST", path, Role.AR_SPECIALIST, status=201, json=body)
+    deadline = api.env.client.get_workflow_handle(f"promise-{first['id']}")
+    await deadline.terminate("as if it had never been started")
+
+    again = await api.ok("POST", path, Role.AR_SPECIALIST, status=201, json=body)
+    assert again["id"] == first["id"]
+    assert (await deadline.describe()).status == WorkflowExecutionStatus.RUNNING
+    listed = await api.ok("GET", path, Role.VIEWER)
+    assert [p["id"] for p in listed] == [first["id"]]  # one promise, not two
+    # Another person's, or different terms, still overlap.
+    await api.refused("POST", path, 409, "promise_overlaps", json=body)
+    await api.refused(
+        "POST", path, 409, "promise_overlaps", role=Role.AR_SPECIALIST, json={**body, "amount": "10.00"}
+    )
