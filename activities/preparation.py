@@ -167,7 +167,7 @@ class PreparationActivities:
                 delivery_ids=[delivery_id],
                 conditions=met,
                 details=draft.details,
-                approval=approval_ask(step) if automation is None else None,
+                approval=approval_ask(step),
             )
         summary = await _perform(session, request, customer, step, invoice, today)
         return PrepareResult(

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from domain.approvals import APPROVAL_PARAMETER, approval_rule
 from domain.conditions import Condition, Evaluation, Metrics, evaluate, parse_conditions
 from domain.enums import (
     AutomationAction,
@@ -153,6 +154,15 @@ def parse_action(raw: Mapping[str, Any], number: int) -> Action:
             )
     if kind == AutomationAction.PAUSE_CUSTOMER and params.get("days") is not None:
         _int(params, "days", 1, 3650, where)
+    if kind not in STEP_ACTIONS and APPROVAL_PARAMETER in params:
+        raise AutomationError(
+            f"{where}: only a message the customer reads can wait for approval", "invalid_action"
+        )
+    if kind in STEP_ACTIONS:
+        try:
+            approval_rule(StepAction(kind.value), params)  # a gate on a message the customer reads
+        except ValueError as err:
+            raise AutomationError(f"{where}: {err}", "invalid_action") from None
     status = params.get("status")
     known = set(CollectionStatus)
     if kind == AutomationAction.SET_INVOICE_STATUS and status is not None and str(status) not in known:

@@ -29,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.automations import STEP_ACTIONS
     from domain.enums import AutomationAction, StepAction
     from workflows import policies, steps, wording
+    from workflows.approvals import ApprovalGate
     from workflows.enrollment_types import CarriedState
 
 # The organization's endpoint may be down for a while: retried for up to a day, then recorded.
@@ -83,13 +84,17 @@ async def completed(enrollment_id: int, definition_id: int, as_of: datetime) -> 
 
 
 async def perform(
-    enrollment_id: int, work: AutomationWork, as_of: datetime, carried: CarriedState | None = None
+    enrollment_id: int,
+    work: AutomationWork,
+    as_of: datetime,
+    carried: CarriedState | None = None,
+    gate: ApprovalGate | None = None,
 ) -> Control:
     control = Control()
     outcomes: list[str] = []
     for action in work.actions:
         number = action.index + 1
-        outcome = await _perform_action(enrollment_id, work, action, as_of, control, carried)
+        outcome = await _perform_action(enrollment_id, work, action, as_of, control, carried, gate)
         outcomes.append(f"{number}. {action.kind.value}: {outcome}")
     summary = f"Automation '{work.automation_name}' fired on {work.trigger}"
     if work.conditions:
@@ -118,6 +123,7 @@ async def _perform_action(
     as_of: datetime,
     control: Control,
     carried: CarriedState | None = None,
+    gate: ApprovalGate | None = None,
 ) -> str:
     who = f"automation '{work.automation_name}'"
     if action.kind in STEP_ACTIONS:
@@ -134,7 +140,7 @@ async def _perform_action(
             automation_id=work.automation_id,
             action_index=action.index,
         )
-        not_sent = await steps.perform(enrollment_id, occurrence, as_of, carried=carried)
+        not_sent = await steps.perform(enrollment_id, occurrence, as_of, gate=gate, carried=carried)
         return "done" if not_sent is None else f"not done: {not_sent}"
     if action.kind in (AutomationAction.PAUSE_CUSTOMER, AutomationAction.RESUME_CUSTOMER):
         applied: ApplyResult = await policies.in_postgres(

@@ -263,7 +263,9 @@ class EnrollmentWorkflow:
         """Each automation that fires now, in order; the first move or cancel ends the round."""
         for work in reaction.work:
             self._details = f"Performing automation '{work.automation_name}'"
-            control = await automations.perform(self._input.enrollment_id, work, as_of, self._carried)
+            control = await automations.perform(
+                self._input.enrollment_id, work, as_of, self._carried, gate=self._approvals
+            )
             if control.cancel or control.move_to is not None or control.paused_or_resumed:
                 return control
         return automations.Control()

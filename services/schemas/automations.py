@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from domain.approvals import APPROVAL_PARAMETER
 from domain.enums import AutomationAction
 from services.schemas.common import Flag, Id, Request, Response, with_example
-from services.schemas.definitions import ConditionIn, ParameterName, ParameterValue
+from services.schemas.definitions import ConditionIn, ParameterName, ParameterObject, ParameterValue
 
 TriggerValue = Annotated[str, Field(max_length=64)] | Annotated[int, Field(strict=True)]
 
@@ -18,12 +19,20 @@ class ActionIn(Request):
     model_config = with_example({"kind": "task", "params": {"title": "Call the customer"}})
 
     kind: AutomationAction
-    params: dict[ParameterName, ParameterValue] = Field(
+    params: dict[ParameterName, ParameterValue | ParameterObject] = Field(
         default_factory=dict,
         max_length=10,
-        description="As a step's parameters (`template`, `title`, `status`, `user_id`, …), and: "
-        "`days` (pause_customer: for how long), `definition_id` (move_to_workflow), `url` (call_webhook, https)",
+        description="As a step's parameters (`template`, `title`, `status`, `user_id`, `approval` on "
+        "customer emails, statements and SMS, …), and: `days` (pause_customer: for how long), "
+        "`definition_id` (move_to_workflow), `url` (call_webhook, https)",
     )
+
+    @model_validator(mode="after")
+    def _objects(self) -> Self:
+        objects = [name for name, value in self.params.items() if isinstance(value, dict)]
+        if any(name != APPROVAL_PARAMETER for name in objects):
+            raise ValueError(f"only {APPROVAL_PARAMETER} may be an object among the params")
+        return self
 
 
 class AutomationIn(Request):

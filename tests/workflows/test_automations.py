@@ -324,6 +324,50 @@ async def test_an_automation_cancels_the_enrollment_when_the_invoice_is_paid_in_
     assert "invoice paid in full" in fired[0].description
 
 
+async def test_an_automations_email_that_needs_approval_waits_for_the_manager_then_goes(api: Api) -> None:
+    workflow = await api.workflow(name="Payments watch", kind="automations", steps=[])
+    gate = {"role": "ar_manager", "timeout_hours": 24, "on_expiry": "skip"}
+    # Only a message the customer reads can wait for a person: a gated task is refused.
+    await api.refused(
+        "POST",
+        "/automations",
+        422,
+        "invalid_action",
+        json={
+            "name": "Gated task",
+            "trigger": {"kind": "customer_paused"},
+            "actions": [{"kind": "task", "params": {"title": "x", "approval": gate}}],
+        },
+    )
+    await _automation(
+        api,
+        workflow["id"],
+        name="Partly paid: thank and remind",
+        trigger={"kind": "invoice_paid", "payment": "partial"},
+        actions=[{"kind": "customer_email", "params": {"approval": gate}}],
+    )
+    customer = await api.customer()
+    invoice = await api.invoice()
+    await api.enroll(customer["id"], workflow["id"])
+    await _await_history(api, customer["id"], HistoryAction.ENROLLED)
+    await api.invoice(balance_due="1000.00", due_date=invoice["due_date"], issue_date=invoice["issue_date"])
+
+    async def waiting() -> bool:
+        return bool((await api.ok("GET", "/approvals?state=pending", Role.VIEWER))["items"])
+
+    await api.eventually(waiting, timeout=20)
+    (item,) = (await api.ok("GET", "/approvals?state=pending", Role.VIEWER))["items"]
+    assert "INV-1042" in item["text_body"] and item["role"] == "ar_manager"
+    assert await _rows(api, OutboxMessage) == []  # nothing leaves before a person decides
+    await api.refused("POST", f"/approvals/{item['id']}/approve", 403, role=Role.AR_SPECIALIST)
+    await api.ok("POST", f"/approvals/{item['id']}/approve", Role.AR_MANAGER, json={})
+
+    (approved,) = await _await_history(api, customer["id"], HistoryAction.APPROVAL_APPROVED)
+    assert "ar_manager@acme.example" in approved.description
+    await _await_history(api, customer["id"], HistoryAction.AUTOMATION_FIRED)
+    assert len(await _rows(api, OutboxMessage)) == 1
+
+
 # --- the webhook action, against a local HTTPS stub that verifies the signature ---------------
 
 
