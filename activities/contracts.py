@@ -75,6 +75,9 @@ class PlanResult:
     paused_by: str | None = None
     # False when the workflow is switched OFF: its enrollments wait and send nothing.
     definition_enabled: bool = True
+    # False when no automation is attached to the workflow: the workflow need not ask which
+    # fire (results recorded before it was kept have it True, and asked).
+    automations_attached: bool = True
 
 
 @dataclass(kw_only=True)

@@ -30,6 +30,7 @@ from models.repository import (
     open_invoices,
     schedule_spec,
 )
+from models.repository.automations import attached_count, mark_events_processed
 from models.repository.pauses import resume_and_record
 
 log = structlog.get_logger("arcadence.plan")
@@ -75,6 +76,11 @@ class PlanningActivities:
                     last_action=False,
                 )
 
+            attached = await attached_count(session, require_id(definition)) > 0
+            if not attached:
+                # Nothing watches the customer's events: processed now, performed by nothing, as
+                # the `react` activity would have (the workflow does not ask it).
+                await mark_events_processed(session, require_id(customer), request.as_of)
             spec = schedule_spec(definition, steps)
             ctx = enrollment_context(enrollment, customer, invoices)
             cursor = request.cursor or _fresh_cursor(spec.kind, enrollment.anchor_date, zone)
@@ -136,6 +142,7 @@ class PlanningActivities:
                 pause_reason=customer.pause_reason if paused else None,
                 paused_by=customer.paused_by if paused else None,
                 definition_enabled=definition.enabled,
+                automations_attached=attached,
             )
             log.info(
                 "enrollment.planned",

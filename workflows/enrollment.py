@@ -184,7 +184,9 @@ class EnrollmentWorkflow:
                 await self._wait_while_off(plan)
                 continue
 
-            if workflow.patched(policies.PATCH_AUTOMATIONS):
+            if workflow.patched(policies.PATCH_AUTOMATIONS) and (
+                plan.automations_attached or not workflow.patched(policies.PATCH_REACT_ONLY_WHEN_ATTACHED)
+            ):
                 # Events and time triggers first, whatever the pause: a pause stops what reaches
                 # the customer (prepare refuses it), not the team's automations.
                 reaction = await automations.react(self._input.enrollment_id, self._carried.cursor, as_of)

@@ -77,6 +77,9 @@ PATCH_ADOPT_DEFINITION_FROM_DATABASE = "adopt-definition-from-database"
 PATCH_WAIT_WHILE_OFF = "wait-while-workflow-off"
 # Automations: events in Postgres and time triggers are performed at every planning.
 PATCH_AUTOMATIONS = "automations"
+# No automation attached to the workflow: the planning does not ask `react` (one local activity
+# less per wake-up); the plan marks the customer's events processed instead.
+PATCH_REACT_ONLY_WHEN_ATTACHED = "react-only-when-attached"
 # A workflow that has run its last step writes `workflow_completed` and performs its automations.
 PATCH_COMPLETED_EVENT = "workflow-completed-event"
 # A step with an approval gate waits for a person's decision (or its deadline) before sending.

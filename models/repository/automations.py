@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -144,6 +144,17 @@ async def unprocessed_events(session: AsyncSession, customer_id: int, limit: int
         .with_for_update(skip_locked=True)
     )
     return list((await session.exec(query)).all())
+
+
+async def mark_events_processed(session: AsyncSession, customer_id: int, at: datetime) -> int:
+    """Every unprocessed event of the customer, processed at `at` by nothing (no automation
+    watches it); how many."""
+    result = await session.exec(
+        update(Event)
+        .where(col(Event.customer_id) == customer_id, col(Event.processed_at).is_(None))
+        .values(processed_at=at)
+    )
+    return int(result.rowcount or 0)
 
 
 async def record_run_once(session: AsyncSession, run: AutomationRun) -> int | None:
