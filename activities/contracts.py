@@ -78,6 +78,9 @@ class PlanResult:
     # False when no automation is attached to the workflow: the workflow need not ask which
     # fire (results recorded before it was kept have it True, and asked).
     automations_attached: bool = True
+    # The plan wrote `next_at` to the enrollment row itself (nothing else can move the wake-up:
+    # no automation, not paused, not off): the workflow need not save it again.
+    next_step_saved: bool = False
 
 
 @dataclass(kw_only=True)

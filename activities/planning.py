@@ -111,6 +111,12 @@ class PlanningActivities:
                 for o in planned.due:
                     if o.merged_positions:
                         await _record_merge(session, enrollment, ref(o), request.as_of)
+            # With no automation to bring it forward, the next wake-up is this plan's: saved here,
+            # in the plan's own transaction (one round trip less per wake-up).
+            next_step_saved = not attached and definition.enabled and not paused
+            if next_step_saved:
+                enrollment.next_step_at = planned.next_at
+                session.add(enrollment)
             upcoming = [ref(o) for o in planned.upcoming]
             next_label = ""
             if planned.next_at is not None and upcoming:
@@ -143,6 +149,7 @@ class PlanningActivities:
                 paused_by=customer.paused_by if paused else None,
                 definition_enabled=definition.enabled,
                 automations_attached=attached,
+                next_step_saved=next_step_saved,
             )
             log.info(
                 "enrollment.planned",

@@ -167,6 +167,7 @@ class EnrollmentWorkflow:
 
             as_of = workflow.now()
             plan = await self._plan(as_of)
+            planned_at = plan.next_at  # as the plan activity computed (and may have saved) it
             if plan.enrollment_state in (EnrollmentState.COMPLETED, EnrollmentState.CANCELLED):
                 # Postgres is the truth: an enrollment ended there (or run by another workflow)
                 # ends here too, without a send.
@@ -257,7 +258,7 @@ class EnrollmentWorkflow:
             if self._should_continue_as_new():
                 await self._continue_as_new()
 
-            await self._sleep_until_next(deferrals.sooner(plan, self._carried))
+            await self._sleep_until_next(deferrals.sooner(plan, self._carried), planned_at)
 
     # --- automations ---------------------------------------------------------------------
 
@@ -386,11 +387,15 @@ class EnrollmentWorkflow:
         await self._timer.sleep_until(wake_at, f"Workflow '{plan.definition_name}' is off")
         self._switched_since_timer = False
 
-    async def _sleep_until_next(self, plan: PlanResult) -> None:
+    async def _sleep_until_next(self, plan: PlanResult, planned_at: datetime | None) -> None:
+        """`planned_at`: the next wake-up as the plan activity computed it (before a deferral
+        brought it forward); when the plan saved it and it still holds, it is not saved again."""
         self._set_state(EnrollmentState.ACTIVE)
         self._next_at = plan.next_at
         self._next_label = plan.next_label
-        await self._save_next_step()
+        saved = plan.next_step_saved and plan.next_at == planned_at
+        if not (saved and workflow.patched(policies.PATCH_NEXT_STEP_SAVED_BY_PLAN)):
+            await self._save_next_step()
         if plan.next_at is None:
             workflow.upsert_search_attributes([NEXT_STEP_AT.value_unset()])
         else:

@@ -80,6 +80,8 @@ PATCH_AUTOMATIONS = "automations"
 # No automation attached to the workflow: the planning does not ask `react` (one local activity
 # less per wake-up); the plan marks the customer's events processed instead.
 PATCH_REACT_ONLY_WHEN_ATTACHED = "react-only-when-attached"
+# A plan that saved its own next wake-up (`PlanResult.next_step_saved`): not saved again.
+PATCH_NEXT_STEP_SAVED_BY_PLAN = "next-step-saved-by-plan"
 # A workflow that has run its last step writes `workflow_completed` and performs its automations.
 PATCH_COMPLETED_EVENT = "workflow-completed-event"
 # A step with an approval gate waits for a person's decision (or its deadline) before sending.
