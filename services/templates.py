@@ -6,9 +6,15 @@ from __future__ import annotations
 from domain import templates as tpl
 from domain.enums import Channel
 from models import Customer, Invoice, Template
-from models.repository import all_templates, load_organization, template_in_use, template_named
+from models.repository import (
+    all_templates,
+    customer_calendar_of,
+    load_organization,
+    template_in_use,
+    template_named,
+)
 from models.repository.messages import message_context
-from services.common import customer_today, get_or_404, now
+from services.common import get_or_404, now
 from services.errors import Conflict, Invalid
 from services.schemas.templates import PreviewIn, TemplateIn
 from services.unit_of_work import UnitOfWork
@@ -96,7 +102,8 @@ async def _render_for(uow: UnitOfWork, source: tpl.TemplateSource, request: Prev
         if invoice.customer_id != customer.id:
             raise Invalid("the invoice belongs to another customer", code="invoice_of_another_customer")
     org = await load_organization(uow.session)
-    today = await customer_today(uow.session, customer)
+    # The customer's day (its zone, else the organization's), as the engine renders it.
+    today = (await customer_calendar_of(uow.session, org, customer)).local_date_of(now())
     # The engine's own context (models/repository/messages.py): same listed invoices, same totals.
     context = await message_context(
         uow.session,
