@@ -65,6 +65,12 @@ async def burst(svc: Services, processes: int, enrollment_ids: list[int]) -> flo
     where = f"enrollment_id BETWEEN {lo} AND {hi}"
 
     async def all_asleep_again() -> bool:
+        # Recorded, and asleep until the next step (the plan saves it before the send now).
+        recorded = await svc.scalar(
+            f"SELECT count(*) FROM history_entry WHERE {where} AND action = 'message_sent'"
+        )
+        if recorded < n:
+            return False
         done = await svc.scalar(
             f"SELECT count(*) FROM enrollment WHERE id BETWEEN {lo} AND {hi} AND next_step_at IS NOT NULL"
         )

@@ -187,6 +187,14 @@ async def main() -> None:
                 return all([await w.quiet() for w in watched.values()])
 
             await wait_until(all_quiet, limit_s=120, interval=0.05, what="first plans")
+            # Quiet twice, a second apart, with nothing new in between: the start is over (a quick
+            # check could fall between the start's workflow tasks and count some of them).
+            while True:
+                lengths = [len(await w.events()) for w in watched.values()]
+                await asyncio.sleep(1)
+                await wait_until(all_quiet, limit_s=120, interval=0.05, what="first plans")
+                if lengths == [len(await w.events()) for w in watched.values()]:
+                    break
             for w in watched.values():
                 await w.set_mark()
             # A day at a time, so the idle enrollment's daily re-plans each run in their own day.
