@@ -34,8 +34,11 @@ from activities.documents import DocumentFetcher, DocumentRefused, DocumentUnava
 from activities.errors import missing_rows_are_final
 from activities.liveness import not_live_reason
 from domain.ar_contact import ArContact
+from domain.contact_cap import is_customer_facing
 from domain.deliveries import is_settled
 from domain.enums import Channel, DeliveryStatus, HistoryAction
+from domain.invoices import out_of_cadence_reason
+from domain.pauses import pause_in_force
 from domain.replies import message_id
 from models import Delivery, Enrollment, Invoice, OrganizationSettings, Task, WorkflowDefinition
 from models.db import SessionFactory, unit_of_work
@@ -59,6 +62,30 @@ async def _not_live_reason(session: AsyncSession, delivery: Delivery) -> str | N
     except NotFound:
         return f"enrollment {delivery.enrollment_id} no longer exists"
     return not_live_reason(enrollment)
+
+
+async def _withheld_reason(session: AsyncSession, delivery: Delivery, as_of: datetime) -> str | None:
+    """What changed since the message was prepared (a person's approval may have taken days)
+    that keeps it from the customer now: the customer is paused, or its invoice left the
+    cadence (paid, disputed, promised, on hold, paused). The rules are `prepare`'s own
+    (`domain.pauses`, `domain.invoices`); a message only to the team goes on."""
+    if not is_customer_facing(delivery.recipients):
+        return None
+    customer = await load_customer(session, delivery.customer_id)
+    if pause_in_force(customer.paused, customer.paused_until, as_of):
+        return f"the customer is paused ({customer.pause_reason or 'no reason'})"
+    if delivery.invoice_id is None:
+        return None
+    invoice = await session.get(Invoice, delivery.invoice_id)
+    if invoice is None:
+        return "its invoice no longer exists"
+    return out_of_cadence_reason(
+        invoice.number,
+        invoice.status,
+        invoice.balance_due,
+        paused=invoice.paused,
+        collection_status=invoice.collection_status,
+    )
 
 
 # How long a send keeps trying to record a provider's acceptance while Postgres is unreachable
@@ -164,6 +191,17 @@ class SendingActivities:
                 # Left `pending`: a re-enrollment on the same day may still send it, once.
                 log.info("delivery.not_sent", delivery_id=request.delivery_id, reason=refused)
                 return SendResult(delivery_id=request.delivery_id, status=status, note=f"not sent: {refused}")
+            elif (withheld := await _withheld_reason(session, delivery, request.as_of)) is not None:
+                delivery.status = DeliveryStatus.WITHHELD
+                delivery.last_error = f"not sent: {withheld}"
+                delivery.updated_at = request.as_of
+                session.add(delivery)
+                log.info("delivery.withheld", delivery_id=request.delivery_id, reason=withheld)
+                return SendResult(
+                    delivery_id=request.delivery_id,
+                    status=DeliveryStatus.WITHHELD,
+                    note=f"not sent: {withheld}",
+                )
             else:
                 ambiguous = False
                 delivery.status = DeliveryStatus.SENDING

@@ -19,15 +19,20 @@ def reason_words(reason: str) -> str:
     return _REASON_WORDS.get(DisputeReason(reason), reason)
 
 
-def status_after_resolution(resolution: DisputeState) -> CollectionStatus:
+def status_after_resolution(resolution: DisputeState, *, promised: bool = False) -> CollectionStatus:
     """Upheld: the invoice stays out of the cadence until the accounting sync credits or voids
-    it. Rejected: the customer owes it after all, and it is back in collection."""
+    it. Rejected: the customer owes it after all; back in collection, or back under the open
+    promise to pay that covers it (`promised`: the promise's date still holds dunning off)."""
     if resolution not in RESOLUTIONS:
         raise ValueError(f"{resolution} does not resolve a dispute")
-    return CollectionStatus.DISPUTED if resolution == DisputeState.UPHELD else CollectionStatus.IN_COLLECTION
+    if resolution == DisputeState.UPHELD:
+        return CollectionStatus.DISPUTED
+    return CollectionStatus.PROMISED if promised else CollectionStatus.IN_COLLECTION
 
 
-def resolution_words(resolution: DisputeState) -> str:
+def resolution_words(resolution: DisputeState, *, promised: bool = False) -> str:
     if resolution == DisputeState.UPHELD:
         return "upheld: stays out of the cadence until the accounting system credits or voids it"
+    if promised:
+        return "rejected: back under its open promise to pay (dunning resumes if the promise breaks)"
     return "rejected: back in collection, re-planned under the workflow's catch-up policy"

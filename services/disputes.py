@@ -12,6 +12,7 @@ from models.history import write_history
 from models.repository import calendar_of, load_organization
 from models.repository.disputes import disputes_page, load_dispute, open_dispute_of
 from models.repository.holds import move_collection_status
+from models.repository.promises import numbers_under_open_promise
 from models.repository.tasks import create_task_once
 from services.common import now
 from services.customer_sync import refresh_enrollments_of
@@ -110,7 +111,8 @@ async def resolve_dispute(uow: UnitOfWork, dispute_id: int, request: DisputeReso
     dispute.state, dispute.resolved_by, dispute.resolved_at = resolution.value, actor.email, at
     dispute.resolution_note = request.note or None
     uow.session.add(dispute)
-    after = status_after_resolution(resolution)
+    promised = bool(await numbers_under_open_promise(uow.session, [dispute.invoice_id]))
+    after = status_after_resolution(resolution, promised=promised)
     # A person may have set another status meanwhile (on hold): only the dispute's own is undone.
     if invoice.collection_status == CollectionStatus.DISPUTED and not is_closed(invoice.status):
         move_collection_status(invoice, after, at)
@@ -122,7 +124,8 @@ async def resolve_dispute(uow: UnitOfWork, dispute_id: int, request: DisputeReso
         invoice_id=dispute.invoice_id,
         action=HistoryAction.DISPUTE_RESOLVED,
         description=(
-            f"Dispute on {invoice.number} ({reason_words(dispute.reason)}) {resolution_words(resolution)}; "
+            f"Dispute on {invoice.number} ({reason_words(dispute.reason)}) "
+            f"{resolution_words(resolution, promised=promised)}; "
             f"resolved by {actor.email}{note}"
         ),
         actor=actor.email,

@@ -37,13 +37,15 @@ def keep(carried: CarriedState, occurrence: OccurrenceRef, prepared: PrepareResu
     return True
 
 
-def take_due(carried: CarriedState, as_of: datetime) -> list[OccurrenceRef]:
-    """The held-back occurrences whose time has come, oldest first (removed from the state)."""
-    # Performed as at its allowed time: not "late", though its own date stays in its keys.
-    due = [dataclasses.replace(d.occurrence, at=d.until) for d in carried.deferred if d.until <= as_of]
-    if due:
-        carried.deferred = [d for d in carried.deferred if d.until > as_of]
-    return due
+def take_next_due(carried: CarriedState, as_of: datetime) -> OccurrenceRef | None:
+    """The oldest held-back occurrence whose time has come (removed from the state), or None:
+    taken one at a time, so those not yet performed stay in the state if the loop stops."""
+    for index, held in enumerate(carried.deferred):
+        if held.until <= as_of:
+            del carried.deferred[index]
+            # Performed as at its allowed time: not "late", though its own date stays in its keys.
+            return dataclasses.replace(held.occurrence, at=held.until)
+    return None
 
 
 def sooner(plan: PlanResult, carried: CarriedState) -> PlanResult:

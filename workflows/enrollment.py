@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.planning import PlanningActivities
     from activities.recording import RecordingActivities
-    from domain.enums import DefinitionKind, EnrollmentState
+    from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
     from workflows import automations, deferrals, endings, policies, steps, wording
     from workflows.approval_types import ApprovalOutcome, DecideApproval
     from workflows.approvals import ApprovalGate
@@ -154,6 +154,8 @@ class EnrollmentWorkflow:
             # Re-armed before reading the truth: a signal that lands while we plan or send
             # interrupts it again, and the next wait returns at once to plan again.
             self._timer.rearm()
+            # A gate withdrawn by a cancel or reassign stopped the last round; this one starts anew.
+            self._approvals.withdrawn = False
             if self._cancel is not None:
                 return await self._finish(EnrollmentState.CANCELLED, self._cancel.reason, self._cancel.actor)
             if self._reassign is not None:
@@ -210,10 +212,10 @@ class EnrollmentWorkflow:
 
             if plan.missed:
                 await steps.record_missed(self._input.enrollment_id, plan)
-            for occurrence in deferrals.take_due(self._carried, as_of):
-                self._details = f"Working on {occurrence.label} (held back by the contact cap)"
+            while (held := deferrals.take_next_due(self._carried, as_of)) is not None:
+                self._details = f"Working on {held.label} (held back by the contact cap)"
                 await steps.perform(
-                    self._input.enrollment_id, occurrence, as_of, gate=self._approvals, carried=self._carried
+                    self._input.enrollment_id, held, as_of, gate=self._approvals, carried=self._carried
                 )
                 if self._approvals.withdrawn:
                     break
@@ -308,6 +310,20 @@ class EnrollmentWorkflow:
     async def _switch(
         self, definition_id: int, reason: SwitchReason, actor: str, *, signalled: bool = False
     ) -> None:
+        if self._carried.deferred and workflow.patched(policies.PATCH_DROP_DEFERRED_ON_SWITCH):
+            # Messages the contact cap held back belong to the workflow being left: recorded, not
+            # performed later under the next one's name.
+            dropped = ", ".join(d.label for d in self._carried.deferred)
+            self._carried.deferred = []
+            await steps.record(
+                self._input.enrollment_id,
+                HistoryAction.STEP_SKIPPED,
+                f"Held back by the contact cap and now not sent: the enrollment moved on ({dropped})",
+                None,
+                {"reason": str(reason)},
+                key=f"deferred-dropped:{self._input.enrollment_id}:{workflow.now().isoformat()}",
+                last_action=False,
+            )
         result: SwitchResult = await policies.in_postgres(
             RecordingActivities.switch_definition,
             SwitchInput(

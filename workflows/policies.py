@@ -80,6 +80,8 @@ PATCH_AUTOMATIONS = "automations"
 # No automation attached to the workflow: the planning does not ask `react` (one local activity
 # less per wake-up); the plan marks the customer's events processed instead.
 PATCH_REACT_ONLY_WHEN_ATTACHED = "react-only-when-attached"
+# A switch drops the occurrences the contact cap held back in the workflow being left, recorded.
+PATCH_DROP_DEFERRED_ON_SWITCH = "drop-deferred-on-switch"
 # A plan that saved its own next wake-up (`PlanResult.next_step_saved`): not saved again.
 PATCH_NEXT_STEP_SAVED_BY_PLAN = "next-step-saved-by-plan"
 # A workflow that has run its last step writes `workflow_completed` and performs its automations.

@@ -247,3 +247,18 @@ async def test_the_same_promise_sent_again_is_the_one_recorded_and_its_deadline_
     await api.refused(
         "POST", path, 409, "promise_overlaps", role=Role.AR_SPECIALIST, json={**body, "amount": "10.00"}
     )
+
+
+async def test_a_dispute_rejected_on_a_promised_invoice_leaves_it_under_its_promise(api: Api) -> None:
+    # Promised on Monday, disputed on Tuesday, the dispute rejected on Wednesday: the customer who
+    # promised is not reminded before the promised date.
+    customer = await api.customer()
+    invoice = await api.invoice()
+    body = {"invoice_ids": [invoice["id"]], "promised_date": str(await api.today() + timedelta(days=5))}
+    await api.ok("POST", f"/customers/{customer['id']}/promises", Role.AR_SPECIALIST, status=201, json=body)
+    dispute = await api.ok(
+        "POST", f"/invoices/{invoice['id']}/disputes", status=201, json={"reason": "wrong_amount"}
+    )
+    assert (await api.ok("GET", f"/invoices/{invoice['id']}"))["collection_status"] == "disputed"
+    await api.ok("POST", f"/disputes/{dispute['id']}/resolve", json={"resolution": "rejected"})
+    assert (await api.ok("GET", f"/invoices/{invoice['id']}"))["collection_status"] == "promised"

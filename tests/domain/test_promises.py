@@ -144,6 +144,9 @@ def test_partial_payment_and_the_consequence_of_breaking_are_said_in_words() -> 
 def test_an_upheld_dispute_stays_out_of_the_cadence_a_rejected_one_is_back_in_collection() -> None:
     assert status_after_resolution(DisputeState.UPHELD) == CollectionStatus.DISPUTED
     assert status_after_resolution(DisputeState.REJECTED) == CollectionStatus.IN_COLLECTION
+    # Rejected while an open promise covers it: back under the promise, not reminded before its date.
+    assert status_after_resolution(DisputeState.REJECTED, promised=True) == CollectionStatus.PROMISED
+    assert status_after_resolution(DisputeState.UPHELD, promised=True) == CollectionStatus.DISPUTED
     with pytest.raises(ValueError):
         status_after_resolution(DisputeState.OPEN)
 

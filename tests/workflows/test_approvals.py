@@ -10,12 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from domain.enums import ApprovalDecision, ApprovalState, DeliveryStatus, HistoryAction
-from models import Approval, Customer, WorkflowDefinition
+from models import Approval, Customer, Enrollment, Invoice, WorkflowDefinition
 from tests.builders import (
     make_contact,
     make_customer,
@@ -28,7 +29,7 @@ from tests.builders import (
 from tests.workflows.conftest import Engine
 from workflows.approval_types import ApprovalOutcome, DecideApproval
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.enrollment_types import CancelSignal, PauseSignal, ResumeSignal
+from workflows.enrollment_types import CancelSignal, PauseSignal, ReassignSignal, ResumeSignal
 
 NEW_YORK = ZoneInfo("America/New_York")
 MANAGER = "manager@acme.example"
@@ -221,3 +222,58 @@ async def test_an_approval_given_while_the_customer_is_paused_is_recorded_and_se
     await cadence.settle(cancelled_handle)
     assert (await _approval(cadence, cancelled)).state == ApprovalState.WITHDRAWN
     assert await cadence.outbox(cancelled.id) == []
+
+
+async def test_an_approved_reminder_whose_invoice_was_disputed_while_it_waited_is_not_sent(
+    session: AsyncSession, cadence: Engine
+) -> None:
+    definition, at = await _gated_reminder(session, cadence)
+    customer, handle = await _enrolled(session, cadence, definition, at, "Globex Corp")
+    await _until(cadence, at + timedelta(minutes=5), handle)
+    # Days pass before the manager looks; meanwhile the customer disputes the invoice.
+    await session.exec(  # type: ignore[call-overload]
+        update(Invoice).where(col(Invoice.customer_id) == customer.id).values(collection_status="disputed")
+    )
+    await session.commit()
+
+    outcome = await _decide(handle, await _approval(cadence, customer), ApprovalDecision.APPROVE)
+    assert outcome.state == ApprovalState.APPROVED
+    await cadence.settle(handle)
+    assert await cadence.outbox(customer.id) == []  # the send re-read the truth: disputed
+    assert [d.status for d in await cadence.deliveries(customer.id)] == [DeliveryStatus.WITHHELD]
+    (not_sent,) = [
+        h for h in await cadence.history(customer.id) if h.action == HistoryAction.MESSAGE_NOT_SENT
+    ]
+    assert "disputed" in not_sent.description
+
+
+async def test_a_reassign_while_a_gate_waits_withdraws_it_and_the_new_workflow_sends(
+    session: AsyncSession, cadence: Engine
+) -> None:
+    definition, at = await _gated_reminder(session, cadence)
+    customer, handle = await _enrolled(session, cadence, definition, at, "Globex Corp")
+    await _until(cadence, at + timedelta(minutes=5), handle)
+    follow = await make_definition(
+        session,
+        kind="assignment",
+        steps=[{"offset_days": 1, "action": "statement_email"}],
+    )
+    (enrollment,) = await cadence.rows(Enrollment, Enrollment.customer_id == customer.id)
+    # As the API does: Postgres first, then the signal.
+    await session.exec(  # type: ignore[call-overload]
+        update(Enrollment)
+        .where(col(Enrollment.id) == enrollment.id)
+        .values(definition_id=follow.id, definition_version=follow.version)
+    )
+    await session.commit()
+    await handle.signal(
+        EnrollmentWorkflow.reassign,
+        ReassignSignal(definition_id=follow.id, actor="admin@acme.example", enrollment_id=enrollment.id),
+    )
+    await cadence.settle(handle)
+    assert (await _approval(cadence, customer)).state == ApprovalState.WITHDRAWN
+
+    # The new workflow's step (the day after the reassign) is performed, once.
+    await _until(cadence, at + timedelta(days=2, hours=1), handle)
+    assert len(await cadence.outbox(customer.id)) == 1
+    assert HistoryAction.MESSAGE_SENT in await _actions(cadence, customer)
