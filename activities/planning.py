@@ -12,7 +12,8 @@ from temporalio import activity
 from activities.contracts import MISSED_LISTED, OccurrenceRef, PlanInput, PlanResult
 from activities.errors import missing_rows_are_final
 from activities.liveness import calling_workflow_id, not_live_reason
-from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
+from activities.promises import judge_promise
+from domain.enums import DefinitionKind, EnrollmentState, HistoryAction, PromiseState
 from domain.pauses import pause_in_force
 from domain.schedules import Occurrence, merge_description, plan_next
 from domain.wording import local_times, step_label, workflow_off
@@ -32,6 +33,7 @@ from models.repository import (
 )
 from models.repository.automations import attached_count, mark_events_processed
 from models.repository.pauses import resume_and_record
+from models.repository.promises import open_promises_of_customers
 
 log = structlog.get_logger("arcadence.plan")
 
@@ -54,6 +56,9 @@ class PlanningActivities:
             customer = await load_customer(session, enrollment.customer_id)
             org = await load_organization(session)
             definition, steps = await load_definition(session, enrollment.definition_id)
+            # A promise past its deadline is judged here too (its own workflow may never have
+            # started), before the invoices it covers are read; the next open one wakes us.
+            promise_wake = await _judge_promises(session, require_id(customer), request.as_of)
             invoices = await open_invoices(session, require_id(customer))
             # The customer's zone and holidays when it has them, else the organization's.
             calendar = await customer_calendar_of(session, org, customer)
@@ -123,6 +128,10 @@ class PlanningActivities:
                 when = local_times(planned.next_at, calendar.time_zone, org.time_zone)
                 more = f" and {len(upcoming) - 1} more" if len(upcoming) > 1 else ""
                 next_label = f"{when}: {upcoming[0].label}{more}"
+            next_at = planned.next_at
+            if promise_wake is not None and (next_at is None or promise_wake < next_at):
+                when = local_times(promise_wake, calendar.time_zone, org.time_zone)
+                next_at, next_label = promise_wake, f"{when}: a promise to pay is judged"
             result = PlanResult(
                 enrollment_state=EnrollmentState(enrollment.state),
                 definition_id=require_id(definition),
@@ -133,7 +142,7 @@ class PlanningActivities:
                 due=[ref(o) for o in planned.due],
                 missed=[ref(o) for o in planned.missed[:MISSED_LISTED]],
                 missed_count=len(planned.missed),
-                next_at=planned.next_at,
+                next_at=next_at,
                 next_label=next_label,
                 upcoming=upcoming,
                 exhausted=planned.exhausted,
@@ -159,6 +168,21 @@ class PlanningActivities:
                 next_at=str(result.next_at),
             )
             return result
+
+
+# The enrollment re-plans just after a promise's deadline: the deadline's workflow judges first.
+PROMISE_WAKE_MARGIN = timedelta(minutes=1)
+
+
+async def _judge_promises(session: AsyncSession, customer_id: int, as_of: datetime) -> datetime | None:
+    """Judge the customer's open promises whose deadline has passed; the wake-up for the next one."""
+    wake: datetime | None = None
+    for promise in await open_promises_of_customers(session, [customer_id]):
+        if promise.deadline_at <= as_of and await judge_promise(session, promise, as_of) != PromiseState.OPEN:
+            continue
+        candidate = max(promise.deadline_at, as_of) + PROMISE_WAKE_MARGIN
+        wake = candidate if wake is None else min(wake, candidate)
+    return wake
 
 
 async def _stop(session: AsyncSession, enrollment: Enrollment, why: str, as_of: datetime) -> PlanResult:

@@ -208,3 +208,28 @@ async def test_a_disputed_invoice_gets_no_reminder_and_once_rejected_is_caught_u
     assert missed, "the two older reminders are recorded as missed"
     resolved = [h for h in await _actions(api, customer["id"]) if h.action == HistoryAction.DISPUTE_RESOLVED]
     assert resolved[0].description.startswith("Dispute on INV-1042 (wrong amount) rejected")
+
+
+async def test_a_promise_whose_deadline_workflow_never_ran_is_judged_by_the_enrollment_at_its_deadline(
+    api: Api,
+) -> None:
+    # Temporal was unreachable after the commit and nobody sent the request again: the promise's
+    # own workflow never started. The customer's enrollment wakes just after the deadline and
+    # judges it, so the invoice does not stay out of dunning for ever.
+    customer, definition, start = await _setup(api)
+    invoice = await api.invoice(due_in_days=20)
+    enrollment = await api.enroll(customer["id"], definition["id"])
+    workflow_id = enrollment["workflow_id"]
+    promise = await api.ok(
+        "POST",
+        f"/customers/{customer['id']}/promises",
+        status=201,
+        json={"invoice_ids": [invoice["id"]], "promised_date": str(start + timedelta(days=1))},
+    )
+    await api.env.client.get_workflow_handle(f"promise-{promise['id']}").terminate("never started")
+    await _until(api, start, 4, time(15, 0), workflow_id)  # the deadline: day 1 + 2 grace days, 14:30
+
+    (broken,) = await api.ok("GET", f"/customers/{customer['id']}/promises", Role.VIEWER)
+    assert broken["state"] == "broken"
+    assert (await _rows(api, Invoice, Invoice.id == invoice["id"]))[0].collection_status == "in_collection"
+    assert HistoryAction.PROMISE_BROKEN in [h.action for h in await _actions(api, customer["id"])]
