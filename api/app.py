@@ -11,6 +11,7 @@ from temporalio.client import Client
 from api.console import mount_console
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.limits import BodySizeLimit
+from api.redact import redact_access_log
 from api.routers import (
     approvals,
     automations,
@@ -126,6 +127,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    redact_access_log()
     app.add_middleware(BodySizeLimit)
     app.include_router(health.router)
     app.include_router(webhooks.router)

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
+from api.redact import loggable_path
 from services.errors import ServiceError
 
 log = structlog.get_logger("arcadence.api")
@@ -97,21 +98,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> JSONResponse:
-        log.warning("api.database_refused_value", error=str(exc.orig), path=request.url.path)
+        log.warning("api.database_refused_value", error=str(exc.orig), path=loggable_path(request.url.path))
         return _respond(422, "invalid_input", "The database refused a value")
 
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         # Postgres unreachable, or the request ran past `statement_timeout`.
-        log.error("api.database_unavailable", error=str(exc.orig), path=request.url.path)
+        log.error("api.database_unavailable", error=str(exc.orig), path=loggable_path(request.url.path))
         return _respond(503, "database_unavailable", "The database did not answer in time; retry later")
 
     @app.exception_handler(RPCError)
     async def _temporal(request: Request, exc: RPCError) -> JSONResponse:
-        log.error("api.temporal_error", error=str(exc), status=str(exc.status), path=request.url.path)
+        log.error(
+            "api.temporal_error", error=str(exc), status=str(exc.status), path=loggable_path(request.url.path)
+        )
         return _respond(503, "temporal_unavailable", "Temporal could not be reached; retry later")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("api.unexpected_error", path=request.url.path, method=request.method)
+        log.exception("api.unexpected_error", path=loggable_path(request.url.path), method=request.method)
         return _respond(500, "internal_error", "Something went wrong on our side; it has been logged")

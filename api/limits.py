@@ -20,6 +20,10 @@ from api.errors import error_body
 
 MiB = 1024 * 1024
 DEFAULT_MAX_BODY = 1 * MiB
+# SendGrid Inbound Parse posts a reply with its attachments inside the form, and SendGrid takes
+# messages of up to 30 MB: a cap at 32 MiB refuses none of those (a 413 is not retried by
+# SendGrid, so the reply would be lost). Only the text fields are kept (services/webhooks/).
+INBOUND_MAX_BODY = 32 * MiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,7 @@ LARGER_BODIES = (
     BodyLimit(r"^/invoices/batch$", 4 * MiB),
     BodyLimit(r"^/enrollments/bulk$", 4 * MiB),
     BodyLimit(r"^/templates(/[^/]+)?$", 4 * MiB),
+    BodyLimit(r"^/webhooks/sendgrid/inbound(/[^/]*)?$", INBOUND_MAX_BODY),
 )
 
 

@@ -1,8 +1,8 @@
 """The contact-frequency cap: at most N customer-facing messages per customer in any D days.
 
-Counted in whole days of the organization's calendar: a cap of 1 per 7 days lets a customer
-written to on a Monday hear from us again on the next Monday, at the send time, whatever the
-second the first message left at.
+Counted in whole days of the customer's calendar (its own zone, else its primary contact's,
+else the organization's): a cap of 1 per 7 days lets a customer written to on a Monday hear from
+us again on the next Monday, at the send time, whatever the second the first message left at.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ def first_allowed_day(cap: ContactCap, sent_days: Sequence[date], today: date) -
 def first_allowed_send(
     cap: ContactCap, calendar: OrgCalendar, sent_days: Sequence[date], as_of: datetime, spread_key: str = ""
 ) -> datetime | None:
-    """None when a message may go now; else the organization's send time on the first day the
-    window allows (a business day when the calendar wants one)."""
+    """None when a message may go now; else the send time, in the customer's calendar, on the
+    first day the window allows (a business day when the calendar wants one)."""
     day = first_allowed_day(cap, sent_days, calendar.local_date_of(as_of))
     if day is None:
         return None

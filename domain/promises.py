@@ -112,8 +112,9 @@ def check_promise(
 
 
 def deadline(promised_date: date, grace_days: int, calendar: OrgCalendar) -> datetime:
-    """The instant a promise is judged: the organization's send time, `grace_days` after the
-    promised date (calendar days, in the organization's zone)."""
+    """The instant a promise is judged: the send time, `grace_days` after the promised date
+    (calendar days), in the customer's calendar (its zone, else its primary contact's, else the
+    organization's)."""
     return local_instant(promised_date + timedelta(days=grace_days), calendar.send_time, calendar.tz)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import FailureError
@@ -42,6 +42,13 @@ class PromiseClosedSignal:
     reason: str = "closed"
 
 
+def deadline_label(at: datetime) -> str:
+    """The deadline as the workflow's details and timer name it: in UTC, and saying so (a naive
+    value is taken as UTC, as stored; never the machine's zone)."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%a %d %b %Y %H:%M %Z")
+
+
 @workflow.defn(name="PromiseToPay")
 class PromiseWorkflow:
     @workflow.init
@@ -55,7 +62,7 @@ class PromiseWorkflow:
 
     @workflow.run
     async def run(self, input: PromiseInput) -> str:
-        at = input.deadline_at.strftime("%a %d %b %Y %H:%M UTC")
+        at = deadline_label(input.deadline_at)
         workflow.set_current_details(f"Waiting until {at}: promise {input.promise_id} is judged then")
         while self._closed is None and workflow.now() < input.deadline_at:
             with contextlib.suppress(TimeoutError):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from api.deps import UnitOfWorkDep
 from api.errors import ErrorOut
+from api.limits import INBOUND_MAX_BODY, MiB
 from services import replies as service
 from services.schemas.replies import InboundReceipt
 
@@ -36,7 +37,10 @@ FORM: dict[str, Any] = {
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Not a multipart/form-data body; nothing was stored"},
     401: {"model": ErrorOut, "description": "No secret, or not the organization's; nothing was stored"},
-    413: {"model": ErrorOut, "description": "The body is larger than 1 MiB; nothing was stored"},
+    413: {
+        "model": ErrorOut,
+        "description": f"The body is larger than {INBOUND_MAX_BODY // MiB} MiB; nothing was stored",
+    },
 }
 
 

@@ -4,13 +4,19 @@ a person handles it, and bad settings refused with a machine-readable 422."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
+import pytest
+import structlog
+import uvicorn
 
+from api.limits import INBOUND_MAX_BODY, MiB
 from domain.enums import EventKind, HistoryAction, Role
 from domain.replies import message_id
 from models import Customer, Event, HistoryEntry, InboundReply
+from services import replies as reply_service
 from tests.api.conftest import Api
 from tests.api.test_sendgrid_webhook import delivery, rows
 
@@ -24,7 +30,9 @@ async def _secret(api: Api) -> str:
     return path.rpartition("/")[2]
 
 
-async def _post_reply(api: Api, secret: str | None, **fields: str) -> httpx.Response:
+async def _post_reply(
+    api: Api, secret: str | None, *, attachment: bytes = b"%PDF-1.4 remittance", **fields: str
+) -> httpx.Response:
     """A reply as Inbound Parse posts it: multipart/form-data (with an attachment, left out)."""
     form = {
         "from": "Jane <AP@globex.example>",
@@ -36,7 +44,7 @@ async def _post_reply(api: Api, secret: str | None, **fields: str) -> httpx.Resp
         "charsets": '{"text": "UTF-8", "html": "UTF-8", "subject": "UTF-8", "from": "UTF-8"}',
         **fields,
     }
-    files = {"attachment1": ("remittance.pdf", b"%PDF-1.4 remittance", "application/pdf")}
+    files = {"attachment1": ("remittance.pdf", attachment, "application/pdf")}
     path = INBOUND if secret is None else f"{INBOUND}/{secret}"
     return await api.http.post(path, data=form, files=files)
 
@@ -56,12 +64,81 @@ async def test_a_reply_to_a_missing_or_forged_secret_is_refused_and_nothing_is_s
     assert await api.count(InboundReply) == 0
 
 
-async def test_an_oversize_reply_is_refused_with_413_and_nothing_is_stored(api: Api) -> None:
+async def test_a_reply_with_a_large_attachment_is_stored_without_it_and_one_over_the_cap_is_413(
+    api: Api,
+) -> None:
     secret = await _secret(api)
-    response = await _post_reply(api, secret, text="x" * (1024 * 1024 + 1))
+    # "Paid, remittance attached" with a 3 MiB PDF: over the API's 1 MiB default, under the inbound cap.
+    pdf = b"%PDF-1.4\n" + b"\x00\xff remittance " * (3 * MiB // 14)
+    response = await _post_reply(api, secret, attachment=pdf)
+    assert response.status_code == 200, response.text
+    (stored,) = await rows(api, InboundReply)
+    assert stored.text_body == "We paid on Friday, see attached."
+    stored_text = [stored.from_field, stored.to_field, stored.subject, stored.text_body, stored.html_text]
+    assert not any("PDF" in field or "remittance " in field for field in stored_text)
+    assert "remittance.pdf" not in str(stored.headers)
+
+    # Over the inbound cap: 413 with its code and the limit, nothing more stored.
+    response = await _post_reply(api, secret, attachment=b"x" * INBOUND_MAX_BODY)
     assert response.status_code == 413
-    assert response.json()["error"]["code"] == "body_too_large"
-    assert await api.count(InboundReply) == 0
+    error = response.json()["error"]
+    assert error["code"] == "body_too_large" and error["details"] == {"limit_bytes": INBOUND_MAX_BODY}
+    assert await api.count(InboundReply) == 1
+
+
+async def test_a_reply_whose_charset_is_not_a_text_encoding_is_stored_not_a_500(api: Api) -> None:
+    secret = await _secret(api)
+    # The charsets come from the sender's mail: codecs Python knows but that do not decode bytes
+    # to text (base64, hex, rot13, zlib), and idna, which refuses to replace; read as UTF-8.
+    for charset in ("base64", "hex", "rot13", "zlib", "idna", "no-such-charset"):
+        charsets = f'{{"text": "{charset}", "subject": "{charset}", "from": "UTF-8"}}'
+        response = await _post_reply(
+            api, secret, text="Payé vendredi", subject="Re: Facture", charsets=charsets
+        )
+        assert response.status_code == 200, (charset, response.text)
+    stored = await rows(api, InboundReply)
+    assert [(r.text_body, r.subject) for r in stored] == [("Payé vendredi", "Re: Facture")] * 6
+
+
+async def test_an_unexpected_failure_on_the_inbound_address_logs_the_path_without_its_secret(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = await _secret(api)
+
+    async def fails(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the reply could not be stored")
+
+    monkeypatch.setattr(reply_service, "receive_reply", fails)
+    transport = httpx.ASGITransport(app=api.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        with structlog.testing.capture_logs() as logged:
+            response = await http.post(f"{INBOUND}/{secret}", data={"from": "ap@globex.example"}, files={})
+    assert response.status_code == 500 and response.json()["error"]["code"] == "internal_error"
+    (entry,) = [e for e in logged if e["event"] == "api.unexpected_error"]
+    assert entry["path"] == f"{INBOUND}/<redacted>"
+    assert secret not in str(logged)
+
+    # uvicorn's access log (on when the API runs as `arcadence api`) gets the same path; its own
+    # logging set-up, which runs after the app is built, keeps the filter.
+    uvicorn.Config(api.app, log_level="info")
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(record.getMessage())
+
+    access = logging.getLogger("uvicorn.access")
+    keep = Keep()
+    access.addHandler(keep)
+    try:
+        access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "POST", f"{INBOUND}/{secret}?x=1", "1.1", 200)
+        access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.1:5000", "GET", "/customers/7", "1.1", 200)
+    finally:
+        access.removeHandler(keep)
+    assert lines == [
+        f'10.0.0.1:5000 - "POST {INBOUND}/<redacted>?x=1 HTTP/1.1" 200',
+        '10.0.0.1:5000 - "GET /customers/7 HTTP/1.1" 200',
+    ]
 
 
 async def test_a_reply_matched_by_its_token_pauses_the_customer_until_a_person_handles_it(api: Api) -> None:

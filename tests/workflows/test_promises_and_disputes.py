@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +21,7 @@ from services import promises as promise_service
 from tests.api.conftest import NY, Api
 from tests.api.test_promises_and_disputes import _own_promise_workflows  # noqa: F401  (autouse)
 from tests.workflows.test_automations import _automation, _own_workflow_ids, _rows, _skip, _waits  # noqa: F401
-from workflows.promise import PromiseWorkflow
+from workflows.promise import PromiseWorkflow, deadline_label
 
 # `services` reads the wall clock; here it reads the test server's, as the engine does.
 _CLOCK: dict[str, datetime] = {}
@@ -73,6 +73,12 @@ async def _setup(api: Api, **workflow: Any) -> tuple[dict[str, Any], dict[str, A
     return customer, definition, await api.today()
 
 
+def test_a_promise_deadline_is_labelled_in_utc_whatever_zone_it_arrives_in() -> None:
+    in_new_york = datetime(2026, 12, 11, 14, 30, tzinfo=NY)
+    assert deadline_label(in_new_york) == "Fri 11 Dec 2026 19:30 UTC"
+    assert deadline_label(in_new_york.astimezone(UTC)) == "Fri 11 Dec 2026 19:30 UTC"
+
+
 async def test_a_partly_paid_promise_breaks_at_its_deadline_fires_automations_gives_a_task_dunning_resumes(
     api: Api,
 ) -> None:
@@ -98,6 +104,11 @@ async def test_a_partly_paid_promise_breaks_at_its_deadline_fires_automations_gi
     assert promise["deadline_at"].startswith(str(start + timedelta(days=8)))
 
     await _until(api, start, 3, time(12, 0), workflow_id)
+    # The promise's workflow names its deadline in UTC and says so (14:30 New York is 19:30 UTC).
+    promise_handle = api.env.client.get_workflow_handle(f"promise-{promise['id']}")
+    details = (await promise_handle.query("__temporal_workflow_metadata")).current_details
+    in_utc = datetime.fromisoformat(promise["deadline_at"]).astimezone(UTC)
+    assert details.startswith(f"Waiting until {in_utc:%a %d %b %Y %H:%M} UTC:"), details
     await api.invoice(due_date=invoice["due_date"], issue_date=invoice["issue_date"], balance_due="1000.00")
     await _until(api, start, 8, time(12, 0), workflow_id)
     assert await _sent_about(api, customer["id"]) == []  # day 7's reminder waited for the promise
