@@ -55,7 +55,7 @@ chromium:
 test: lint chromium
 	$(BIN)/pytest
 
-# The quick tests only: no engine, fault or end-to-end suite (markers in tests/conftest.py).
+# The quick tests only: no engine, fault, end-to-end or browser suite (markers in tests/conftest.py).
 test-fast: $(STAMP)
 	$(BIN)/pytest -x -q -m "not slow"
 

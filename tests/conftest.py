@@ -28,12 +28,13 @@ from workers.embedded.temporal import temporal_cli_path, test_server_path
 from workers.temporal_setup import register_search_attributes
 from workflows.search_attributes import ALL_KEYS
 
-# `make test-fast` deselects `slow`: these three suites, and the few quick-folder tests that take
-# minutes (the 2,000-customer bulk job, the schema fuzz) or start a Temporal server and a process.
+# `make test-fast` deselects `slow`: these three suites, the browser tests (they use the
+# `chromium` fixture), and the few quick-folder tests that take
+# long (the bulk job of nine batches, the schema fuzz) or start a Temporal server and a process.
 SLOW_SUITES = {"workflows": "engine", "faults": "faults", "e2e": "e2e"}
 SLOW_TESTS = frozenset(
     {
-        "tests/api/test_bulk_enroll.py::test_bulk_enroll_of_two_thousand_customers_reports_progress_and_each_outcome",
+        "tests/api/test_bulk_enroll.py::test_bulk_enroll_of_more_customers_than_its_batches_run_at_once_reports_each_outcome",
         "tests/api/test_schema_fuzz.py::test_every_operation_answers_as_documented_and_never_with_a_server_error",
         "tests/workers/test_worker_process.py::test_the_worker_process_runs_an_enrollment_and_stops_on_sigterm",
         "tests/workers/test_startup_errors.py::test_postgres_failing_to_start_names_its_log_and_shows_its_last_lines",
@@ -63,6 +64,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("slow")
         elif item.nodeid.partition("[")[0] in SLOW_TESTS or item.nodeid.partition("::")[0] in SLOW_MODULES:
             item.add_marker("slow")
+        elif "chromium" in getattr(item, "fixturenames", ()):
+            item.add_marker("slow")  # drives a browser: the console's end-to-end tests
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -27,10 +27,12 @@ from activities.documents import DocumentFetcher, parse_networks
 from api.app import create_app
 from domain.enums import Role
 from models import ApiKey, Enrollment, User
+from models.base import require_id
 from models.db import SessionFactory, session_factory
 from models.settings import Settings
 from services.api_keys import issue_key
 from workers.worker import build_worker
+from workflows.enrollment_types import enrollment_workflow_id
 
 NY = ZoneInfo("America/New_York")
 
@@ -195,9 +197,12 @@ async def api(
             finally:
                 async with sessions() as session:
                     for row in (await session.exec(select(Enrollment))).all():
-                        handle = time_skipping_env.client.get_workflow_handle(row.workflow_id)
-                        with contextlib.suppress(Exception):  # never started, or already closed
-                            await handle.terminate("test done")
+                        # Its own id too: a test may have pointed the row elsewhere, and a workflow
+                        # left running on a queue nobody polls stalls the module's time skipping.
+                        for workflow_id in {row.workflow_id, enrollment_workflow_id(require_id(row))}:
+                            handle = time_skipping_env.client.get_workflow_handle(workflow_id)
+                            with contextlib.suppress(Exception):  # never started, or already closed
+                                await handle.terminate("test done")
                 if worker_webhooks is not None:
                     await worker_webhooks.aclose()
 
