@@ -46,6 +46,7 @@ from domain.enums import (
 )
 from domain.invoices import out_of_cadence_reason
 from domain.pauses import pause_in_force
+from domain.wording import local_time
 from models import Automation, AutomationRun, Customer, Enrollment, Event, Invoice
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
@@ -376,7 +377,7 @@ class AutomationActivities:
         label = ""
         if plan.next_at is not None and plan.upcoming:
             names = ", ".join(f"'{specs_by_id[f.automation_id].name}'" for f in plan.upcoming)
-            when = plan.next_at.astimezone(cal.tz).strftime("%a %d %b %Y %H:%M %Z")
+            when = local_time(plan.next_at, cal.time_zone)
             label = f"{when}: automation {names}"
         return ReactResult(work=claims.work, next_at=plan.next_at, next_label=label, watching=watching)
 

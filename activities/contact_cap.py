@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from activities.contracts import PrepareInput, PrepareResult
 from domain.contact_cap import cap_in_force, first_allowed_send, is_customer_facing, window_start
 from domain.schedules import OrgCalendar, local_instant
+from domain.wording import local_time
 from models import Customer, OrganizationSettings
 from models.base import require_id
 from models.repository.contact_cap import customer_sends_since
@@ -43,7 +44,7 @@ async def held_back(
     until = first_allowed_send(cap, calendar, sent_days, request.as_of, spread_key=str(enrollment_id))
     if until is None:
         return None
-    when = until.astimezone(calendar.tz).strftime("%a %d %b %Y %H:%M %Z")
+    when = local_time(until, calendar.time_zone)
     reason = (
         f"deferred to {when} by the contact cap ({cap.words()}; "
         f"{len(sends)} sent since {first_day.strftime('%a %d %b')})"

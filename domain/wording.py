@@ -34,10 +34,15 @@ def workflow_off(definition_name: str) -> str:
     return f"Workflow '{definition_name}' is off: nothing is sent until it is switched on again"
 
 
+def local_time(instant: datetime, zone: str) -> str:
+    """An instant as people read it in `zone`: "Tue 08 Dec 2026 14:30 JST"."""
+    return instant.astimezone(ZoneInfo(zone)).strftime(LOCAL_FORMAT)
+
+
 def local_times(instant: datetime, zone: str, org_zone: str) -> str:
     """An instant in the customer's zone, and in the organization's beside it when they differ:
     "Tue 08 Dec 2026 14:30 JST (Tue 08 Dec 2026 00:30 EST, organization time)"."""
-    local = instant.astimezone(ZoneInfo(zone)).strftime(LOCAL_FORMAT)
+    local = local_time(instant, zone)
     if zone == org_zone:
         return local
-    return f"{local} ({instant.astimezone(ZoneInfo(org_zone)).strftime(LOCAL_FORMAT)}, organization time)"
+    return f"{local} ({local_time(instant, org_zone)}, organization time)"

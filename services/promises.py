@@ -5,13 +5,13 @@ keep the open ones whose covered invoices the sync shows paid. The deadline itse
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from domain import promises as rules
 from domain.enums import CollectionStatus, HistoryAction, PromiseState
 from domain.history import ENGINE_ACTOR
 from domain.money import format_amount
+from domain.wording import local_time
 from models import Invoice, PromiseInvoice, PromiseToPay, User
 from models.base import require_id
 from models.history import write_history
@@ -53,10 +53,6 @@ def _candidate(invoice: Invoice) -> rules.Candidate:
         balance_due=invoice.balance_due,
         collection_status=invoice.collection_status,
     )
-
-
-def _local(instant: datetime, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%a %d %b %Y %H:%M %Z")
 
 
 async def _today(uow: UnitOfWork) -> date:
@@ -155,7 +151,8 @@ async def record_promise(
         description=(
             f"Promise to pay {format_amount(amount, promise.currency)} by "
             f"{request.promised_date.isoformat()} recorded by {actor.email} for {numbers}; dunning pauses "
-            f"for them until it is kept, or broken on {_local(promise.deadline_at, calendar.tz)}{note}"
+            f"for them until it is kept, or broken on "
+            f"{local_time(promise.deadline_at, calendar.time_zone)}{note}"
         ),
         actor=actor.email,
         occurred_at=at,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from api.console.auth import SignedIn, require
+from api.console.auth import SignedIn, Visitor, require
 from api.console.common import base
 from api.console.customer_changes import _apply, _invalid
 from api.console.render import page
@@ -63,8 +63,15 @@ async def record_promise(
     return await _apply(request, uow, visitor, customer_id, SECTION, change)
 
 
-async def _customer_of(row: type[PromiseToPay] | type[Dispute], row_id: int, uow: UnitOfWork) -> int:
-    found = await get_or_404(uow.session, row, row_id, "promise" if row is PromiseToPay else "dispute")
+async def _customer_of(
+    request: Request, visitor: Visitor, uow: UnitOfWork, row: type[PromiseToPay] | type[Dispute], row_id: int
+) -> int | Response:
+    """The customer the promise or dispute belongs to, or the page saying it does not exist."""
+    try:
+        found = await get_or_404(uow.session, row, row_id, "promise" if row is PromiseToPay else "dispute")
+    except ServiceError as err:
+        context = base(visitor, title="Not found", message=err.message)
+        return page(request, "error.html", context, status_code=404)
     return found.customer_id
 
 
@@ -73,12 +80,9 @@ async def cancel_promise(
     request: Request, promise_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
     require(visitor, TASK_WORKERS)
-    try:
-        customer_id = await _customer_of(PromiseToPay, promise_id, uow)
-    except ServiceError as err:
-        return page(
-            request, "error.html", base(visitor, title="Not found", message=err.message), status_code=404
-        )
+    customer_id = await _customer_of(request, visitor, uow, PromiseToPay, promise_id)
+    if isinstance(customer_id, Response):
+        return customer_id
 
     async def change(form: dict[str, str]) -> object:
         return await promise_service.cancel_promise(uow, promise_id, visitor.user)
@@ -114,12 +118,9 @@ async def resolve_dispute(
     request: Request, dispute_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
     require(visitor, TASK_WORKERS)
-    try:
-        customer_id = await _customer_of(Dispute, dispute_id, uow)
-    except ServiceError as err:
-        return page(
-            request, "error.html", base(visitor, title="Not found", message=err.message), status_code=404
-        )
+    customer_id = await _customer_of(request, visitor, uow, Dispute, dispute_id)
+    if isinstance(customer_id, Response):
+        return customer_id
 
     async def change(form: dict[str, str]) -> object:
         try:
