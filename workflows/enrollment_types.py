@@ -51,6 +51,20 @@ class CarriedState:
 
 
 @dataclass(kw_only=True)
+class FirstWake:
+    """A new enrollment's first plan, made when it was enrolled (the bulk job plans each batch with
+    `domain.schedules.plan_next`): nothing was due or missed at `planned_at`, so the workflow's
+    first task only starts its timer. It then plans from `planned_at` (its first cursor) at
+    `wake_at`, exactly as if it had planned at `planned_at` itself."""
+
+    planned_at: datetime
+    # The first step's instant (None: nothing scheduled yet; the workflow re-plans after a day).
+    wake_at: datetime | None
+    # What the wait says meanwhile ("Mon 07 Dec 2026 14:30 EST: step 1 ...").
+    label: str = ""
+
+
+@dataclass(kw_only=True)
 class EnrollmentInput:
     enrollment_id: int
     customer_id: int
@@ -59,6 +73,8 @@ class EnrollmentInput:
     carried: CarriedState = field(default_factory=CarriedState)
     # A run's history stays small: a fresh run after this many steps, whatever the server says.
     max_steps_per_run: int = 100
+    # Set by the bulk job for a fresh enrollment whose first plan it made (None: plan at start).
+    first_wake: FirstWake | None = None
 
 
 @dataclass(kw_only=True)
