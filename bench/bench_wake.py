@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -100,12 +101,14 @@ async def arcadence(svc: Services, n: int) -> float:
         return done >= n
 
     statements = 0
+    shapes: Counter[str] = Counter()
 
     def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         nonlocal statements
         if "next_step_at IS NOT NULL" not in statement and "FROM history_entry" not in statement:
             # not the benchmark's own polling
             statements += 1
+            shapes[_shape(statement)] += 1
 
     cpu = CpuMeter()
     cpu.start()
@@ -119,12 +122,32 @@ async def arcadence(svc: Services, n: int) -> float:
         event.remove(svc.engine.sync_engine, "before_cursor_execute", count)
     cpu.stop(ended - began, "arcadence")
     figure("arcadence SQL statements per step (worker)", statements / n)
+    for shape, times in shapes.most_common(STATEMENT_SHAPES):
+        figure(f"  per step: {shape}", f"{times / n:.2f}")
     sent = await svc.scalar("SELECT count(*) FROM delivery WHERE status = 'sent'")
     recorded = await svc.scalar("SELECT count(*) FROM history_entry WHERE action = 'message_sent'")
     figure("arcadence deliveries sent / history entries", f"{sent} / {recorded}")
     if sent != n or recorded != n:
         raise RuntimeError(f"expected {n} sends and history entries, got {sent} and {recorded}")
     return ended - began
+
+
+# The statements a step sends most, by shape (the benchmark prints them: where a step's
+# round trips to Postgres go).
+STATEMENT_SHAPES = 15
+
+
+def _shape(statement: str) -> str:
+    """A statement's kind and main table, e.g. "SELECT ... FROM enrollment"."""
+    words = statement.split()
+    verb = words[0].upper() if words else "?"
+    lowered = [w.lower() for w in words]
+    for marker in ("from", "into", "update"):
+        if marker in lowered:
+            index = lowered.index(marker)
+            if index + 1 < len(words):
+                return f"{verb} {marker} {words[index + 1].strip('(),')}"
+    return verb
 
 
 async def main() -> None:
