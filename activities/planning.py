@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,8 +16,8 @@ from activities.preparation import prepare_in
 from activities.promises import judge_promise
 from domain.enums import DefinitionKind, EnrollmentState, HistoryAction, PromiseState
 from domain.pauses import pause_in_force
-from domain.schedules import Occurrence, merge_description, plan_next
-from domain.wording import local_times, step_label, workflow_off
+from domain.schedules import Occurrence, fresh_cursor, merge_description, plan_next
+from domain.wording import local_times, next_step_label, step_label, workflow_off
 from models import Enrollment
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
@@ -38,9 +37,6 @@ from models.repository.pauses import resume_and_record
 from models.repository.promises import open_promises_of_customers
 
 log = structlog.get_logger("arcadence.plan")
-
-# Invoice cadences look back this far on a fresh plan, so that "enrolled late" meets catch-up.
-INVOICE_LOOKBACK = timedelta(days=400)
 
 
 class PlanningActivities:
@@ -90,7 +86,7 @@ class PlanningActivities:
                 await mark_events_processed(session, require_id(customer), request.as_of)
             spec = schedule_spec(definition, steps)
             ctx = enrollment_context(enrollment, customer, invoices)
-            cursor = request.cursor or _fresh_cursor(spec.kind, enrollment.anchor_date, zone)
+            cursor = request.cursor or fresh_cursor(spec.kind, enrollment.anchor_date, zone)
             planned = plan_next(
                 spec, ctx, calendar, cursor=cursor, as_of=request.as_of, fresh=request.cursor is None
             )
@@ -125,11 +121,9 @@ class PlanningActivities:
                 enrollment.next_step_at = planned.next_at
                 session.add(enrollment)
             upcoming = [ref(o) for o in planned.upcoming]
-            next_label = ""
-            if planned.next_at is not None and upcoming:
-                when = local_times(planned.next_at, calendar.time_zone, org.time_zone)
-                more = f" and {len(upcoming) - 1} more" if len(upcoming) > 1 else ""
-                next_label = f"{when}: {upcoming[0].label}{more}"
+            next_label = next_step_label(
+                planned.next_at, [o.label for o in upcoming], calendar.time_zone, org.time_zone
+            )
             next_at = planned.next_at
             if promise_wake is not None and (next_at is None or promise_wake < next_at):
                 when = local_times(promise_wake, calendar.time_zone, org.time_zone)
@@ -290,18 +284,3 @@ async def _record_off(
         key=f"off:{enrollment.id}:{switched.isoformat()}",
         last_action=False,
     )
-
-
-def _fresh_cursor(kind: DefinitionKind, anchor_date: object, zone: ZoneInfo) -> datetime:
-    """Where a plan starts when nothing was handled yet (new enrollment, or a switch).
-
-    Invoice-driven cadences look back, so reminders that fell before the enrollment meet the
-    catch-up policy; date-driven ones start at the local midnight of their anchor day.
-    """
-    from datetime import date as date_type
-
-    assert isinstance(anchor_date, date_type)
-    midnight = datetime.combine(anchor_date, time(0, 0), tzinfo=zone).astimezone(UTC)
-    if kind in (DefinitionKind.INVOICE, DefinitionKind.AUTOPAY):
-        return midnight - INVOICE_LOOKBACK
-    return midnight - timedelta(seconds=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -46,3 +47,13 @@ def local_times(instant: datetime, zone: str, org_zone: str) -> str:
     if zone == org_zone:
         return local
     return f"{local} ({local_time(instant, org_zone)}, organization time)"
+
+
+def next_step_label(next_at: datetime | None, upcoming: Sequence[str], zone: str, org_zone: str) -> str:
+    """What a wait for the next step says: its local time and the first of the steps that fall
+    then (`step_label`s), "Mon 07 Dec 2026 14:30 EST: step 1 (email) for INV-7 and 1 more";
+    empty when nothing comes."""
+    if next_at is None or not upcoming:
+        return ""
+    more = f" and {len(upcoming) - 1} more" if len(upcoming) > 1 else ""
+    return f"{local_times(next_at, zone, org_zone)}: {upcoming[0]}{more}"

@@ -33,9 +33,11 @@ from models.repository import (
     with_an_email,
     with_bill_to_parent_children,
 )
+from models.repository.automations import mark_events_processed_many
 from services.common import customer_today, get_or_404, now, signal_after_commit
 from services.errors import Conflict, Invalid
 from services.events import record_event, record_events_many
+from services.first_plans import first_wakes
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
 from services.unit_of_work import UnitOfWork
 from workflows.client import enroll as start_or_signal
@@ -44,6 +46,7 @@ from workflows.enrollment_types import (
     CancelSignal,
     ContinueWithSignal,
     EnrollmentInput,
+    FirstWake,
     ReassignSignal,
     enrollment_workflow_id,
 )
@@ -202,6 +205,8 @@ async def enroll_new_customers(
     Only customers with nothing live and no bill-to-parent children are enrolled here (the
     same row, history entry and signal-with-start as `enroll_customer`); the others are
     handed back in `one_by_one`. The auto-pay rule is `autopay_refusal`, as in `enroll_customer`.
+    Each new enrollment's first plan is made here too (`services.first_plans`): where it would
+    only wait, the row gets its `next_step_at` and the workflow its `first_wake`.
     `emails` are saved for customers without any contact address (new ones only)."""
     definition = await enabled_definition(uow, definition_id)
     out = BatchEnrollment()
@@ -223,26 +228,38 @@ async def enroll_new_customers(
     busy |= await with_bill_to_parent_children(uow.session, candidate_ids)
     fresh = [c for c in candidates if c.id not in busy]
     at = now()
-    calendars = await customer_calendars(uow.session, await load_organization(uow.session), fresh)
+    org = await load_organization(uow.session)
+    calendars = await customer_calendars(uow.session, org, fresh)
     reserved = await reserve_enrollment_ids(uow.session, len(fresh))
-    written = await insert_new_enrollments(
+    rows = [
+        {
+            "id": enrollment_id,
+            "customer_id": require_id(customer),
+            "definition_id": definition_id,
+            "definition_version": definition.version,
+            "state": EnrollmentState.ACTIVE.value,
+            "anchor_date": calendars[require_id(customer)].local_date_of(at),
+            "individually_enrolled": True,
+            "enrolled_at": at,
+            "enrolled_by": actor,
+            "workflow_id": enrollment_workflow_id(enrollment_id),
+        }
+        for customer, enrollment_id in zip(fresh, reserved, strict=True)
+    ]
+    # Each new enrollment's first plan, made here: where it only waits, the row says when its
+    # next step is and the workflow starts its timer without planning again.
+    wakes = await first_wakes(
         uow.session,
-        [
-            {
-                "id": enrollment_id,
-                "customer_id": require_id(customer),
-                "definition_id": definition_id,
-                "definition_version": definition.version,
-                "state": EnrollmentState.ACTIVE.value,
-                "anchor_date": calendars[require_id(customer)].local_date_of(at),
-                "individually_enrolled": True,
-                "enrolled_at": at,
-                "enrolled_by": actor,
-                "workflow_id": enrollment_workflow_id(enrollment_id),
-            }
-            for customer, enrollment_id in zip(fresh, reserved, strict=True)
-        ],
+        definition,
+        org,
+        calendars,
+        [(customer, Enrollment.model_validate(row)) for customer, row in zip(fresh, rows, strict=True)],
+        at,
     )
+    for row, enrollment_id in zip(rows, reserved, strict=True):
+        wake = wakes.get(enrollment_id)
+        row["next_step_at"] = wake.wake_at if wake is not None else None
+    written = await insert_new_enrollments(uow.session, rows)
     # Enrolled by another request between the read and the insert: decided one by one.
     out.one_by_one = [c for c in candidate_ids if c not in written]
     out.enrolled = {require_id(c): written[require_id(c)] for c in fresh if c.id in written}
@@ -259,13 +276,25 @@ async def enroll_new_customers(
     await record_events_many(
         uow, list(out.enrolled), EventKind.ENROLLED, actor, {"definition_id": definition_id}
     )
+    # No automation watches them (a first wake is made only then): processed now, by nothing,
+    # as the workflow's own first plan would have.
+    planned_here = [c for c, e in out.enrolled.items() if e in wakes]
+    await mark_events_processed_many(uow.session, planned_here, at)
     wanted = {c: e for c, e in (emails or {}).items() if c in out.enrolled and e}
     have = await with_an_email(uow.session, list(wanted))
     for customer_id, email in wanted.items():
         if customer_id not in have:
             uow.session.add(Contact(customer_id=customer_id, name="", email=email, roles=["communication"]))
     for customer_id, enrollment_id in out.enrolled.items():
-        _start_after_commit(uow, customers[customer_id], definition, enrollment_id, actor, out.not_started)
+        _start_after_commit(
+            uow,
+            customers[customer_id],
+            definition,
+            enrollment_id,
+            actor,
+            out.not_started,
+            first_wake=wakes.get(enrollment_id),
+        )
     log.info(
         "enrollment.batch_written",
         definition_id=definition_id,
@@ -284,12 +313,15 @@ def _start_after_commit(
     enrollment_id: int,
     actor: str,
     not_started: set[int],
+    *,
+    first_wake: FirstWake | None,
 ) -> None:
     request = EnrollmentInput(
         enrollment_id=enrollment_id,
         customer_id=require_id(customer),
         definition_id=require_id(definition),
         customer_name=customer.name,
+        first_wake=first_wake,
     )
     workflow_id = enrollment_workflow_id(enrollment_id)
 

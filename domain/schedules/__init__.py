@@ -8,7 +8,15 @@ from domain.schedules.occurrences import (
     occurrences,
 )
 from domain.schedules.org_calendar import OrgCalendar, customer_calendar, customer_zone, local_instant
-from domain.schedules.planning import ON_TIME_GRACE, Plan, is_exhausted, plan_next, timeline
+from domain.schedules.planning import (
+    INVOICE_LOOKBACK,
+    ON_TIME_GRACE,
+    Plan,
+    fresh_cursor,
+    is_exhausted,
+    plan_next,
+    timeline,
+)
 from domain.schedules.specs import (
     MAX_OFFSET_DAYS,
     MAX_STEPS,
@@ -23,6 +31,7 @@ from domain.schedules.specs import (
 )
 
 __all__ = [
+    "INVOICE_LOOKBACK",
     "MAX_OFFSET_DAYS",
     "MAX_STEPS",
     "ON_TIME_GRACE",
@@ -39,6 +48,7 @@ __all__ = [
     "autopay_payment",
     "customer_calendar",
     "customer_zone",
+    "fresh_cursor",
     "is_exhausted",
     "local_instant",
     "merge_description",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from domain.enums import CatchUpPolicy, DefinitionKind
 from domain.schedules.occurrences import FINITE_KINDS, candidates, occurrences, require_aware
@@ -17,6 +18,8 @@ ON_TIME_GRACE = timedelta(minutes=15)
 # apart), with room for a business-day shift: a customer series always fires within it.
 _LONGEST_SERIES_GAP = timedelta(days=35 + 31)
 _SEARCH_WINDOW = timedelta(days=120)
+# Invoice cadences look back this far on a fresh plan, so that "enrolled late" meets catch-up.
+INVOICE_LOOKBACK = timedelta(days=400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,18 @@ def is_exhausted(spec: ScheduleSpec, ctx: EnrollmentContext, cal: OrgCalendar, a
         return False
     first = cal.local_date_of(as_of) - timedelta(days=1)
     return not any(o.at > as_of for o in candidates(spec, ctx, cal, first=first, include_paused=True))
+
+
+def fresh_cursor(kind: DefinitionKind, anchor_date: date, zone: ZoneInfo) -> datetime:
+    """Where a plan starts when nothing was handled yet (a new enrollment, or a switch).
+
+    Invoice-driven cadences look back, so reminders that fell before the enrollment meet the
+    catch-up policy; date-driven ones start at the local midnight of their anchor day.
+    """
+    midnight = datetime.combine(anchor_date, time(0, 0), tzinfo=zone).astimezone(UTC)
+    if kind in (DefinitionKind.INVOICE, DefinitionKind.AUTOPAY):
+        return midnight - INVOICE_LOOKBACK
+    return midnight - timedelta(seconds=1)
 
 
 def plan_next(

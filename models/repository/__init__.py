@@ -60,6 +60,7 @@ from models.repository.invoices import (
     listed_invoices,
     open_balance,
     open_invoices,
+    open_invoices_of_customers,
 )
 from models.repository.organization import (
     calendar_of,
@@ -138,6 +139,7 @@ __all__ = [
     "load_organization",
     "open_balance",
     "open_invoices",
+    "open_invoices_of_customers",
     "open_task_by_key",
     "paged",
     "reserve_enrollment_ids",

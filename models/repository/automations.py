@@ -157,6 +157,18 @@ async def mark_events_processed(session: AsyncSession, customer_id: int, at: dat
     return int(result.rowcount or 0)
 
 
+async def mark_events_processed_many(session: AsyncSession, customer_ids: Sequence[int], at: datetime) -> int:
+    """`mark_events_processed` for many customers in one statement; how many events."""
+    if not customer_ids:
+        return 0
+    result = await session.exec(
+        update(Event)
+        .where(col(Event.customer_id).in_(list(customer_ids)), col(Event.processed_at).is_(None))
+        .values(processed_at=at)
+    )
+    return int(result.rowcount or 0)
+
+
 async def record_run_once(session: AsyncSession, run: AutomationRun) -> int | None:
     """Writes the run unless one exists for its automation and trigger key; its id if written."""
     values = {k: v for k, v in run.model_dump().items() if k != "id"}

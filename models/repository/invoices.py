@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, not_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from domain.enums import InvoiceStatus
 from domain.invoices import CLOSED_STATUSES, HELD_COLLECTION_STATUSES, HELD_STATUSES
@@ -24,16 +25,32 @@ _HELD = sorted(HELD_STATUSES)
 _HELD_COLLECTION = sorted(HELD_COLLECTION_STATUSES)
 
 
-async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice]:
-    """Invoices that may still be in a cadence (the domain rules make the final call)."""
-    query = (
+def _open_where(customers: ColumnElement[bool]) -> SelectOfScalar[Invoice]:
+    """The invoices of `customers` that may still be in a cadence, oldest due first."""
+    return (
         select(Invoice)
-        .where(Invoice.customer_id == customer_id)
+        .where(customers)
         .where(col(Invoice.status).not_in(_CLOSED))
         .where(col(Invoice.balance_due) > 0)
         .order_by(col(Invoice.due_date), col(Invoice.id))
     )
-    return list((await session.exec(query)).all())
+
+
+async def open_invoices(session: AsyncSession, customer_id: int) -> list[Invoice]:
+    """Invoices that may still be in a cadence (the domain rules make the final call)."""
+    return list((await session.exec(_open_where(col(Invoice.customer_id) == customer_id))).all())
+
+
+async def open_invoices_of_customers(
+    session: AsyncSession, customer_ids: Sequence[int]
+) -> dict[int, list[Invoice]]:
+    """`open_invoices` of many customers in one query: each customer's, in the same order."""
+    found: dict[int, list[Invoice]] = {customer_id: [] for customer_id in customer_ids}
+    if not found:
+        return found
+    for invoice in (await session.exec(_open_where(col(Invoice.customer_id).in_(list(found))))).all():
+        found[invoice.customer_id].append(invoice)
+    return found
 
 
 def _listed_clause() -> ColumnElement[bool]:

@@ -83,6 +83,18 @@ async def open_promises_of_customers(
     return list((await session.exec(query)).all())
 
 
+async def customers_with_open_promises(session: AsyncSession, customer_ids: Sequence[int]) -> set[int]:
+    """Which of the customers have an open promise to pay (one query, nothing locked)."""
+    if not customer_ids:
+        return set()
+    query = (
+        select(PromiseToPay.customer_id)
+        .where(col(PromiseToPay.customer_id).in_(list(customer_ids)), PromiseToPay.state == PromiseState.OPEN)
+        .distinct()
+    )
+    return set((await session.exec(query)).all())
+
+
 async def covered_invoices(
     session: AsyncSession, promise_ids: Sequence[int]
 ) -> dict[int, list[tuple[PromiseInvoice, Invoice]]]:
