@@ -21,6 +21,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from activities.approvals import ApprovalActivities
 from activities.automations import AutomationActivities
@@ -46,6 +47,11 @@ WORKFLOWS: Sequence[type] = (EnrollmentWorkflow, BulkEnrollWorkflow, PromiseWork
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every workflow runs in (bench/bench_sandbox.py measures what it costs)."""
+    return SandboxedWorkflowRunner()
 
 
 def activities_for(
@@ -110,6 +116,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
+        workflow_runner=workflow_runner(),
         activities=activities_for(
             sessions,
             email,
