@@ -45,6 +45,12 @@ class PlanInput:
     enrollment_id: int
     cursor: datetime | None
     as_of: datetime
+    # Prepare the first due occurrence in the plan's own transaction, when nothing the workflow
+    # does between plan and prepare can change it (`activities.planning.may_prepare_first`).
+    prepare_first: bool = False
+    # The definition the workflow ran last: a plan that finds another one (with a cursor) is
+    # planned again fresh by the workflow, so it prepares nothing.
+    definition_id: int | None = None
 
 
 MISSED_LISTED = 50
@@ -81,6 +87,10 @@ class PlanResult:
     # The plan wrote `next_at` to the enrollment row itself (nothing else can move the wake-up:
     # no automation, not paused, not off): the workflow need not save it again.
     next_step_saved: bool = False
+    # `due[0]` prepared by the plan (`PlanInput.prepare_first`), and its key: the workflow sends
+    # it without asking `prepare`. None: not prepared here (the workflow asks `prepare`).
+    prepared: PrepareResult | None = None
+    prepared_key: str | None = None
 
 
 @dataclass(kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,9 +10,10 @@ import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.contracts import MISSED_LISTED, OccurrenceRef, PlanInput, PlanResult
+from activities.contracts import MISSED_LISTED, OccurrenceRef, PlanInput, PlanResult, PrepareInput
 from activities.errors import missing_rows_are_final
 from activities.liveness import calling_workflow_id, not_live_reason
+from activities.preparation import prepare_in
 from activities.promises import judge_promise
 from domain.enums import DefinitionKind, EnrollmentState, HistoryAction, PromiseState
 from domain.pauses import pause_in_force
@@ -167,7 +169,46 @@ class PlanningActivities:
                 missed=result.missed_count,
                 next_at=str(result.next_at),
             )
+            if may_prepare_first(request, result):
+                result = await _prepare_first(session, request, result)
             return result
+
+
+def may_prepare_first(request: PlanInput, plan: PlanResult) -> bool:
+    """Whether the plan may prepare its first due occurrence itself: the workflow asked, and
+    nothing it does between the plan and the first `prepare` can change what that prepares
+    (no automation to react first, not paused, not switched off, not a definition the workflow
+    must first adopt and plan again)."""
+    return (
+        request.prepare_first
+        and bool(plan.due)
+        and plan.definition_enabled
+        and not plan.automations_attached
+        and not plan.customer_paused
+        and (request.cursor is None or request.definition_id == plan.definition_id)
+    )
+
+
+async def _prepare_first(session: AsyncSession, request: PlanInput, plan: PlanResult) -> PlanResult:
+    """`due[0]` prepared in the plan's transaction (one local activity less per step). Under a
+    savepoint: a preparation that fails leaves the plan whole, and the workflow prepares it
+    again on its own, where a failure is recorded as the step's."""
+    first = plan.due[0]
+    try:
+        async with session.begin_nested():
+            prepared = await prepare_in(
+                session,
+                PrepareInput(enrollment_id=request.enrollment_id, occurrence=first, as_of=request.as_of),
+            )
+    except Exception as err:  # any failure: the workflow's own `prepare` meets it again
+        log.warning(
+            "enrollment.prepare_in_plan_failed",
+            enrollment_id=request.enrollment_id,
+            occurrence=first.key,
+            error=str(err),
+        )
+        return plan
+    return dataclasses.replace(plan, prepared=prepared, prepared_key=first.key)
 
 
 # The enrollment re-plans just after a promise's deadline: the deadline's workflow judges first.

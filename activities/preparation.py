@@ -67,112 +67,115 @@ class PreparationActivities:
     @missing_rows_are_final
     async def prepare(self, request: PrepareInput) -> PrepareResult:
         async with unit_of_work(self._sessions) as session:
-            result = await self._prepare(session, request)
-        log.info(
-            "step.prepared",
-            enrollment_id=request.enrollment_id,
-            occurrence=request.occurrence.key,
-            outcome=result.outcome,
-            reason=result.reason,
-        )
-        return result
+            return await prepare_in(session, request)
 
-    async def _prepare(self, session: AsyncSession, request: PrepareInput) -> PrepareResult:
-        occurrence = request.occurrence
-        enrollment = await load_enrollment(session, request.enrollment_id)
-        stopped = not_live_reason(enrollment)
-        if stopped is not None:
-            return skipped(stopped)
-        customer = await load_customer(session, enrollment.customer_id)
-        automation = await _automation_of(session, occurrence)
-        # A pause stops what reaches the customer; an automation's message to the team, task or
-        # note still runs (e.g. "on paused: tell the specialist").
-        pause_applies = automation is None or StepAction(occurrence.action) in rcp.CUSTOMER_ACTIONS
-        if pause_applies and pause_in_force(customer.paused, customer.paused_until, request.as_of):
-            until = f" until {customer.paused_until.isoformat()}" if customer.paused_until else ""
-            who = customer.paused_by or "someone"
-            return skipped(f"customer paused by {who}{until}: {customer.pause_reason or 'no reason'}")
-        definition, steps = await load_definition(session, enrollment.definition_id)
-        if automation is not None:
-            step = automation_step(automation, occurrence.action_index, require_id(definition))
-            if step is None:
-                return skipped(f"automation '{automation.name}' no longer has this action")
-        else:
-            step = next((s for s in steps if s.id == occurrence.step_id), None)
+
+async def prepare_in(session: AsyncSession, request: PrepareInput) -> PrepareResult:
+    """What `prepare` decides and writes, in the caller's transaction (the `plan` activity
+    prepares the first due occurrence in its own, `activities.planning`)."""
+    result = await _prepare(session, request)
+    log.info(
+        "step.prepared",
+        enrollment_id=request.enrollment_id,
+        occurrence=request.occurrence.key,
+        outcome=result.outcome,
+        reason=result.reason,
+    )
+    return result
+
+
+async def _prepare(session: AsyncSession, request: PrepareInput) -> PrepareResult:
+    occurrence = request.occurrence
+    enrollment = await load_enrollment(session, request.enrollment_id)
+    stopped = not_live_reason(enrollment)
+    if stopped is not None:
+        return skipped(stopped)
+    customer = await load_customer(session, enrollment.customer_id)
+    automation = await _automation_of(session, occurrence)
+    # A pause stops what reaches the customer; an automation's message to the team, task or
+    # note still runs (e.g. "on paused: tell the specialist").
+    pause_applies = automation is None or StepAction(occurrence.action) in rcp.CUSTOMER_ACTIONS
+    if pause_applies and pause_in_force(customer.paused, customer.paused_until, request.as_of):
+        until = f" until {customer.paused_until.isoformat()}" if customer.paused_until else ""
+        who = customer.paused_by or "someone"
+        return skipped(f"customer paused by {who}{until}: {customer.pause_reason or 'no reason'}")
+    definition, steps = await load_definition(session, enrollment.definition_id)
+    if automation is not None:
+        step = automation_step(automation, occurrence.action_index, require_id(definition))
         if step is None:
-            return skipped("the step was removed from the workflow")
+            return skipped(f"automation '{automation.name}' no longer has this action")
+    else:
+        step = next((s for s in steps if s.id == occurrence.step_id), None)
+    if step is None:
+        return skipped("the step was removed from the workflow")
 
-        invoice: Invoice | None = None
-        if occurrence.invoice_id is not None:
-            invoice = await session.get(Invoice, occurrence.invoice_id)
-            reason = _invoice_out_of_cadence(invoice)
-            if reason:
-                return skipped(reason)
+    invoice: Invoice | None = None
+    if occurrence.invoice_id is not None:
+        invoice = await session.get(Invoice, occurrence.invoice_id)
+        reason = _invoice_out_of_cadence(invoice)
+        if reason:
+            return skipped(reason)
 
-        org = await load_organization(session)
-        calendar = await customer_calendar_of(session, org, customer)
-        today = calendar.local_date_of(request.as_of)
-        try:
-            own = automation.conditions if automation is not None else definition.conditions
-            conditions = parse_conditions(own) + parse_conditions(step.conditions)
-        except ValueError as err:
-            raise ApplicationError(
-                f"invalid conditions: {err}", type="NonRetryable", non_retryable=True
-            ) from err
-        evaluation = evaluate(
-            conditions, await customer_metrics(session, require_id(customer), customer.currency, today)
+    org = await load_organization(session)
+    calendar = await customer_calendar_of(session, org, customer)
+    today = calendar.local_date_of(request.as_of)
+    try:
+        own = automation.conditions if automation is not None else definition.conditions
+        conditions = parse_conditions(own) + parse_conditions(step.conditions)
+    except ValueError as err:
+        raise ApplicationError(f"invalid conditions: {err}", type="NonRetryable", non_retryable=True) from err
+    evaluation = evaluate(
+        conditions, await customer_metrics(session, require_id(customer), customer.currency, today)
+    )
+    if not evaluation.held:
+        return skipped(f"conditions not met: {evaluation.explanation}", evaluation.explanation)
+    met = evaluation.explanation if conditions else ""
+
+    action = StepAction(step.action)
+    if action in MESSAGE_ACTIONS:
+        billed = await bill_to_customer(session, customer)
+        elsewhere = billed_elsewhere_reason(
+            action,
+            invoice_level=invoice is not None,
+            customer_name=customer.name,
+            bill_to_name=billed.name if billed.id != customer.id else None,
         )
-        if not evaluation.held:
-            return skipped(f"conditions not met: {evaluation.explanation}", evaluation.explanation)
-        met = evaluation.explanation if conditions else ""
-
-        action = StepAction(step.action)
-        if action in MESSAGE_ACTIONS:
-            billed = await bill_to_customer(session, customer)
-            elsewhere = billed_elsewhere_reason(
-                action,
-                invoice_level=invoice is not None,
-                customer_name=customer.name,
-                bill_to_name=billed.name if billed.id != customer.id else None,
-            )
-            if elsewhere:
-                return skipped(elsewhere, met, bill_to_customer_id=billed.id)
-            draft = await draft_message(
-                session,
-                org=org,
-                customer=customer,
-                definition=definition,
-                step=step,
-                invoice=invoice,
-                today=today,
-            )
-            if draft.skip_reason:
-                return skipped(draft.skip_reason, met, **draft.details)
-            if action in rcp.CUSTOMER_ACTIONS:
-                # Counted in the customer's days (its own zone, else the organization's).
-                enrollment_id = require_id(enrollment)
-                held = await contact_cap.held_back(
-                    session, org, customer, calendar, request, enrollment_id, met
-                )
-                if held is not None:
-                    return held
-            delivery_id, already = await _create_delivery(
-                session, request, require_id(enrollment), customer, step, draft
-            )
-            if already:
-                return skipped(already, met, delivery_id=delivery_id)
-            return PrepareResult(
-                outcome="send",
-                reason=draft.summary + _late(request, calendar.time_zone),
-                delivery_ids=[delivery_id],
-                conditions=met,
-                details=draft.details,
-                approval=approval_ask(step),
-            )
-        summary = await _perform(session, request, customer, step, invoice, today)
+        if elsewhere:
+            return skipped(elsewhere, met, bill_to_customer_id=billed.id)
+        draft = await draft_message(
+            session,
+            org=org,
+            customer=customer,
+            definition=definition,
+            step=step,
+            invoice=invoice,
+            today=today,
+        )
+        if draft.skip_reason:
+            return skipped(draft.skip_reason, met, **draft.details)
+        if action in rcp.CUSTOMER_ACTIONS:
+            # Counted in the customer's days (its own zone, else the organization's).
+            enrollment_id = require_id(enrollment)
+            held = await contact_cap.held_back(session, org, customer, calendar, request, enrollment_id, met)
+            if held is not None:
+                return held
+        delivery_id, already = await _create_delivery(
+            session, request, require_id(enrollment), customer, step, draft
+        )
+        if already:
+            return skipped(already, met, delivery_id=delivery_id)
         return PrepareResult(
-            outcome="performed", reason=summary + _late(request, calendar.time_zone), conditions=met
+            outcome="send",
+            reason=draft.summary + _late(request, calendar.time_zone),
+            delivery_ids=[delivery_id],
+            conditions=met,
+            details=draft.details,
+            approval=approval_ask(step),
         )
+    summary = await _perform(session, request, customer, step, invoice, today)
+    return PrepareResult(
+        outcome="performed", reason=summary + _late(request, calendar.time_zone), conditions=met
+    )
 
 
 async def _automation_of(session: AsyncSession, occurrence: OccurrenceRef) -> Automation | None:

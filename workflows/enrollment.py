@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         ContinueWithSignal,
         EnrollmentInput,
         EnrollmentStatus,
+        FirstWake,
         PauseSignal,
         PauseState,
         ReassignSignal,
@@ -62,6 +63,7 @@ class EnrollmentWorkflow:
         self._reassign: ReassignSignal | None = None
         self._cancel: CancelSignal | None = None
         self._resume_requested: ResumeSignal | None = None
+        self._refreshed = False
         self._steps_this_run = 0
         self._approvals = ApprovalGate(
             stop=lambda: self._cancel is not None or self._reassign is not None,
@@ -97,6 +99,7 @@ class EnrollmentWorkflow:
 
     @workflow.signal
     def refresh(self, signal: RefreshSignal) -> None:
+        self._refreshed = True
         self._timer.interrupt()
 
     @workflow.signal
@@ -151,6 +154,9 @@ class EnrollmentWorkflow:
         if start is not None and start.definition_id == input.definition_id and input.carried.cursor is None:
             # Signal-with-start delivers "reassign" to a brand-new run too: nothing to switch.
             self._reassign = None
+        if input.first_wake is not None and input.carried.cursor is None and not self._asked_at_start():
+            self._timer.rearm()  # the start's own reassign was nothing to handle
+            await self._sleep_until_first(input.first_wake)
         while True:
             # Re-armed before reading the truth: a signal that lands while we plan or send
             # interrupts it again, and the next wait returns at once to plan again.
@@ -222,10 +228,15 @@ class EnrollmentWorkflow:
                     break
             # Cancelled or reassigned while a held-back step's gate waited: the loop's top handles it.
             due = [] if self._approvals.withdrawn else plan.due
-            for occurrence in due:
+            for index, occurrence in enumerate(due):
                 self._details = f"Working on {occurrence.label}"
                 not_sent = await steps.perform(
-                    self._input.enrollment_id, occurrence, as_of, gate=self._approvals, carried=self._carried
+                    self._input.enrollment_id,
+                    occurrence,
+                    as_of,
+                    gate=self._approvals,
+                    carried=self._carried,
+                    prepared=plan.prepared if index == 0 and plan.prepared_key == occurrence.key else None,
                 )
                 if not_sent is not None:
                     self._carried.last_skip_reason = not_sent
@@ -302,10 +313,19 @@ class EnrollmentWorkflow:
         return plan
 
     async def _plan_once(self, as_of: datetime) -> PlanResult:
+        # The plan prepares the first due occurrence too, unless a held-back one goes first.
+        prepare_first = workflow.patched(policies.PATCH_PLAN_PREPARES_FIRST) and not self._carried.deferred
         return await policies.in_postgres(
             PlanningActivities.plan,
-            PlanInput(enrollment_id=self._input.enrollment_id, cursor=self._carried.cursor, as_of=as_of),
+            PlanInput(
+                enrollment_id=self._input.enrollment_id,
+                cursor=self._carried.cursor,
+                as_of=as_of,
+                prepare_first=prepare_first,
+                definition_id=self._definition_id,
+            ),
             "Plan the next step",
+            attempt=policies.PREPARE_ATTEMPT if prepare_first else policies.DB_ATTEMPT,
         )
 
     async def _switch(
@@ -421,6 +441,35 @@ class EnrollmentWorkflow:
         workflow.set_current_details(self._details)
         await self._timer.sleep_until(plan.next_at, wording.waiting_summary(plan))
         self._switched_since_timer = False
+
+    def _asked_at_start(self) -> bool:
+        """A signal that came with the start (other than its own reassign) is met by a plan now."""
+        carried = self._carried
+        return (
+            self._reassign is not None
+            or self._cancel is not None
+            or self._resume_requested is not None
+            or self._refreshed
+            or carried.pause is not None
+            or carried.continue_with_id is not None
+        )
+
+    async def _sleep_until_first(self, first: FirstWake) -> None:
+        """A new enrollment whose first plan was made when it was enrolled (nothing was due
+        then): its first task only starts the timer, and it plans from that instant on waking,
+        exactly as if it had planned then itself. The enrollment row holds the wake-up already."""
+        self._carried.cursor = first.planned_at
+        self._definition_name = first.definition_name
+        self._definition_version = first.definition_version
+        self._next_at = first.wake_at
+        self._next_label = first.label
+        if first.wake_at is not None:
+            workflow.upsert_search_attributes([NEXT_STEP_AT.value_set(first.wake_at)])
+        self._details = wording.first_waiting_details(first)
+        workflow.set_current_details(self._details)
+        await self._timer.sleep_until(
+            first.wake_at, wording.summary_of_wait(first.label if first.wake_at else None)
+        )
 
     async def _save_next_step(self) -> None:
         await policies.in_postgres(

@@ -62,6 +62,9 @@ class FirstWake:
     wake_at: datetime | None
     # What the wait says meanwhile ("Mon 07 Dec 2026 14:30 EST: step 1 ...").
     label: str = ""
+    # The workflow's name and version as the plan read them (what the status query shows).
+    definition_name: str = ""
+    definition_version: int = 0
 
 
 @dataclass(kw_only=True)

@@ -90,3 +90,6 @@ PATCH_COMPLETED_EVENT = "workflow-completed-event"
 PATCH_APPROVAL_GATES = "approval-gates"
 # The contact-frequency cap: an occurrence held back is kept and performed at its allowed time.
 PATCH_CONTACT_CAP = "contact-cap-deferrals"
+# The plan prepares the first due occurrence in its own transaction (`PlanResult.prepared`): a
+# due step is one local activity before the send, not two.
+PATCH_PLAN_PREPARES_FIRST = "plan-prepares-first-step"

@@ -39,23 +39,26 @@ async def perform(
     *,
     gate: ApprovalGate | None = None,
     carried: CarriedState | None = None,
+    prepared: PrepareResult | None = None,
 ) -> str | None:
     """Perform one occurrence; returns why it was not sent, if it was meant to be and was not.
     A step with an approval gate waits at `gate` before its deliveries are sent; one the contact
-    cap holds back is kept in `carried` for its allowed time."""
-    try:
-        prepared: PrepareResult = await policies.in_postgres(
-            PreparationActivities.prepare,
-            PrepareInput(enrollment_id=enrollment_id, occurrence=occurrence, as_of=as_of),
-            f"Prepare {occurrence.label}",
-            attempt=policies.PREPARE_ATTEMPT,
-        )
-    except (exceptions.ActivityError, exceptions.ApplicationError) as err:
-        reason = wording.failure_message(err)
-        workflow.logger.warning("%s failed: %s", occurrence.label, reason)
-        description = f"{occurrence.label} failed: {reason}"
-        await record(enrollment_id, HistoryAction.STEP_FAILED, description, occurrence, {"error": reason})
-        return reason
+    cap holds back is kept in `carried` for its allowed time. `prepared`: the plan prepared it
+    already (`PlanResult.prepared`), so `prepare` is not asked."""
+    if prepared is None:
+        try:
+            prepared = await policies.in_postgres(
+                PreparationActivities.prepare,
+                PrepareInput(enrollment_id=enrollment_id, occurrence=occurrence, as_of=as_of),
+                f"Prepare {occurrence.label}",
+                attempt=policies.PREPARE_ATTEMPT,
+            )
+        except (exceptions.ActivityError, exceptions.ApplicationError) as err:
+            reason = wording.failure_message(err)
+            workflow.logger.warning("%s failed: %s", occurrence.label, reason)
+            description = f"{occurrence.label} failed: {reason}"
+            await record(enrollment_id, HistoryAction.STEP_FAILED, description, occurrence, {"error": reason})
+            return reason
 
     if prepared.outcome == "deferred":
         if carried is not None and deferrals.keep(carried, occurrence, prepared):

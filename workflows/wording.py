@@ -11,7 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import OccurrenceRef, PlanResult, PrepareResult, SendResult, missed_in_all
     from domain import wording as domain_wording
     from domain.enums import DeliveryStatus, EnrollmentState, HistoryAction
-    from workflows.enrollment_types import PauseState
+    from workflows.enrollment_types import FirstWake, PauseState
 
 # The sends that reached the provider (or further); anything else is a problem to report.
 REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
@@ -70,16 +70,30 @@ def off_details(plan: PlanResult) -> str:
 
 
 def waiting_details(plan: PlanResult, last_skip_reason: str | None) -> str:
-    if plan.next_at is None:
-        return f"Waiting for new invoices or a change of workflow: nothing is scheduled. {running(plan)}"
-    details = f"Waiting until {plan.next_label}"
+    return _waiting(plan.next_label if plan.next_at else None, last_skip_reason, running(plan))
+
+
+def first_waiting_details(first: FirstWake) -> str:
+    """The wait a bulk-enrolled enrollment starts with (planned when it was enrolled)."""
+    version = f"Running '{first.definition_name}' version {first.definition_version}."
+    return _waiting(first.label if first.wake_at else None, None, version)
+
+
+def _waiting(next_label: str | None, last_skip_reason: str | None, version: str) -> str:
+    if next_label is None:
+        return f"Waiting for new invoices or a change of workflow: nothing is scheduled. {version}"
+    details = f"Waiting until {next_label}"
     if last_skip_reason:
         details += f". Last step not sent: {last_skip_reason}"
-    return f"{details}. {running(plan)}"
+    return f"{details}. {version}"
 
 
 def waiting_summary(plan: PlanResult) -> str:
-    return f"Wait until {plan.next_label}" if plan.next_at else "Idle"
+    return summary_of_wait(plan.next_label if plan.next_at else None)
+
+
+def summary_of_wait(next_label: str | None) -> str:
+    return f"Wait until {next_label}" if next_label is not None else "Idle"
 
 
 def finished_details(state: EnrollmentState, reason: str) -> str:
