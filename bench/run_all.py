@@ -20,6 +20,7 @@ BENCHMARKS = (
     "bench_scale_out",
     "bench_temporal_cost",
     "bench_big_day",
+    "bench_sandbox",
 )
 
 

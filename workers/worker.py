@@ -21,6 +21,7 @@ import structlog
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.approvals import ApprovalActivities
 from activities.automations import AutomationActivities
@@ -46,6 +47,30 @@ WORKFLOWS: Sequence[type] = (EnrollmentWorkflow, BulkEnrollWorkflow, PromiseWork
 
 GRACEFUL_SHUTDOWN = timedelta(seconds=20)
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+# The workflow helpers: stateless functions and constants the workflow classes call. The worker
+# passes these modules through its sandbox, so each new or evicted workflow executes only its own
+# module afresh (bench/bench_sandbox.py measures it). Each is named: a whole package passed
+# through would take the workflow modules with it, and with them the sandbox's guard. The SDK's
+# default sandbox, which the replay tests use, still runs the helpers inside it, restricted
+# (tests/workers/test_workflow_sandbox.py checks both).
+WORKFLOW_HELPERS = (
+    "workflows.approvals",
+    "workflows.automations",
+    "workflows.deferrals",
+    "workflows.endings",
+    "workflows.policies",
+    "workflows.steps",
+    "workflows.timer",
+    "workflows.wording",
+)
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every workflow runs in: the SDK's default restrictions, helpers passed through."""
+    restrictions = SandboxRestrictions.default.with_passthrough_modules(*WORKFLOW_HELPERS)
+    return SandboxedWorkflowRunner(restrictions=restrictions)
 
 
 def activities_for(
@@ -110,6 +135,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
+        workflow_runner=workflow_runner(),
         activities=activities_for(
             sessions,
             email,

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
+from workflows import policies
+
 with workflow.unsafe.imports_passed_through():
     from activities.approval_contracts import (
         ApprovalRef,
@@ -21,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.approvals import ApprovalActivities
     from activities.contracts import OccurrenceRef, PrepareResult
     from domain.enums import ApprovalDecision, ApprovalState
-    from workflows import policies
     from workflows.approval_types import INVALID_DECISION, NOT_PENDING, ApprovalOutcome, DecideApproval
     from workflows.enrollment_types import PauseState
 

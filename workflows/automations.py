@@ -11,6 +11,9 @@ from datetime import datetime, timedelta
 from temporalio import exceptions, workflow
 from temporalio.common import RetryPolicy
 
+from workflows import policies, steps, wording
+from workflows.approvals import ApprovalGate
+
 with workflow.unsafe.imports_passed_through():
     from activities.automation_contracts import (
         ActionRef,
@@ -28,8 +31,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import OccurrenceRef, PlanResult
     from domain.automations import STEP_ACTIONS
     from domain.enums import AutomationAction, StepAction
-    from workflows import policies, steps, wording
-    from workflows.approvals import ApprovalGate
     from workflows.enrollment_types import CarriedState
 
 # The organization's endpoint may be down for a while: retried for up to a day, then recorded.

@@ -7,9 +7,10 @@ import asyncio
 
 from temporalio import workflow
 
+from workflows import policies
+
 with workflow.unsafe.imports_passed_through():
     from activities.bulk import BulkActivities
-    from workflows import policies
     from workflows.bulk_enroll_types import (
         BATCH_SIZE,
         CONCURRENT_BATCHES,

@@ -14,10 +14,11 @@ from typing import Any
 
 from temporalio import workflow
 
+from workflows import policies
+
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import OccurrenceRef, PlanResult, PrepareResult
     from domain.enums import HistoryAction
-    from workflows import policies
     from workflows.enrollment_types import CarriedState, DeferredOccurrence
 
 

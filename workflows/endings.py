@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+from workflows import policies
+
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PlanResult
     from domain.enums import DefinitionKind
-    from workflows import policies
     from workflows.enrollment_types import CarriedState
 
 

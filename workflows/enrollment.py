@@ -11,6 +11,10 @@ from typing import NoReturn
 
 from temporalio import workflow
 
+from workflows import automations, deferrals, endings, policies, steps, wording
+from workflows.approvals import ApprovalGate
+from workflows.timer import InterruptibleTimer
+
 with workflow.unsafe.imports_passed_through():
     from activities.automation_contracts import ReactResult
     from activities.contracts import (
@@ -25,9 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.planning import PlanningActivities
     from activities.recording import RecordingActivities
     from domain.enums import DefinitionKind, EnrollmentState, HistoryAction
-    from workflows import automations, deferrals, endings, policies, steps, wording
     from workflows.approval_types import ApprovalOutcome, DecideApproval
-    from workflows.approvals import ApprovalGate
     from workflows.enrollment_types import (
         CancelSignal,
         ContinueWithSignal,
@@ -41,7 +43,6 @@ with workflow.unsafe.imports_passed_through():
         ResumeSignal,
     )
     from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE, NEXT_STEP_AT
-    from workflows.timer import InterruptibleTimer
 
 
 @workflow.defn(name="Enrollment")

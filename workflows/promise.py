@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from temporalio import workflow
 from temporalio.exceptions import FailureError
 
+from workflows import policies
+
 with workflow.unsafe.imports_passed_through():
     from activities.promise_contracts import SettlePromiseInput
     from activities.promises import PromiseActivities
-    from workflows import policies
     from workflows.enrollment_types import RefreshSignal
 
 SETTLE_ATTEMPT = timedelta(seconds=30)

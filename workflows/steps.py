@@ -8,6 +8,9 @@ from datetime import datetime
 
 from temporalio import exceptions, workflow
 
+from workflows import deferrals, policies, wording
+from workflows.approvals import ApprovalGate
+
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         CloseDeliveryInput,
@@ -24,8 +27,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.recording import RecordingActivities
     from activities.sending import SendingActivities
     from domain.enums import DeliveryStatus, HistoryAction
-    from workflows import deferrals, policies, wording
-    from workflows.approvals import ApprovalGate
     from workflows.enrollment_types import CarriedState
 
 ENGINE = "arcadence"  # the actor of what the engine does by itself

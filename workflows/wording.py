@@ -5,12 +5,13 @@ Plain functions of workflow state, so the workflow's loop reads as steps, not se
 
 from __future__ import annotations
 
-from temporalio import exceptions
+from temporalio import exceptions, workflow
 
-from activities.contracts import OccurrenceRef, PlanResult, PrepareResult, SendResult, missed_in_all
-from domain import wording as domain_wording
-from domain.enums import DeliveryStatus, EnrollmentState, HistoryAction
-from workflows.enrollment_types import FirstWake, PauseState
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import OccurrenceRef, PlanResult, PrepareResult, SendResult, missed_in_all
+    from domain import wording as domain_wording
+    from domain.enums import DeliveryStatus, EnrollmentState, HistoryAction
+    from workflows.enrollment_types import FirstWake, PauseState
 
 # The sends that reached the provider (or further); anything else is a problem to report.
 REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)

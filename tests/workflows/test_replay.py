@@ -6,6 +6,7 @@ changes with `workflow.patched` (see docs/REPLAY.md).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from workers.worker import WORKFLOWS, workflow_runner
 from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import EnrollmentInput
@@ -34,6 +36,21 @@ async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
+
+
+async def test_saved_histories_replay_in_the_workers_own_sandbox_too() -> None:
+    """The worker replays an evicted workflow with its runner (helpers passed through), not the
+    SDK's default one the test above uses (helpers executed inside the sandbox)."""
+
+    async def histories() -> AsyncIterator[WorkflowHistory]:
+        for path in HISTORIES:
+            yield WorkflowHistory.from_json(path.stem, path.read_text())
+
+    replayer = Replayer(
+        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+    )
+    results = await replayer.replay_workflows(histories(), raise_on_replay_failure=False)
+    assert dict(results.replay_failures) == {}
 
 
 @workflow.defn(name="Enrollment", sandboxed=False)
