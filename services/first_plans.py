@@ -72,5 +72,7 @@ async def first_wakes(
             planned_at=at,
             wake_at=planned.next_at,
             label=next_step_label(planned.next_at, labels, calendar.time_zone, org.time_zone),
+            definition_name=definition.name,
+            definition_version=definition.version,
         )
     return found

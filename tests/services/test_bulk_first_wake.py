@@ -127,6 +127,7 @@ async def test_a_bulk_enrolled_customer_with_nothing_due_starts_with_its_first_w
     assert wake.wake_at.astimezone(NY).date() >= _today().date() + timedelta(days=17)
     assert wake.label.endswith(": step 1 (email) for INV-7")
     assert wake.label.startswith(wake.wake_at.astimezone(NY).strftime("%a %d %b %Y 14:30"))
+    assert (wake.definition_name, wake.definition_version) == (definition.name, definition.version)
     assert (await bulk.row(enrollment_id)).next_step_at == wake.wake_at
     # Nothing watches its events: processed by its first plan, as the workflow's would have.
     assert await bulk.unprocessed_events(customer_id) == 0
