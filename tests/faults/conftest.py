@@ -22,7 +22,6 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from models import Delivery, Enrollment, HistoryEntry, WorkflowDefinition
 from models.db import SessionFactory
@@ -35,6 +34,7 @@ from tests.builders import (
     make_org,
 )
 from tests.workflows.conftest import cadence  # noqa: F401  (the engine harness, for the provider tests)
+from workers.converter import DATA_CONVERTER
 from workers.embedded.ports import free_port, wait_for_port
 from workers.embedded.temporal import temporal_cli_path
 from workers.temporal_setup import register_search_attributes
@@ -100,7 +100,7 @@ class TemporalDevServer:
     async def client(self) -> Client:
         for _ in range(100):
             try:
-                return await Client.connect(self.address, data_converter=pydantic_data_converter)
+                return await Client.connect(self.address, data_converter=DATA_CONVERTER)
             except RuntimeError:
                 await asyncio.sleep(0.2)
         raise TimeoutError(f"Temporal at {self.address} did not answer")

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from temporalio.contrib.pydantic import pydantic_data_converter
-
 from activities.contracts import NextStepInput, RecordInput, SendResult, SwitchInput, SwitchReason
 from domain.enums import DeliveryStatus, EnrollmentState, HistoryAction
+from workers.converter import DATA_CONVERTER
 
-CONVERTER = pydantic_data_converter.payload_converter
+CONVERTER = DATA_CONVERTER.payload_converter
 AS_OF = datetime(2026, 12, 1, 19, 30, tzinfo=UTC)
 
 

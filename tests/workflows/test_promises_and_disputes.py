@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from domain.enums import HistoryAction, Role
@@ -21,6 +20,7 @@ from services import promises as promise_service
 from tests.api.conftest import NY, Api
 from tests.api.test_promises_and_disputes import _own_promise_workflows  # noqa: F401  (autouse)
 from tests.workflows.test_automations import _automation, _own_workflow_ids, _rows, _skip, _waits  # noqa: F401
+from workers.converter import DATA_CONVERTER
 from workflows.promise import PromiseWorkflow, deadline_label
 
 # `services` reads the wall clock; here it reads the test server's, as the engine does.
@@ -147,7 +147,7 @@ async def test_a_partly_paid_promise_breaks_at_its_deadline_fires_automations_gi
     assert not await api.workflow_running(f"promise-{promise['id']}")
     # The deadline's workflow replays from its own history (determinism of the new workflow).
     history = await api.env.client.get_workflow_handle(f"promise-{promise['id']}").fetch_history()
-    replayer = Replayer(workflows=[PromiseWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[PromiseWorkflow], data_converter=DATA_CONVERTER)
     assert (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure is None
 
 

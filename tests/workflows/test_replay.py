@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from workers.converter import DATA_CONVERTER
 from workers.worker import WORKFLOWS, workflow_runner
 from workflows.bulk_enroll import BulkEnrollWorkflow
 from workflows.enrollment import EnrollmentWorkflow
@@ -31,9 +31,7 @@ def test_there_are_saved_histories_to_replay() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_saved_history_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(
-        workflows=[EnrollmentWorkflow, BulkEnrollWorkflow], data_converter=pydantic_data_converter
-    )
+    replayer = Replayer(workflows=[EnrollmentWorkflow, BulkEnrollWorkflow], data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
 
@@ -47,7 +45,7 @@ async def test_saved_histories_replay_in_the_workers_own_sandbox_too() -> None:
             yield WorkflowHistory.from_json(path.stem, path.read_text())
 
     replayer = Replayer(
-        workflows=list(WORKFLOWS), data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+        workflows=list(WORKFLOWS), data_converter=DATA_CONVERTER, workflow_runner=workflow_runner()
     )
     results = await replayer.replay_workflows(histories(), raise_on_replay_failure=False)
     assert dict(results.replay_failures) == {}
@@ -88,9 +86,7 @@ def test_every_path_of_the_workflows_has_a_saved_history() -> None:
 async def test_an_unguarded_change_to_the_workflow_is_caught_by_replay() -> None:
     path = next(p for p in HISTORIES if p.stem.startswith("test_"))
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(
-        workflows=[EnrollmentWorkflowWithAnUnguardedChange], data_converter=pydantic_data_converter
-    )
+    replayer = Replayer(workflows=[EnrollmentWorkflowWithAnUnguardedChange], data_converter=DATA_CONVERTER)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
     assert "nondetermin" in str(result.replay_failure).lower()
