@@ -6,6 +6,7 @@ Not workflow code: it never runs inside the sandbox.
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
@@ -21,7 +22,7 @@ from workflows.enrollment_types import (
     enrollment_workflow_id,
 )
 from workflows.promise import PromiseInput, PromiseWorkflow, promise_workflow_id
-from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE
+from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE, NEXT_STEP_AT
 
 
 async def enroll(
@@ -68,14 +69,21 @@ async def enroll(
             f"Enrollment {request.enrollment_id} of customer {request.customer_id} "
             f"({customer}), enrolled by {actor}."
         ),
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(CUSTOMER_ID, str(request.customer_id)),
-                SearchAttributePair(DEFINITION_ID, str(request.definition_id)),
-                SearchAttributePair(ENROLLMENT_STATE, EnrollmentState.ACTIVE),
-            ]
-        ),
+        search_attributes=TypedSearchAttributes(_start_attributes(request)),
     )
+
+
+def _start_attributes(request: EnrollmentInput) -> list[SearchAttributePair[Any]]:
+    """What the Temporal UI finds a new enrollment by; with a first wake-up (the bulk job's
+    first plan) its NextStepAt too, which the workflow then never upserts itself."""
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(CUSTOMER_ID, str(request.customer_id)),
+        SearchAttributePair(DEFINITION_ID, str(request.definition_id)),
+        SearchAttributePair(ENROLLMENT_STATE, EnrollmentState.ACTIVE),
+    ]
+    if request.first_wake is not None and request.first_wake.wake_at is not None:
+        pairs.append(SearchAttributePair(NEXT_STEP_AT, request.first_wake.wake_at))
+    return pairs
 
 
 async def start_promise_deadline(

@@ -141,13 +141,15 @@ class EnrollmentWorkflow:
 
     @workflow.run
     async def run(self, input: EnrollmentInput) -> str:
-        workflow.upsert_search_attributes(
-            [
-                CUSTOMER_ID.value_set(str(input.customer_id)),
-                DEFINITION_ID.value_set(str(input.definition_id)),
-                ENROLLMENT_STATE.value_set(EnrollmentState.ACTIVE),
-            ]
-        )
+        if input.first_wake is None:
+            # A run started with its first wake-up was given these (and NextStepAt) at start.
+            workflow.upsert_search_attributes(
+                [
+                    CUSTOMER_ID.value_set(str(input.customer_id)),
+                    DEFINITION_ID.value_set(str(input.definition_id)),
+                    ENROLLMENT_STATE.value_set(EnrollmentState.ACTIVE),
+                ]
+            )
         if input.carried.cursor is None and self._carried.performed_here is None:
             self._carried.performed_here = False  # a new enrollment: nothing has run yet
         start = self._reassign
@@ -463,8 +465,6 @@ class EnrollmentWorkflow:
         self._definition_version = first.definition_version
         self._next_at = first.wake_at
         self._next_label = first.label
-        if first.wake_at is not None:
-            workflow.upsert_search_attributes([NEXT_STEP_AT.value_set(first.wake_at)])
         self._details = wording.first_waiting_details(first)
         workflow.set_current_details(self._details)
         await self._timer.sleep_until(
