@@ -41,7 +41,6 @@ from services.first_plans import first_wakes
 from services.schemas.enrollments import EnrollmentOut, EnrollmentStatusOut, LiveStatus
 from services.unit_of_work import UnitOfWork
 from workflows.client import enroll as start_or_signal
-from workflows.client import start_new
 from workflows.enrollment import EnrollmentWorkflow
 from workflows.enrollment_types import (
     CancelSignal,
@@ -328,13 +327,14 @@ def _start_after_commit(
 
     async def start() -> None:
         try:
-            # A new row's own workflow id: nothing can be running there to reassign.
-            await start_new(
+            await start_or_signal(
                 uow.state.temporal,
                 request,
                 actor=actor,
                 definition_name=definition.name,
                 task_queue=uow.state.task_queue,
+                reassign=True,
+                workflow_id=workflow_id,
             )
         except Exception:
             not_started.add(request.customer_id)

@@ -50,6 +50,8 @@ async def enroll(
         )
     else:
         signal, args = "refresh", [RefreshSignal(reason=f"enrolled again by {actor}")]
+    customer = request.customer_name or f"customer {request.customer_id}"
+    workflow_name = definition_name or f"definition {request.definition_id}"
     return await client.start_workflow(
         EnrollmentWorkflow.run,
         request,
@@ -57,47 +59,18 @@ async def enroll(
         task_queue=task_queue,
         start_signal=signal,
         start_signal_args=args,
-        **_start_options(request, actor=actor, definition_name=definition_name),
-    )
-
-
-async def start_new(
-    client: Client,
-    request: EnrollmentInput,
-    *,
-    actor: str,
-    definition_name: str = "",
-    task_queue: str = TASK_QUEUE,
-) -> None:
-    """Start the workflow of an enrollment created just now (a bulk batch's, whose id no run can
-    have had): a plain start, no signal. One already running is an earlier attempt's: kept."""
-    with contextlib.suppress(WorkflowAlreadyStartedError):
-        await client.start_workflow(
-            EnrollmentWorkflow.run,
-            request,
-            id=enrollment_workflow_id(request.enrollment_id),
-            task_queue=task_queue,
-            **_start_options(request, actor=actor, definition_name=definition_name),
-        )
-
-
-def _start_options(request: EnrollmentInput, *, actor: str, definition_name: str) -> dict[str, Any]:
-    """What the Temporal UI shows of a new enrollment's workflow, and finds it by."""
-    customer = request.customer_name or f"customer {request.customer_id}"
-    workflow_name = definition_name or f"definition {request.definition_id}"
-    return {
-        "memo": {
+        memo={
             "customer_name": request.customer_name,
             "customer_id": request.customer_id,
             "enrollment_id": request.enrollment_id,
         },
-        "static_summary": f"Collections for {customer} in '{workflow_name}'"[:200],
-        "static_details": (
+        static_summary=f"Collections for {customer} in '{workflow_name}'"[:200],
+        static_details=(
             f"Enrollment {request.enrollment_id} of customer {request.customer_id} "
             f"({customer}), enrolled by {actor}."
         ),
-        "search_attributes": TypedSearchAttributes(_start_attributes(request)),
-    }
+        search_attributes=TypedSearchAttributes(_start_attributes(request)),
+    )
 
 
 def _start_attributes(request: EnrollmentInput) -> list[SearchAttributePair[Any]]:
