@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-dev-embedded
 CONSTRAINTS := constraints.txt
 UV_VERSION := 0.13.8
 
-.PHONY: install lock lint typecheck test test-fast dev migrate screenshots bench bench-quick clean
+.PHONY: install lock lint typecheck test test-fast dev migrate screenshots bench bench-quick bytecode clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is required" >&2; exit 1; }
@@ -52,18 +52,25 @@ chromium:
 		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
 	else echo "Chromium is needed for the console's browser test: sudo apt-get install -y chromium" >&2; exit 1; fi
 
-test: lint chromium
+test: lint chromium bytecode
 	$(BIN)/pytest
 
 # The quick tests only: no engine, fault, end-to-end or browser suite (markers in tests/conftest.py).
-test-fast: $(STAMP)
+test-fast: bytecode
 	$(BIN)/pytest -x -q -m "not slow"
 
 migrate: $(STAMP)
 	$(BIN)/arcadence migrate
 
-dev: $(STAMP)
+dev: bytecode
 	$(BIN)/arcadence dev
+
+# The workflow modules' bytecode, written even under PYTHONDONTWRITEBYTECODE: the worker's
+# sandbox executes `workflows/enrollment.py` afresh for each new or evicted workflow, and from
+# source that is a compile each time (twice the cost of an instance; an installed package has
+# its bytecode already). Benchmark 10 measures it.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q workflows
 
 # Not part of `make test`: needs Debian's chromium (apt-get install chromium).
 screenshots: $(STAMP)
@@ -71,11 +78,11 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
 
 # Not part of `make test`: each benchmark starts its own Postgres and Temporal (BENCHMARKS.md).
-bench: $(STAMP)
+bench: bytecode
 	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[bench]'
 	$(BIN)/python -m bench.run_all
 
-bench-quick: $(STAMP)
+bench-quick: bytecode
 	$(BIN)/python -m pip install -q -c $(CONSTRAINTS) -e '.[bench]'
 	$(BIN)/python -m bench.run_all --quick
 

@@ -15,10 +15,8 @@ from models.repository.paging import paged
 
 
 async def load_customer(session: AsyncSession, customer_id: int, *, lock: bool = False) -> Customer:
-    query = select(Customer).where(Customer.id == customer_id)
-    if lock:
-        query = query.with_for_update()
-    customer = (await session.exec(query)).first()
+    # Unlocked, from the session when this unit of work has read it already.
+    customer = await session.get(Customer, customer_id, with_for_update=lock or None)
     if customer is None:
         raise NotFound(f"customer {customer_id} does not exist")
     return customer

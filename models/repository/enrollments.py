@@ -20,10 +20,9 @@ LIVE = (EnrollmentState.ACTIVE.value, EnrollmentState.PAUSED.value)
 
 
 async def load_enrollment(session: AsyncSession, enrollment_id: int, *, lock: bool = False) -> Enrollment:
-    query = select(Enrollment).where(Enrollment.id == enrollment_id)
-    if lock:
-        query = query.with_for_update()
-    enrollment = (await session.exec(query)).first()
+    # Unlocked, from the session when this unit of work has read it already (the plan prepares
+    # in its own transaction: one read of the row, not two).
+    enrollment = await session.get(Enrollment, enrollment_id, with_for_update=lock or None)
     if enrollment is None:
         raise NotFound(f"enrollment {enrollment_id} does not exist")
     return enrollment

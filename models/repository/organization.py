@@ -10,11 +10,20 @@ from models import Customer, OrganizationSettings
 from models.base import require_id
 from models.repository.contacts import primary_contact_zones
 
+# The organization's row id, once this session has read it: later reads are identity-map hits.
+_ORG_ID = "arcadence.organization_id"
+
 
 async def load_organization(session: AsyncSession) -> OrganizationSettings:
+    known = session.info.get(_ORG_ID)
+    if known is not None and (org := await session.get(OrganizationSettings, known)) is not None:
+        return org
     org = (await session.exec(select(OrganizationSettings))).first()
-    # An organization that never saved settings runs on the documented defaults.
-    return org or OrganizationSettings(name="arcadence")
+    if org is None:
+        # An organization that never saved settings runs on the documented defaults.
+        return OrganizationSettings(name="arcadence")
+    session.info[_ORG_ID] = org.id
+    return org
 
 
 def calendar_of(org: OrganizationSettings) -> OrgCalendar:
