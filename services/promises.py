@@ -40,7 +40,8 @@ from services.errors import Conflict, Invalid, NotFound
 from services.schemas.promises import PromiseCreate, PromisedInvoiceOut, PromiseOut
 from services.unit_of_work import UnitOfWork
 from workflows.client import start_promise_deadline
-from workflows.promise import PromiseClosedSignal, PromiseInput, PromiseWorkflow, promise_workflow_id
+from workflows.promise import PromiseWorkflow
+from workflows.promise_types import PromiseClosedSignal, PromiseInput, promise_workflow_id
 
 
 def _candidate(invoice: Invoice) -> rules.Candidate:

@@ -21,7 +21,8 @@ from workflows.enrollment_types import (
     RefreshSignal,
     enrollment_workflow_id,
 )
-from workflows.promise import PromiseInput, PromiseWorkflow, promise_workflow_id
+from workflows.promise import PromiseWorkflow
+from workflows.promise_types import PromiseInput, promise_workflow_id
 from workflows.search_attributes import CUSTOMER_ID, DEFINITION_ID, ENROLLMENT_STATE, NEXT_STEP_AT
 
 

@@ -141,7 +141,8 @@ class EnrollmentWorkflow:
 
     @workflow.run
     async def run(self, input: EnrollmentInput) -> str:
-        if input.first_wake is None:
+        first_wake = input.first_wake is not None and workflow.patched(policies.PATCH_FIRST_WAKE)
+        if not first_wake:
             # A run started with its first wake-up was given these (and NextStepAt) at start.
             workflow.upsert_search_attributes(
                 [
@@ -156,7 +157,12 @@ class EnrollmentWorkflow:
         if start is not None and start.definition_id == input.definition_id and input.carried.cursor is None:
             # Signal-with-start delivers "reassign" to a brand-new run too: nothing to switch.
             self._reassign = None
-        if input.first_wake is not None and input.carried.cursor is None and not self._asked_at_start():
+        if (
+            first_wake
+            and input.first_wake is not None
+            and input.carried.cursor is None
+            and not self._asked_at_start()
+        ):
             self._timer.rearm()  # the start's own reassign was nothing to handle
             await self._sleep_until_first(input.first_wake)
         while True:

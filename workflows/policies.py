@@ -93,3 +93,7 @@ PATCH_CONTACT_CAP = "contact-cap-deferrals"
 # The plan prepares the first due occurrence in its own transaction (`PlanResult.prepared`): a
 # due step is one local activity before the send, not two.
 PATCH_PLAN_PREPARES_FIRST = "plan-prepares-first-step"
+# A run started with `EnrollmentInput.first_wake` (the bulk job's first plan) only starts its
+# timer: no search-attribute upsert, no plan at start. Asked only by such runs; one whose first
+# task an older worker ran (no marker) keeps planning at start when it replays.
+PATCH_FIRST_WAKE = "first-wake"

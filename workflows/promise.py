@@ -9,7 +9,6 @@ Postgres stays the truth either way; the activity never acts on a promise that i
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
@@ -21,26 +20,11 @@ with workflow.unsafe.imports_passed_through():
     from activities.promise_contracts import SettlePromiseInput
     from activities.promises import PromiseActivities
     from workflows.enrollment_types import RefreshSignal
+    from workflows.promise_types import PromiseClosedSignal, PromiseInput
 
 SETTLE_ATTEMPT = timedelta(seconds=30)
 # The enrollment workflow's signal, by name: this workflow does not import that one.
 REFRESH_SIGNAL = "refresh"
-
-
-def promise_workflow_id(promise_id: int) -> str:
-    return f"promise-{promise_id}"
-
-
-@dataclass(kw_only=True)
-class PromiseInput:
-    promise_id: int
-    customer_id: int
-    deadline_at: datetime
-
-
-@dataclass(kw_only=True)
-class PromiseClosedSignal:
-    reason: str = "closed"
 
 
 def deadline_label(at: datetime) -> str:

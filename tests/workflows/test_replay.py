@@ -6,6 +6,8 @@ changes with `workflow.patched` (see docs/REPLAY.md).
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -91,3 +93,19 @@ async def test_an_unguarded_change_to_the_workflow_is_caught_by_replay() -> None
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is not None
     assert "nondetermin" in str(result.replay_failure).lower()
+
+
+async def test_a_run_an_older_worker_began_with_a_first_wake_still_replays_on_the_planning_path() -> None:
+    """During a rolling deploy, an older worker may run the first task of a run the bulk job
+    started with `first_wake`: it upserted and planned at start. Without the `first-wake` marker
+    in its history, today's code replays it the same way."""
+    path = next(p for p in HISTORIES if p.stem.startswith("test_a_send_retried"))
+    recorded = json.loads(path.read_text())
+    payload = recorded["events"][0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+    started = json.loads(base64.b64decode(payload["data"]))
+    started["first_wake"] = {"planned_at": "2026-12-01T14:00:00Z", "wake_at": None, "label": ""}
+    payload["data"] = base64.b64encode(json.dumps(started).encode()).decode()
+    history = WorkflowHistory.from_json(path.stem, json.dumps(recorded))
+    replayer = Replayer(workflows=[EnrollmentWorkflow], data_converter=DATA_CONVERTER)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None
