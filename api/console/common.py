@@ -3,7 +3,7 @@ rollback of a refused change."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -13,7 +13,11 @@ from api.console.auth import Visitor
 from api.console.render import page
 from api.deps import ADMINS, MANAGERS, SUPPORT, TASK_WORKERS
 from models.settings import Settings
+from services.common import get_or_404
+from services.errors import ServiceError
 from services.unit_of_work import UnitOfWork
+
+RowT = TypeVar("RowT")
 
 
 def settings_of(request: Request) -> Settings:
@@ -54,3 +58,15 @@ def not_changed(request: Request, visitor: Visitor, message: str, status_code: i
         )
     context = base(visitor, title="Not changed", message=message)
     return page(request, "error.html", context, status_code=status_code)
+
+
+async def row_or_page(
+    request: Request, uow: UnitOfWork, visitor: Visitor, model: type[RowT], row_id: int, what: str
+) -> RowT | HTMLResponse:
+    """The row a console page is about, or the page saying it does not exist ("Workflow
+    definition not found")."""
+    try:
+        return await get_or_404(uow.session, model, row_id, what)
+    except ServiceError as err:
+        context = base(visitor, title=f"{what.capitalize()} not found", message=err.message)
+        return page(request, "error.html", context, status_code=err.status)

@@ -9,17 +9,15 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from api.console.auth import SignedIn, Visitor, require
-from api.console.common import base
+from api.console.common import row_or_page
 from api.console.customer_changes import _apply, _invalid
-from api.console.render import page
 from api.deps import TASK_WORKERS, UnitOfWorkDep
 from api.params import PathId
 from models import Dispute, Invoice, PromiseToPay
 from models.base import require_id
 from services import disputes as dispute_service
 from services import promises as promise_service
-from services.common import get_or_404
-from services.errors import Invalid, ServiceError
+from services.errors import Invalid
 from services.schemas.promises import DisputeCreate, DisputeResolve, PromiseCreate
 from services.unit_of_work import UnitOfWork
 
@@ -67,12 +65,9 @@ async def _customer_of(
     request: Request, visitor: Visitor, uow: UnitOfWork, row: type[PromiseToPay] | type[Dispute], row_id: int
 ) -> int | Response:
     """The customer the promise or dispute belongs to, or the page saying it does not exist."""
-    try:
-        found = await get_or_404(uow.session, row, row_id, "promise" if row is PromiseToPay else "dispute")
-    except ServiceError as err:
-        context = base(visitor, title="Not found", message=err.message)
-        return page(request, "error.html", context, status_code=404)
-    return found.customer_id
+    what = "promise" if row is PromiseToPay else "dispute"
+    found = await row_or_page(request, uow, visitor, row, row_id, what)
+    return found if isinstance(found, Response) else found.customer_id
 
 
 @router.post("/promises/{promise_id}/cancel")

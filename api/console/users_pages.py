@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.console.auth import SignedIn, Visitor, form_of, require
-from api.console.common import base, see_other, undo
+from api.console.common import base, row_or_page, see_other, undo
 from api.console.render import page
 from api.deps import ADMINS, UnitOfWorkDep
 from api.params import PathId
@@ -22,7 +22,6 @@ from models import User
 from models.base import require_id
 from services import users as user_service
 from services.api_keys import IssuedKey
-from services.common import get_or_404
 from services.errors import ServiceError
 from services.organization import read_settings
 from services.schemas.users import KeyCreate, UserCreate, UserUpdate
@@ -103,16 +102,6 @@ async def _user_page(
     return response
 
 
-async def _user_or_page(
-    request: Request, uow: UnitOfWork, visitor: Visitor, user_id: int
-) -> User | HTMLResponse:
-    try:
-        return await get_or_404(uow.session, User, user_id, "user")
-    except ServiceError as err:
-        context = base(visitor, title="User not found", message=err.message)
-        return page(request, "error.html", context, status_code=err.status)
-
-
 @router.get("/users", response_class=HTMLResponse)
 async def users(request: Request, uow: UnitOfWorkDep, visitor: SignedIn) -> HTMLResponse:
     require(visitor, ADMINS)
@@ -150,7 +139,7 @@ async def create_user(request: Request, uow: UnitOfWorkDep, visitor: SignedIn) -
 @router.get("/users/{user_id}", response_class=HTMLResponse)
 async def user_page(request: Request, user_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn) -> Response:
     require(visitor, ADMINS)
-    found = await _user_or_page(request, uow, visitor, user_id)
+    found = await row_or_page(request, uow, visitor, User, user_id, "user")
     if isinstance(found, HTMLResponse):
         return found
     return await _user_page(request, uow, visitor, found)
@@ -160,7 +149,7 @@ async def _update(
     request: Request, uow: UnitOfWork, visitor: Visitor, user_id: int, change: dict[str, Any], field: str
 ) -> Response:
     require(visitor, ADMINS)
-    found = await _user_or_page(request, uow, visitor, user_id)
+    found = await row_or_page(request, uow, visitor, User, user_id, "user")
     if isinstance(found, HTMLResponse):
         return found
     try:
@@ -200,7 +189,7 @@ async def reactivate(request: Request, user_id: PathId, uow: UnitOfWorkDep, visi
 async def create_key(request: Request, user_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn) -> Response:
     """The new key's secret is shown on the page this form answers, once: only its hash is kept."""
     require(visitor, ADMINS)
-    found = await _user_or_page(request, uow, visitor, user_id)
+    found = await row_or_page(request, uow, visitor, User, user_id, "user")
     if isinstance(found, HTMLResponse):
         return found
     name = (await form_of(request)).get("key_name", "").strip()

@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.console.auth import SignedIn, Visitor, form_of, require
-from api.console.common import base, see_other, undo
+from api.console.common import base, row_or_page, see_other, undo
 from api.console.render import page
 from api.console.workflow_form import (
     AFTER,
@@ -51,7 +51,6 @@ from models.base import require_id
 from services import definitions as definition_service
 from services import templates as template_service
 from services import users as user_service
-from services.common import get_or_404
 from services.errors import Invalid, ServiceError
 from services.organization import read_settings
 from services.schemas.definitions import CloneIn
@@ -187,16 +186,6 @@ def _apply(op: str, draft: Draft) -> str | None:
     return None
 
 
-async def _definition_or_page(
-    request: Request, uow: UnitOfWork, visitor: Visitor, definition_id: int
-) -> WorkflowDefinition | HTMLResponse:
-    try:
-        return await get_or_404(uow.session, WorkflowDefinition, definition_id, "workflow definition")
-    except ServiceError as err:
-        context = base(visitor, title="Workflow not found", message=err.message)
-        return page(request, "error.html", context, status_code=err.status)
-
-
 @router.get("/workflows/new", response_class=HTMLResponse)
 async def new_workflow(request: Request, uow: UnitOfWorkDep, visitor: SignedIn) -> HTMLResponse:
     require(visitor, MANAGERS)
@@ -269,7 +258,7 @@ async def _view(
 async def read_workflow(
     request: Request, definition_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
-    found = await _definition_or_page(request, uow, visitor, definition_id)
+    found = await row_or_page(request, uow, visitor, WorkflowDefinition, definition_id, "workflow definition")
     if isinstance(found, HTMLResponse):
         return found
     return await _view(request, uow, visitor, found)
@@ -280,7 +269,7 @@ async def edit_workflow(
     request: Request, definition_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
     require(visitor, MANAGERS)
-    found = await _definition_or_page(request, uow, visitor, definition_id)
+    found = await row_or_page(request, uow, visitor, WorkflowDefinition, definition_id, "workflow definition")
     if isinstance(found, HTMLResponse):
         return found
     shown = (await definition_service.definition_out(uow, found)).model_dump(mode="json")
@@ -292,7 +281,7 @@ async def clone_workflow(
     request: Request, definition_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
     require(visitor, MANAGERS)
-    found = await _definition_or_page(request, uow, visitor, definition_id)
+    found = await row_or_page(request, uow, visitor, WorkflowDefinition, definition_id, "workflow definition")
     if isinstance(found, HTMLResponse):
         return found
     name = (await form_of(request)).get("name", "").strip()
@@ -316,7 +305,7 @@ async def clone_workflow(
 async def workflow_versions(
     request: Request, definition_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
-    found = await _definition_or_page(request, uow, visitor, definition_id)
+    found = await row_or_page(request, uow, visitor, WorkflowDefinition, definition_id, "workflow definition")
     if isinstance(found, HTMLResponse):
         return found
     rows = await definition_service.versions(uow, definition_id)
@@ -329,7 +318,7 @@ async def workflow_versions(
 async def workflow_version(
     request: Request, definition_id: PathId, version: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
-    found = await _definition_or_page(request, uow, visitor, definition_id)
+    found = await row_or_page(request, uow, visitor, WorkflowDefinition, definition_id, "workflow definition")
     if isinstance(found, HTMLResponse):
         return found
     saved = next(
@@ -374,7 +363,7 @@ async def update_workflow(
     request: Request, definition_id: PathId, uow: UnitOfWorkDep, visitor: SignedIn
 ) -> Response:
     require(visitor, MANAGERS)
-    found = await _definition_or_page(request, uow, visitor, definition_id)
+    found = await row_or_page(request, uow, visitor, WorkflowDefinition, definition_id, "workflow definition")
     if isinstance(found, HTMLResponse):
         return found
     return await _save(request, uow, visitor, found)

@@ -97,3 +97,15 @@ async def test_in_the_browser_a_manager_switches_a_workflow_off_in_place(
         await expect(row).to_contain_text("OFF")
         assert page.url.endswith("/console/workflows")  # swapped in place by htmx
     assert (await console.api.ok("GET", f"/workflows/{definition['id']}"))["enabled"] is False
+
+async def test_a_page_for_a_workflow_user_or_promise_that_does_not_exist_says_so(console: Console) -> None:
+    owner = await console.sign_in(Role.OWNER)
+    await owner.get("/console/workflows")
+    for path, title in (
+        ("/console/workflows/999999/edit", "Workflow definition not found"),
+        ("/console/users/999999", "User not found"),
+    ):
+        response = await owner.get(path)
+        assert response.status_code == 404 and title in response.text, (path, response.text[:300])
+    cancelled = await owner.post("/console/promises/999999/cancel")
+    assert cancelled.status_code == 404 and "promise 999999 does not exist" in cancelled.text
