@@ -44,4 +44,3 @@ def test_every_console_page_but_sign_in_needs_a_session() -> None:
 def test_the_console_is_not_part_of_the_api_document() -> None:
     paths = create_app(Settings()).openapi()["paths"]
     assert not [p for p in paths if p == "/" or p.startswith(PREFIX)]
-

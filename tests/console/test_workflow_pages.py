@@ -98,6 +98,7 @@ async def test_in_the_browser_a_manager_switches_a_workflow_off_in_place(
         assert page.url.endswith("/console/workflows")  # swapped in place by htmx
     assert (await console.api.ok("GET", f"/workflows/{definition['id']}"))["enabled"] is False
 
+
 async def test_a_page_for_a_workflow_user_or_promise_that_does_not_exist_says_so(console: Console) -> None:
     owner = await console.sign_in(Role.OWNER)
     await owner.get("/console/workflows")
