@@ -274,7 +274,7 @@ async def enroll_new_customers(
     )
     # Written before the workflows start, as `enroll_customer` does: their first plan reads them.
     await record_events_many(
-        uow, list(out.enrolled), EventKind.ENROLLED, actor, {"definition_id": definition_id}
+        uow, list(out.enrolled), EventKind.ENROLLED, actor, {"definition_id": definition_id}, occurred_at=at
     )
     # No automation watches them (a first wake is made only then): processed now, by nothing,
     # as the workflow's own first plan would have.

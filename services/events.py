@@ -3,6 +3,7 @@ row first (in the request's transaction), then the enrollment hears about it aft
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from domain.automations import InvoiceState, invoice_events
@@ -60,8 +61,15 @@ async def record_events_many(
     kind: EventKind,
     actor: str,
     payload: dict[str, Any] | None = None,
+    *,
+    occurred_at: datetime | None = None,
 ) -> None:
-    """`record_event` for many customers at once (one statement)."""
+    """`record_event` for many customers at once (one statement), at `occurred_at` (now)."""
     await write_events_many(
-        uow.session, customer_ids=customer_ids, kind=kind, occurred_at=now(), actor=actor, payload=payload
+        uow.session,
+        customer_ids=customer_ids,
+        kind=kind,
+        occurred_at=occurred_at or now(),
+        actor=actor,
+        payload=payload,
     )

@@ -64,6 +64,10 @@ class Bulk:
             query = select(Event).where(Event.customer_id == customer_id, col(Event.processed_at).is_(None))
             return len((await session.exec(query)).all())
 
+    async def events(self, customer_id: int) -> list[Event]:
+        async with self.sessions() as session:
+            return list((await session.exec(select(Event).where(Event.customer_id == customer_id))).all())
+
 
 @pytest_asyncio.fixture
 async def bulk(
@@ -131,6 +135,8 @@ async def test_a_bulk_enrolled_customer_with_nothing_due_starts_with_its_first_w
     assert (await bulk.row(enrollment_id)).next_step_at == wake.wake_at
     # Nothing watches its events: processed by its first plan, as the workflow's would have.
     assert await bulk.unprocessed_events(customer_id) == 0
+    (enrolled,) = await bulk.events(customer_id)  # processed when it happened, not before
+    assert enrolled.processed_at is not None and enrolled.processed_at >= enrolled.occurred_at
 
 
 async def test_a_bulk_enrolled_customer_with_no_open_invoice_waits_for_one_without_a_first_plan_at_start(
