@@ -16,7 +16,7 @@ from activities.preparation import prepare_in
 from activities.promises import judge_promise
 from domain.enums import DefinitionKind, EnrollmentState, HistoryAction, PromiseState
 from domain.pauses import pause_in_force
-from domain.schedules import Occurrence, fresh_cursor, merge_description, plan_next
+from domain.schedules import Occurrence, OrgCalendar, fresh_cursor, merge_description, plan_next
 from domain.wording import local_times, next_step_label, step_label, workflow_off
 from models import Enrollment
 from models.base import require_id
@@ -164,7 +164,7 @@ class PlanningActivities:
                 next_at=str(result.next_at),
             )
             if may_prepare_first(request, result):
-                result = await _prepare_first(session, request, result)
+                result = await _prepare_first(session, request, result, calendar)
             return result
 
 
@@ -183,7 +183,9 @@ def may_prepare_first(request: PlanInput, plan: PlanResult) -> bool:
     )
 
 
-async def _prepare_first(session: AsyncSession, request: PlanInput, plan: PlanResult) -> PlanResult:
+async def _prepare_first(
+    session: AsyncSession, request: PlanInput, plan: PlanResult, calendar: OrgCalendar
+) -> PlanResult:
     """`due[0]` prepared in the plan's transaction (one local activity less per step). Under a
     savepoint: a preparation that fails leaves the plan whole, and the workflow prepares it
     again on its own, where a failure is recorded as the step's."""
@@ -193,6 +195,7 @@ async def _prepare_first(session: AsyncSession, request: PlanInput, plan: PlanRe
             prepared = await prepare_in(
                 session,
                 PrepareInput(enrollment_id=request.enrollment_id, occurrence=first, as_of=request.as_of),
+                calendar=calendar,
             )
     except Exception as err:  # any failure: the workflow's own `prepare` meets it again
         log.warning(

@@ -32,7 +32,7 @@ from domain.enums import CollectionStatus, DeliveryStatus, StepAction, TaskStatu
 from domain.hierarchy import billed_elsewhere_reason
 from domain.invoices import collection_words, out_of_cadence_reason
 from domain.pauses import pause_in_force
-from domain.schedules import ON_TIME_GRACE
+from domain.schedules import ON_TIME_GRACE, OrgCalendar
 from models import Automation, Customer, Delivery, Invoice, User, WorkflowStep
 from models.base import require_id
 from models.db import SessionFactory, unit_of_work
@@ -70,10 +70,13 @@ class PreparationActivities:
             return await prepare_in(session, request)
 
 
-async def prepare_in(session: AsyncSession, request: PrepareInput) -> PrepareResult:
+async def prepare_in(
+    session: AsyncSession, request: PrepareInput, *, calendar: OrgCalendar | None = None
+) -> PrepareResult:
     """What `prepare` decides and writes, in the caller's transaction (the `plan` activity
-    prepares the first due occurrence in its own, `activities.planning`)."""
-    result = await _prepare(session, request)
+    prepares the first due occurrence in its own, `activities.planning`, and hands over the
+    customer's calendar it read in that transaction)."""
+    result = await _prepare(session, request, calendar)
     log.info(
         "step.prepared",
         enrollment_id=request.enrollment_id,
@@ -84,7 +87,7 @@ async def prepare_in(session: AsyncSession, request: PrepareInput) -> PrepareRes
     return result
 
 
-async def _prepare(session: AsyncSession, request: PrepareInput) -> PrepareResult:
+async def _prepare(session: AsyncSession, request: PrepareInput, known: OrgCalendar | None) -> PrepareResult:
     occurrence = request.occurrence
     enrollment = await load_enrollment(session, request.enrollment_id)
     stopped = not_live_reason(enrollment)
@@ -117,7 +120,7 @@ async def _prepare(session: AsyncSession, request: PrepareInput) -> PrepareResul
             return skipped(reason)
 
     org = await load_organization(session)
-    calendar = await customer_calendar_of(session, org, customer)
+    calendar = known or await customer_calendar_of(session, org, customer)
     today = calendar.local_date_of(request.as_of)
     try:
         own = automation.conditions if automation is not None else definition.conditions
