@@ -128,3 +128,17 @@ async def signed_in_page(chromium: str, served: str, key: str) -> AsyncIterator[
             yield page
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def htmx_settled(page: Page) -> AsyncIterator[None]:
+    """Around an action that makes htmx swap part of the page: waits, after it, until htmx has
+    settled the new content (`htmx:afterSettle`). htmx binds the new elements' triggers only
+    then, a settle delay after the swap, so a change made as soon as the new element shows
+    would not be heard (the editor's Kind select lost one that way, now and then)."""
+    await page.evaluate(
+        "() => { window.__htmxSettled = new Promise((done) =>"
+        " document.body.addEventListener('htmx:afterSettle', () => done(true), { once: true })); }"
+    )
+    yield
+    await page.evaluate("() => window.__htmxSettled")

@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from domain.enums import Role
-from tests.console.conftest import Console, signed_in_page
+from tests.console.conftest import Console, htmx_settled, signed_in_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -26,15 +26,18 @@ async def test_an_ar_manager_creates_a_template_and_a_two_step_workflow_from_the
 
         await page.get_by_role("link", name="Workflows").click()
         await page.get_by_role("link", name="New workflow").click()
-        await page.get_by_label("Kind").select_option("assignment")  # htmx: the anchor follows the kind
+        async with htmx_settled(page):
+            await page.get_by_label("Kind").select_option("assignment")  # htmx: the anchor follows the kind
         await expect(page.get_by_label("Before or after the enrollment date (step 1)")).to_be_visible()
-        await page.get_by_label("Kind").select_option("invoice")
+        async with htmx_settled(page):
+            await page.get_by_label("Kind").select_option("invoice")
         await expect(page.get_by_label("Before or after the due date (step 1)")).to_be_visible()
         await page.get_by_label("Name", exact=True).fill("Friendly net 30")
         await page.get_by_label("Days (step 1)", exact=True).fill("3")
         await page.get_by_label("Before or after the due date (step 1)").select_option("before")
         await page.get_by_label("Template (step 1)").select_option(label="First reminder (email)")
-        await page.get_by_role("button", name="Add a step").click()  # htmx swaps the form in place
+        async with htmx_settled(page):
+            await page.get_by_role("button", name="Add a step").click()  # htmx swaps the form in place
         step_two = page.get_by_label("Days (step 2)", exact=True)
         await expect(step_two).to_be_focused()  # the keyboard carries on in the new row
         await expect(page.get_by_label("Days (step 1)", exact=True)).to_have_value("3")  # kept
