@@ -141,8 +141,12 @@ class EnrollmentWorkflow:
 
     @workflow.run
     async def run(self, input: EnrollmentInput) -> str:
-        first_wake = input.first_wake is not None and workflow.patched(policies.PATCH_FIRST_WAKE)
-        if not first_wake:
+        first = (
+            input.first_wake
+            if input.first_wake is not None and workflow.patched(policies.PATCH_FIRST_WAKE)
+            else None
+        )
+        if first is None:
             # A run started with its first wake-up was given these (and NextStepAt) at start.
             workflow.upsert_search_attributes(
                 [
@@ -157,14 +161,9 @@ class EnrollmentWorkflow:
         if start is not None and start.definition_id == input.definition_id and input.carried.cursor is None:
             # Signal-with-start delivers "reassign" to a brand-new run too: nothing to switch.
             self._reassign = None
-        if (
-            first_wake
-            and input.first_wake is not None
-            and input.carried.cursor is None
-            and not self._asked_at_start()
-        ):
+        if first is not None and input.carried.cursor is None and not self._asked_at_start():
             self._timer.rearm()  # the start's own reassign was nothing to handle
-            await self._sleep_until_first(input.first_wake)
+            await self._sleep_until_first(first)
         while True:
             # Re-armed before reading the truth: a signal that lands while we plan or send
             # interrupts it again, and the next wait returns at once to plan again.
@@ -236,7 +235,7 @@ class EnrollmentWorkflow:
                     break
             # Cancelled or reassigned while a held-back step's gate waited: the loop's top handles it.
             due = [] if self._approvals.withdrawn else plan.due
-            for index, occurrence in enumerate(due):
+            for occurrence in due:
                 self._details = f"Working on {occurrence.label}"
                 not_sent = await steps.perform(
                     self._input.enrollment_id,
@@ -244,7 +243,7 @@ class EnrollmentWorkflow:
                     as_of,
                     gate=self._approvals,
                     carried=self._carried,
-                    prepared=plan.prepared if index == 0 and plan.prepared_key == occurrence.key else None,
+                    prepared=plan.prepared if plan.prepared_key == occurrence.key else None,
                 )
                 if not_sent is not None:
                     self._carried.last_skip_reason = not_sent

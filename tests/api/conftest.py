@@ -108,6 +108,23 @@ class Api:
             assert asyncio.get_running_loop().time() < deadline, "condition never held"
             await asyncio.sleep(0.05)
 
+    async def bulk_enroll(self, definition_id: int, customer_ids: list[int]) -> dict[str, Any]:
+        """A bulk enrollment job, followed until it has finished: its progress with outcomes."""
+        job = await self.ok(
+            "POST",
+            "/enrollments/bulk",
+            status=202,
+            json={"definition_id": definition_id, "customer_ids": customer_ids},
+        )
+        progress: dict[str, Any] = {}
+        for _ in range(300):
+            progress = await self.ok("GET", f"/enrollments/bulk/{job['job_id']}?outcomes=true", Role.VIEWER)
+            if progress["finished"]:
+                break
+            await asyncio.sleep(0.1)
+        assert progress["finished"], progress
+        return progress
+
     async def workflow(self, **overrides: Any) -> dict[str, Any]:
         return await self.ok("POST", "/workflows", status=201, json={**WORKFLOW, **overrides})
 

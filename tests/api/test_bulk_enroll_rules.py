@@ -4,14 +4,11 @@ following their parent, one history entry and one workflow per new enrollment.""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 
-from domain.enums import HistoryAction, Role
+from domain.enums import HistoryAction
 from models import Customer, Enrollment, HistoryEntry
 from models.automations import Event
 from models.db import create_engine, session_factory
@@ -20,23 +17,6 @@ from services.enrollments import BatchEnrollment, enroll_new_customers
 from services.unit_of_work import AppState, unit_of_work
 from tests.api.conftest import Api
 from workflows.enrollment_types import enrollment_workflow_id
-
-
-async def _run_job(api: Api, definition_id: int, customer_ids: list[int]) -> dict[str, Any]:
-    job = await api.ok(
-        "POST",
-        "/enrollments/bulk",
-        status=202,
-        json={"definition_id": definition_id, "customer_ids": customer_ids},
-    )
-    progress: dict[str, Any] = {}
-    for _ in range(300):
-        progress = await api.ok("GET", f"/enrollments/bulk/{job['job_id']}?outcomes=true", Role.VIEWER)
-        if progress["finished"]:
-            break
-        await asyncio.sleep(0.1)
-    assert progress["finished"], progress
-    return progress
 
 
 async def test_each_customer_of_a_bulk_batch_is_enrolled_by_the_same_rules_as_one_enrolled_alone(
@@ -61,7 +41,7 @@ async def test_each_customer_of_a_bulk_batch_is_enrolled_by_the_same_rules_as_on
     ids = {i["external_id"]: i["id"] for i in synced["items"]}
     before = await api.enroll(ids["MV"], gentle["id"])
 
-    progress = await _run_job(api, strict["id"], [ids[x] for x in ("N1", "N2", "AP", "MV", "P")])
+    progress = await api.bulk_enroll(strict["id"], [ids[x] for x in ("N1", "N2", "AP", "MV", "P")])
 
     outcomes = {o["customer_id"]: o for o in progress["outcomes"]}
     assert progress["counts"] == {"enrolled": 4, "refused": 1}
@@ -105,8 +85,8 @@ async def test_a_customer_enrolled_twice_by_bulk_keeps_its_one_enrollment_and_is
     synced = await api.ok("POST", "/customers/batch", json={"customers": [{"external_id": "A", "name": "A"}]})
     customer_id = synced["items"][0]["id"]
 
-    first = await _run_job(api, workflow["id"], [customer_id])
-    second = await _run_job(api, workflow["id"], [customer_id])
+    first = await api.bulk_enroll(workflow["id"], [customer_id])
+    second = await api.bulk_enroll(workflow["id"], [customer_id])
 
     assert first["counts"] == {"enrolled": 1} and second["counts"] == {"enrolled": 1}
     async with api.sessions() as session:

@@ -32,7 +32,7 @@ from tests.api.conftest import api, worker_webhook_tls  # noqa: F401  (the API h
 from workers.worker import build_worker
 from workflows.client import enroll
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.enrollment_types import EnrollmentInput, EnrollmentStatus
+from workflows.enrollment_types import EnrollmentInput, EnrollmentStatus, FirstWake
 
 SETTLED = ("Waiting", "Paused", "Completed", "Cancelled")
 WORKFLOW_EXECUTION_STATUS_RUNNING = WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING
@@ -53,7 +53,12 @@ class Engine:
         return await self.env.get_current_time()
 
     async def start(
-        self, enrollment: Enrollment, definition: WorkflowDefinition, *, max_steps_per_run: int = 100
+        self,
+        enrollment: Enrollment,
+        definition: WorkflowDefinition,
+        *,
+        max_steps_per_run: int = 100,
+        first_wake: FirstWake | None = None,
     ) -> WorkflowHandle[EnrollmentWorkflow, str]:
         handle = await enroll(
             self.client,
@@ -63,6 +68,7 @@ class Engine:
                 definition_id=definition.id,
                 customer_name="Globex Corp",
                 max_steps_per_run=max_steps_per_run,
+                first_wake=first_wake,
             ),
             actor="admin@acme.example",
             definition_name=definition.name,

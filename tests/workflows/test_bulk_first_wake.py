@@ -5,31 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 from temporalio.api.enums.v1 import EventType
 
-from domain.enums import HistoryAction, Role
+from domain.enums import HistoryAction
 from models import Enrollment, HistoryEntry
 from tests.api.conftest import NY, Api
 from tests.workflows.test_automations import _own_workflow_ids, _rows, _skip, _waits  # noqa: F401
 from tests.workflows.test_round_trips import _local_activities
-
-
-async def _bulk(api: Api, definition_id: int, customer_ids: list[int]) -> dict[str, Any]:
-    job = await api.ok(
-        "POST",
-        "/enrollments/bulk",
-        status=202,
-        json={"definition_id": definition_id, "customer_ids": customer_ids},
-    )
-    progress: dict[str, Any] = {}
-    for _ in range(300):
-        progress = await api.ok("GET", f"/enrollments/bulk/{job['job_id']}", Role.VIEWER)
-        if progress["finished"]:
-            break
-        await asyncio.sleep(0.1)
-    return progress
 
 
 async def test_a_bulk_enrolled_customer_starts_with_the_timer_to_its_first_reminder_and_gets_it_on_time(
@@ -39,7 +22,7 @@ async def test_a_bulk_enrolled_customer_starts_with_the_timer_to_its_first_remin
     customer = await api.customer("QB-B1")
     await api.invoice("QB-B1", due_in_days=10)
 
-    progress = await _bulk(api, workflow["id"], [customer["id"]])
+    progress = await api.bulk_enroll(workflow["id"], [customer["id"]])
 
     assert progress["counts"] == {"enrolled": 1}
     (row,) = await _rows(api, Enrollment, Enrollment.customer_id == customer["id"])

@@ -11,6 +11,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 
+from models import Customer, Enrollment, WorkflowDefinition
 from tests.builders import (
     make_contact,
     make_customer,
@@ -20,9 +21,8 @@ from tests.builders import (
     make_org,
 )
 from tests.workflows.conftest import Engine
-from workflows.client import enroll
 from workflows.enrollment import EnrollmentWorkflow
-from workflows.enrollment_types import EnrollmentInput, FirstWake
+from workflows.enrollment_types import FirstWake
 
 NY = ZoneInfo("America/New_York")
 LOCAL_ACTIVITY = "core_local_activity"
@@ -62,25 +62,27 @@ def _around_sends(history: WorkflowHistory) -> list[tuple[int, int]]:
     return rounds
 
 
-async def test_a_due_reminder_is_one_local_activity_before_the_send_and_one_after(
-    session: AsyncSession, cadence: Engine
-) -> None:
+async def _assignment_cadence(
+    session: AsyncSession, cadence: Engine, offsets: tuple[int, ...]
+) -> tuple[Customer, WorkflowDefinition, Enrollment]:
+    """A customer owing an invoice due in 30 days, enrolled today in customer emails at `offsets`."""
     await make_org(session)
     today = (await cadence.now()).astimezone(NY).date()
     customer = await make_customer(session)
     await make_contact(session, customer)
     await make_invoice(session, customer, due_date=today + timedelta(days=30))
     definition = await make_definition(
-        session,
-        kind="assignment",
-        steps=[
-            {"offset_days": 0, "action": "customer_email"},
-            {"offset_days": 2, "action": "customer_email"},
-            {"offset_days": 4, "action": "customer_email"},
-        ],
+        session, kind="assignment", steps=[{"offset_days": d, "action": "customer_email"} for d in offsets]
     )
     enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
     await session.commit()
+    return customer, definition, enrollment
+
+
+async def test_a_due_reminder_is_one_local_activity_before_the_send_and_one_after(
+    session: AsyncSession, cadence: Engine
+) -> None:
+    customer, definition, enrollment = await _assignment_cadence(session, cadence, (0, 2, 4))
     handle = await cadence.start(enrollment, definition)
 
     await cadence.advance(handle, timedelta(days=3))  # the third step is still to come
@@ -95,19 +97,12 @@ async def test_a_due_reminder_is_one_local_activity_before_the_send_and_one_afte
 async def test_an_enrollment_planned_when_enrolled_starts_with_its_timer_and_sends_on_time(
     session: AsyncSession, cadence: Engine
 ) -> None:
-    await make_org(session)
+    customer, definition, enrollment = await _assignment_cadence(session, cadence, (1, 3))
     now = await cadence.now()
-    today = now.astimezone(NY).date()
-    customer = await make_customer(session)
-    await make_contact(session, customer)
-    await make_invoice(session, customer, due_date=today + timedelta(days=30))
-    definition = await make_definition(
-        session, kind="assignment", steps=[{"offset_days": d, "action": "customer_email"} for d in (1, 3)]
-    )
-    enrollment = await make_enrollment(session, customer, definition, anchor_date=today)
-    await session.commit()
     # As the bulk job plans it: nothing due now, the first step tomorrow at the send time (14:30).
-    wake_at = datetime.combine(today + timedelta(days=1), time(14, 30), NY).astimezone(UTC)
+    wake_at = datetime.combine(now.astimezone(NY).date() + timedelta(days=1), time(14, 30), NY).astimezone(
+        UTC
+    )
     first = FirstWake(
         planned_at=now,
         wake_at=wake_at,
@@ -115,18 +110,7 @@ async def test_an_enrollment_planned_when_enrolled_starts_with_its_timer_and_sen
         definition_name=definition.name,
         definition_version=definition.version,
     )
-    handle = await enroll(
-        cadence.client,
-        EnrollmentInput(
-            enrollment_id=enrollment.id,
-            customer_id=customer.id,
-            definition_id=definition.id,
-            first_wake=first,
-        ),
-        actor="admin@acme.example",
-        task_queue=cadence.task_queue,
-    )
-    cadence.handles.append(handle)
+    handle = await cadence.start(enrollment, definition, first_wake=first)
     status = await cadence.settle(handle)
 
     assert status is not None and status.next_step_at == wake_at
